@@ -1,0 +1,34 @@
+//! Embeds the built-in service plugins (`target/builtin-plugins/*.wasm`,
+//! produced by `just build-plugins`) into the binary, so `ruststack serve`
+//! needs no plugin files. With none built, the binary has no built-ins.
+
+use std::path::PathBuf;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let dir = std::env::var("RUSTSTACK_BUILTIN_PLUGINS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| manifest.join("../target/builtin-plugins"));
+    println!("cargo:rerun-if-env-changed=RUSTSTACK_BUILTIN_PLUGINS");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut entries = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "wasm") {
+                println!("cargo:rerun-if-changed={}", p.display());
+                entries.push(p);
+            }
+        }
+    }
+    entries.sort();
+    let mut code = String::from("/// Service plugins compiled into this binary: (file name, wasm).\npub static BUILTINS: &[(&str, &[u8])] = &[\n");
+    for p in &entries {
+        let abs = p.canonicalize().unwrap();
+        let name = p.file_name().unwrap().to_string_lossy();
+        code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", abs.display().to_string()));
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtins.rs");
+    std::fs::write(out, code).unwrap();
+}

@@ -1,0 +1,115 @@
+//! Request bodies in, response bodies out.
+//!
+//! Small bodies stay in memory; a body past [`SPILL_AT`] streams to a blob file
+//! as it arrives, hashing it on the way, so a multi-GB upload never sits in
+//! memory. Blob response bodies stream from their files.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use futures_util::StreamExt;
+use http_body_util::BodyExt;
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::store::{IncomingBody, blob_file_path, random_hex};
+
+/// Bodies longer than this always go to a blob file.
+pub const SPILL_AT: usize = 1024 * 1024;
+
+/// A received request body.
+pub enum Received {
+    /// Short enough to keep in memory.
+    Memory(Vec<u8>),
+    /// Written to a blob file.
+    Blob(Arc<IncomingBody>),
+}
+
+/// Reads a request body, spilling to a blob file past [`SPILL_AT`].
+pub async fn receive(body: AxumBody, blob_dir: &Path) -> anyhow::Result<Received> {
+    let mut body = body;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut spill: Option<(tokio::fs::File, String, Md5, u64)> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame?;
+        let Ok(data) = frame.into_data() else { continue };
+        match &mut spill {
+            Some((file, _, md5, len)) => {
+                md5.update(&data);
+                *len += data.len() as u64;
+                file.write_all(&data).await?;
+            }
+            None => {
+                buf.extend_from_slice(&data);
+                if buf.len() > SPILL_AT {
+                    let (mut file, id) = new_file(blob_dir).await?;
+                    let mut md5 = Md5::new();
+                    md5.update(&buf);
+                    file.write_all(&buf).await?;
+                    let len = buf.len() as u64;
+                    buf = Vec::new();
+                    spill = Some((file, id, md5, len));
+                }
+            }
+        }
+    }
+    match spill {
+        None => Ok(Received::Memory(buf)),
+        Some((mut file, id, md5, len)) => {
+            file.flush().await?;
+            Ok(Received::Blob(incoming(id, len, md5)))
+        }
+    }
+}
+
+/// Writes an in-memory body to a blob file (for plugins that want blobs).
+pub async fn to_blob(bytes: &[u8], blob_dir: &Path) -> anyhow::Result<Arc<IncomingBody>> {
+    let (mut file, id) = new_file(blob_dir).await?;
+    file.write_all(bytes).await?;
+    file.flush().await?;
+    let mut md5 = Md5::new();
+    md5.update(bytes);
+    Ok(incoming(id, bytes.len() as u64, md5))
+}
+
+fn incoming(file: String, len: u64, md5: Md5) -> Arc<IncomingBody> {
+    Arc::new(IncomingBody {
+        blob_id: random_hex(16),
+        file,
+        len,
+        md5: hex::encode(md5.finalize()),
+        kept: Default::default(),
+    })
+}
+
+async fn new_file(blob_dir: &Path) -> anyhow::Result<(tokio::fs::File, String)> {
+    let id = random_hex(16);
+    let path = blob_file_path(blob_dir, &id);
+    tokio::fs::create_dir_all(path.parent().expect("blob path has a parent")).await?;
+    Ok((tokio::fs::File::create(&path).await?, id))
+}
+
+/// Deletes an incoming body's file unless a committed call kept it.
+pub fn discard_unless_kept(inc: &IncomingBody, blob_dir: &Path) {
+    if !inc.kept.load(std::sync::atomic::Ordering::Acquire) {
+        let _ = std::fs::remove_file(blob_file_path(blob_dir, &inc.file));
+    }
+}
+
+/// A streaming body over ranges of already opened blob files.
+pub fn stream_files(files: Vec<(File, u64, u64)>) -> AxumBody {
+    let stream = futures_util::stream::iter(files)
+        .then(|(mut f, offset, len)| async move {
+            f.seek(SeekFrom::Start(offset))?;
+            let reader = tokio::fs::File::from_std(f).take(len);
+            Ok::<_, std::io::Error>(tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024))
+        })
+        .flat_map(|r| match r {
+            Ok(s) => s.boxed(),
+            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+        });
+    AxumBody::from_stream(stream)
+}

@@ -1,0 +1,3 @@
+//! The service plugins compiled into the binary.
+
+include!(concat!(env!("OUT_DIR"), "/builtins.rs"));

@@ -1,0 +1,85 @@
+//! Command line: `serve`, `plugins`, `new`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::store::Durability;
+
+/// A local AWS cloud: S3, DynamoDB, SQS and SNS (and your own services) as
+/// WebAssembly plugins, on one port.
+#[derive(Parser, Debug)]
+#[command(name = "ruststack", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the AWS APIs.
+    Serve(ServeArgs),
+    /// List the plugins that would be loaded: name, version, protocol, source, hash.
+    Plugins(PluginArgs),
+    /// Create a new plugin crate from the template.
+    New(NewArgs),
+}
+
+/// Where plugins come from.
+#[derive(Args, Debug, Clone)]
+pub struct PluginArgs {
+    /// A folder of extra `.wasm` plugins (repeatable). A plugin with the name
+    /// of a built-in replaces it.
+    #[arg(long = "plugins", value_name = "DIR", env = "RUSTSTACK_PLUGINS", value_delimiter = ',')]
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Where data (and the compiled-plugin cache) live.
+    #[arg(long, env = "RUSTSTACK_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Where compiled plugins are cached [default: <data-dir>/cache].
+    #[arg(long, env = "RUSTSTACK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// `ruststack serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RUSTSTACK_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, env = "RUSTSTACK_PORT", default_value_t = 4566)]
+    pub port: u16,
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+    /// Keep everything in memory (blobs in a temporary folder); nothing survives exit.
+    #[arg(long, env = "RUSTSTACK_EPHEMERAL")]
+    pub ephemeral: bool,
+    /// When a write is acknowledged: `buffered` survives a killed server,
+    /// `immediate` also a power loss.
+    #[arg(long, env = "RUSTSTACK_DURABILITY", value_enum, default_value = "buffered")]
+    pub durability: Durability,
+    /// Reload a plugin when its `.wasm` in a `--plugins` folder changes.
+    #[arg(long, env = "RUSTSTACK_WATCH")]
+    pub watch: bool,
+    /// A plugin call still running after this many milliseconds is stopped.
+    #[arg(long, env = "RUSTSTACK_CALL_TIMEOUT_MS", default_value_t = 30_000)]
+    pub call_timeout_ms: u64,
+    /// Most memory one plugin instance may use, in MiB.
+    #[arg(long, env = "RUSTSTACK_MEMORY_LIMIT_MB", default_value_t = 512)]
+    pub memory_limit_mb: usize,
+    /// Use a new plugin instance for every request (finds plugins that keep
+    /// state in memory; slower).
+    #[arg(long, env = "RUSTSTACK_FRESH_INSTANCES")]
+    pub fresh_instances: bool,
+}
+
+/// `ruststack new`.
+#[derive(Args, Debug, Clone)]
+pub struct NewArgs {
+    /// The service's name (a-z, 0-9, '-').
+    pub name: String,
+    /// Folder to create the crate in.
+    #[arg(long, default_value = "plugins")]
+    pub dir: PathBuf,
+}

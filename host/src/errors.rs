@@ -1,0 +1,69 @@
+//! Errors the host itself answers (no plugin claimed the request, a plugin
+//! trapped or timed out), shaped by the sdk's protocol codecs so the caller's
+//! SDK parses them like AWS's.
+
+use ruststack_protocol::{AwsError, HttpResponse, Protocol, error_response};
+
+use crate::router::RequestFacts;
+use crate::runtime::Failure;
+use crate::runtime::Slot;
+use crate::runtime::bindings::{self, Body};
+
+/// The wire protocol a plugin declared.
+pub fn protocol_of(slot: &Slot) -> Protocol {
+    match slot.current().description.protocol {
+        bindings::Protocol::RestXml => Protocol::RestXml,
+        bindings::Protocol::Query => Protocol::Query,
+        bindings::Protocol::Json => Protocol::Json,
+        bindings::Protocol::RestJson => Protocol::RestJson,
+    }
+}
+
+/// An AWS error in the protocol of the plugin in `slot`.
+pub fn aws_error(slot: &Slot, error: &AwsError, request_id: &str) -> HttpResponse {
+    error_response(protocol_of(slot), error, request_id)
+}
+
+/// A trap, timeout or store failure: AWS's 500 `InternalFailure`.
+pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResponse {
+    let _ = failure;
+    aws_error(slot, &AwsError::internal_failure(), request_id)
+}
+
+/// No plugin claims the request: say what was not understood, in the
+/// protocol the request looks like it speaks.
+pub fn unrouted(f: &RequestFacts, request_id: &str) -> HttpResponse {
+    let (protocol, code, what) = if let Some(t) = &f.target {
+        (Protocol::Json, "UnknownOperationException", format!("X-Amz-Target {t}"))
+    } else if let Some(a) = &f.action {
+        let v = f.version.as_deref().unwrap_or("(none)");
+        (Protocol::Query, "InvalidAction", format!("Action {a} with Version {v}"))
+    } else {
+        (
+            Protocol::RestXml,
+            "InvalidRequest",
+            format!("host {} and path {}", f.host, f.path),
+        )
+    };
+    let scope = f
+        .signing_service
+        .as_deref()
+        .map(|s| format!(" (signed for service {s})"))
+        .unwrap_or_default();
+    let message = format!("No service loaded in this server handles {what}{scope}.");
+    error_response(protocol, &AwsError::new(400, code, message), request_id)
+}
+
+impl From<HttpResponse> for bindings::Response {
+    fn from(r: HttpResponse) -> Self {
+        bindings::Response {
+            status: r.status,
+            headers: r.headers,
+            body: if r.body.is_empty() {
+                Body::Empty
+            } else {
+                Body::Bytes(r.body)
+            },
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `ruststack`: a local AWS cloud in one binary. The host serves HTTP, stores
+//! data and runs service plugins (WebAssembly components); it knows no AWS
+//! service by name.
+
+mod body;
+mod builtin;
+mod capabilities;
+mod cli;
+mod errors;
+mod health;
+mod router;
+mod runtime;
+mod scaffold;
+mod scheduler;
+mod server;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use cli::{Cli, Command, PluginArgs, ServeArgs};
+use runtime::{Limits, Runtime, Source};
+use store::Store;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(args))),
+        Command::Plugins(args) => tokio_runtime().and_then(|rt| rt.block_on(list_plugins(args))),
+        Command::New(args) => scaffold::create(&args.dir, &args.name),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ruststack: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Built-ins first, then every `.wasm` of each `--plugins` folder in name order.
+fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
+    let mut out: Vec<Source> = builtin::BUILTINS
+        .iter()
+        .map(|(file, bytes)| Source::Builtin { file, bytes })
+        .collect();
+    for dir in &args.plugin_dirs {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading plugin folder {}", dir.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(Source::File));
+    }
+    Ok(out)
+}
+
+fn cache_dir(args: &PluginArgs, ephemeral: bool) -> PathBuf {
+    if let Some(d) = &args.cache_dir {
+        return d.clone();
+    }
+    if ephemeral {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        return base.join("ruststack");
+    }
+    args.data_dir.join("cache")
+}
+
+async fn load_all(runtime: &Runtime, args: &PluginArgs) -> Result<()> {
+    let mut versions = Vec::new();
+    for src in sources(args)? {
+        let shown = src.display();
+        let v = runtime.load(src).await.with_context(|| format!("loading plugin {shown}"))?;
+        versions.push(v);
+    }
+    runtime.install(versions)
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let store = if args.ephemeral {
+        Store::ephemeral()?
+    } else {
+        Store::open(&args.plugins.data_dir, args.durability)?
+    };
+    let limits = Limits {
+        call_timeout: Duration::from_millis(args.call_timeout_ms),
+        memory_bytes: args.memory_limit_mb.saturating_mul(1024 * 1024),
+        max_uses: 10_000,
+        fresh_instances: args.fresh_instances,
+    };
+    let runtime = Runtime::new(store, Some(cache_dir(&args.plugins, args.ephemeral)), limits)?;
+    load_all(&runtime, &args.plugins).await?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    let names: Vec<String> = runtime.registry().slots.iter().map(|s| s.name.to_string()).collect();
+    tracing::info!(
+        "serving {} on http://{addr} (ready in {:?})",
+        if names.is_empty() { "no services".to_string() } else { names.join(", ") },
+        started.elapsed()
+    );
+    // Scripts and tests read the address from this line.
+    println!("ruststack listening on http://{addr}");
+    tokio::spawn(scheduler::run(runtime.clone()));
+    if args.watch {
+        tokio::spawn(runtime::reload::watch(runtime.clone(), args.plugins.plugin_dirs.clone()));
+    }
+    server::serve(runtime.clone(), listener).await?;
+    runtime.clear_pools();
+    runtime.store().shutdown();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn list_plugins(args: PluginArgs) -> Result<()> {
+    let store = Store::ephemeral()?;
+    let limits = Limits {
+        call_timeout: Duration::from_secs(30),
+        memory_bytes: 512 << 20,
+        max_uses: 1,
+        fresh_instances: true,
+    };
+    let runtime: Arc<Runtime> = Runtime::new(store, Some(cache_dir(&args, false)), limits)?;
+    println!("{:<16} {:<10} {:<9} {:<64} SOURCE", "NAME", "VERSION", "PROTOCOL", "SHA256");
+    for src in sources(&args)? {
+        let shown = src.display();
+        let v = runtime.load(src).await.with_context(|| format!("loading plugin {shown}"))?;
+        let d = &v.description;
+        println!(
+            "{:<16} {:<10} {:<9} {:<64} {}",
+            d.name,
+            d.version,
+            format!("{:?}", d.protocol).to_lowercase(),
+            v.hash,
+            shown
+        );
+    }
+    Ok(())
+}

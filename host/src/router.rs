@@ -1,0 +1,213 @@
+//! Which plugin serves a request, from the matchers plugins declared.
+
+use crate::runtime::bindings::Matcher;
+
+/// What the router looks at in a request.
+#[derive(Debug, Default, Clone)]
+pub struct RequestFacts {
+    /// Host header without the port, lower-case.
+    pub host: String,
+    /// Raw path.
+    pub path: String,
+    /// `X-Amz-Target` header.
+    pub target: Option<String>,
+    /// `Action` from the query string or a form body.
+    pub action: Option<String>,
+    /// `Version` from the query string or a form body.
+    pub version: Option<String>,
+    /// Service named by the SigV4 credential scope.
+    pub signing_service: Option<String>,
+    /// Region named by the SigV4 credential scope.
+    pub region: Option<String>,
+    /// Access key id of the credentials.
+    pub access_key: Option<String>,
+}
+
+/// A SigV4 credential scope: `AKID/date/region/service/aws4_request`.
+pub fn parse_credential(credential: &str) -> Option<(String, String, String)> {
+    let parts: Vec<&str> = credential.split('/').collect();
+    if parts.len() != 5 || parts[4] != "aws4_request" {
+        return None;
+    }
+    Some((parts[0].to_string(), parts[2].to_string(), parts[3].to_string()))
+}
+
+/// The `Credential=` value of a SigV4 `Authorization` header.
+pub fn credential_from_authorization(auth: &str) -> Option<&str> {
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256")?;
+    let start = rest.find("Credential=")? + "Credential=".len();
+    let rest = &rest[start..];
+    Some(rest.split([',', ' ']).next().unwrap_or(rest))
+}
+
+/// Matches a host against a pattern: `*` is one or more characters within a
+/// label, `**` one or more whole labels.
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    fn labels(p: &[&str], h: &[&str]) -> bool {
+        match (p.first(), h.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => (1..=h.len()).any(|n| labels(&p[1..], &h[n..])),
+            (Some(pl), Some(hl)) => label_matches(pl, hl) && labels(&p[1..], &h[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let h: Vec<&str> = host.split('.').collect();
+    labels(&p, &h)
+}
+
+fn label_matches(pattern: &str, label: &str) -> bool {
+    fn glob(p: &[u8], s: &[u8]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some(b'*') => (1..=s.len()).any(|i| glob(&p[1..], &s[i..])),
+            Some(c) => s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && glob(&p[1..], &s[1..]),
+        }
+    }
+    glob(pattern.as_bytes(), label.as_bytes())
+}
+
+/// How well a matcher fits: `None` if it does not.
+fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
+    let mut fields = 0;
+    if let Some(p) = &m.target_prefix {
+        if !f.target.as_deref().is_some_and(|t| t.starts_with(p.as_str())) {
+            return None;
+        }
+        fields += 1;
+    }
+    if let Some(v) = &m.query_version {
+        if f.version.as_deref() != Some(v.as_str()) {
+            return None;
+        }
+        fields += 1;
+    }
+    if !m.query_actions.is_empty() {
+        if !f.action.as_deref().is_some_and(|a| m.query_actions.iter().any(|x| x == a)) {
+            return None;
+        }
+        fields += 1;
+    }
+    if let Some(s) = &m.signing_service {
+        if f.signing_service.as_deref() != Some(s.as_str()) {
+            return None;
+        }
+        fields += 1;
+    }
+    if let Some(h) = &m.host_pattern {
+        if !host_matches(h, &f.host) {
+            return None;
+        }
+        fields += 1;
+    }
+    if let Some(p) = &m.path_prefix {
+        if !f.path.starts_with(p.as_str()) {
+            return None;
+        }
+        fields += 1;
+    }
+    (fields > 0).then_some((m.priority, fields))
+}
+
+/// The routing table: every plugin's matchers, and the fallback plugin.
+#[derive(Default)]
+pub struct Router {
+    entries: Vec<(usize, Matcher)>,
+    fallback: Option<usize>,
+}
+
+impl Router {
+    /// Adds the matchers of the plugin at `index`.
+    pub fn add(&mut self, index: usize, matchers: &[Matcher], fallback: bool) {
+        for m in matchers {
+            self.entries.push((index, m.clone()));
+        }
+        if fallback && self.fallback.is_none() {
+            self.fallback = Some(index);
+        }
+    }
+
+    /// The index of the plugin that serves a request.
+    pub fn route(&self, facts: &RequestFacts) -> Option<usize> {
+        self.entries
+            .iter()
+            .filter_map(|(i, m)| score(m, facts).map(|s| (s, *i)))
+            .max_by_key(|(s, i)| (*s, std::cmp::Reverse(*i)))
+            .map(|(_, i)| i)
+            .or(self.fallback)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher {
+            target_prefix: None,
+            query_version: None,
+            query_actions: vec![],
+            signing_service: None,
+            host_pattern: None,
+            path_prefix: None,
+            priority: 0,
+        }
+    }
+
+    #[test]
+    fn host_patterns() {
+        assert!(host_matches("*.localhost", "bucket.localhost"));
+        assert!(!host_matches("*.localhost", "localhost"));
+        assert!(host_matches("**.s3.**", "my.bucket.s3.us-east-1.amazonaws.com"));
+        assert!(host_matches("*.s3.localhost.localstack.cloud", "b.s3.localhost.localstack.cloud"));
+        assert!(!host_matches("*.s3.localhost.localstack.cloud", "s3.localhost.localstack.cloud"));
+        assert!(host_matches("sqs.*.amazonaws.com", "sqs.eu-west-1.amazonaws.com"));
+        assert!(host_matches("q-*.example", "q-1.example"));
+        assert!(!host_matches("q-*.example", "q-.example"));
+    }
+
+    #[test]
+    fn credentials() {
+        let auth = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc";
+        let cred = credential_from_authorization(auth).unwrap();
+        assert_eq!(
+            parse_credential(cred),
+            Some(("AKID".into(), "eu-west-1".into(), "sqs".into()))
+        );
+        assert_eq!(parse_credential("garbage"), None);
+    }
+
+    #[test]
+    fn most_specific_wins_then_fallback() {
+        let mut r = Router::default();
+        r.add(0, &[], true);
+        r.add(
+            1,
+            &[Matcher {
+                target_prefix: Some("AmazonSQS.".into()),
+                ..matcher()
+            }],
+            false,
+        );
+        r.add(
+            2,
+            &[Matcher {
+                signing_service: Some("sqs".into()),
+                ..matcher()
+            }],
+            false,
+        );
+        let mut f = RequestFacts {
+            target: Some("AmazonSQS.SendMessage".into()),
+            ..Default::default()
+        };
+        assert_eq!(r.route(&f), Some(1));
+        f.signing_service = Some("sqs".into());
+        // Equal priority and specificity: the first declared wins.
+        assert_eq!(r.route(&f), Some(1));
+        f.target = None;
+        assert_eq!(r.route(&f), Some(2));
+        f.signing_service = None;
+        assert_eq!(r.route(&f), Some(0));
+    }
+}

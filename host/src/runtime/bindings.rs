@@ -1,0 +1,16 @@
+//! Host-side bindings of `wit/plugin.wit`.
+//!
+//! Every import is async (blob IO, invoke and outbound HTTP await) and
+//! trappable (a store failure becomes a trap in the calling plugin rather
+//! than a wrong answer).
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "plugin",
+    imports: { default: async | trappable },
+    exports: { default: async },
+});
+
+pub use ruststack::plugin::types::{
+    Body, BlobSlice, Context, Description, Matcher, Outcome, Protocol, Request, Response,
+};

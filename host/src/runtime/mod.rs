@@ -1,0 +1,556 @@
+//! The wasmtime runtime: loads plugins, keeps warm instances, calls them per
+//! request with a deadline and a memory cap, commits their writes, and turns
+//! traps into failures the server answers with an AWS-shaped 500.
+
+pub mod bindings;
+mod cache;
+mod plugin;
+mod pool;
+pub mod reload;
+mod state;
+
+pub use cache::CompileCache;
+pub use plugin::{PluginVersion, Source, wasm_hash};
+pub use state::CallState;
+
+use std::fs::File;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime_wasi::WasiCtx;
+
+use bindings::{Body, Outcome, PluginPre, Request, Response};
+use pool::Warm;
+
+use crate::router::{RequestFacts, Router};
+use crate::store::{self, CallTxn, CommitOutcome, IncomingBody, Store};
+
+/// How often the engine's epoch advances (the deadline's resolution).
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// How often a call whose compare-and-set lost is run again before giving up.
+const MAX_ATTEMPTS: u32 = 100;
+/// The longest one request may spend waiting in total (long polls).
+const MAX_TOTAL_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// Limits applied to every call.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// A call still running after this is interrupted.
+    pub call_timeout: Duration,
+    /// Most linear memory one instance may grow to.
+    pub memory_bytes: usize,
+    /// Calls an instance serves before it is replaced.
+    pub max_uses: u64,
+    /// A new instance for every request (finds plugins that keep state in memory).
+    pub fresh_instances: bool,
+}
+
+/// Why a call produced no answer from the plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The plugin trapped (panic, unreachable, memory cap, ...).
+    #[error("plugin {plugin} trapped: {message}")]
+    Trap { plugin: String, message: String },
+    /// The plugin ran past its deadline.
+    #[error("plugin {plugin} ran past its {timeout:?} deadline")]
+    Timeout { plugin: String, timeout: Duration },
+    /// The store failed or calls kept conflicting.
+    #[error("plugin {plugin} could not complete: {message}")]
+    Unavailable { plugin: String, message: String },
+}
+
+/// A loaded plugin and its current version (swapped on reload).
+pub struct Slot {
+    /// The plugin's declared name, also its storage namespace.
+    pub name: Arc<str>,
+    current: RwLock<Arc<PluginVersion>>,
+    /// Set when the newest file of this plugin failed to load (hot reload).
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl Slot {
+    /// The version new requests go to.
+    pub fn current(&self) -> Arc<PluginVersion> {
+        self.current.read().unwrap().clone()
+    }
+
+    /// Makes `next` the version new requests go to; in-flight calls finish on the old one.
+    pub fn swap(&self, next: Arc<PluginVersion>) {
+        let old = std::mem::replace(&mut *self.current.write().unwrap(), next);
+        old.retired.store(true, Ordering::Release);
+        old.pool.lock().unwrap().clear();
+    }
+}
+
+/// The loaded plugins and how requests reach them.
+#[derive(Default)]
+pub struct Registry {
+    /// Every plugin, in load order.
+    pub slots: Vec<Arc<Slot>>,
+    /// Routing table over `slots`.
+    pub router: Router,
+}
+
+impl Registry {
+    fn build(slots: Vec<Arc<Slot>>) -> Self {
+        let mut router = Router::default();
+        for (i, s) in slots.iter().enumerate() {
+            let d = &s.current().description;
+            router.add(i, &d.matchers, d.fallback);
+        }
+        Self { slots, router }
+    }
+}
+
+/// A plugin's answer, with a blob body opened for streaming.
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers as the plugin set them.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: ReplyBody,
+}
+
+/// A reply body.
+pub enum ReplyBody {
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+    /// Ranges of blob files, opened before the request ended.
+    Files(Vec<(File, u64, u64)>),
+}
+
+/// What a call runs.
+enum Entry<'a> {
+    Handle(&'a Request),
+    Timer(&'a [u8]),
+}
+
+/// The wasmtime engine, the loaded plugins and the store they use.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    store: Arc<Store>,
+    cache: CompileCache,
+    limits: Limits,
+    registry: RwLock<Arc<Registry>>,
+    me: Weak<Runtime>,
+}
+
+impl Runtime {
+    /// Builds the engine and linker, and starts the epoch ticker.
+    pub fn new(store: Arc<Store>, cache_dir: Option<std::path::PathBuf>, limits: Limits) -> Result<Arc<Self>> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        crate::capabilities::add_to_linker(&mut linker)?;
+        let cache = CompileCache::new(&engine, cache_dir)?;
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("ruststack-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = ticker.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })?;
+        Ok(Arc::new_cyclic(|me| Self {
+            engine,
+            linker,
+            store,
+            cache,
+            limits,
+            registry: RwLock::new(Arc::new(Registry::default())),
+            me: me.clone(),
+        }))
+    }
+
+    /// The store plugins write to.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The plugins now loaded.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.read().unwrap().clone()
+    }
+
+    /// Compiles (or loads from cache), links and describes one plugin.
+    pub async fn load(&self, source: Source) -> Result<Arc<PluginVersion>> {
+        let bytes = source.read().with_context(|| format!("reading {}", source.display()))?;
+        let hash = wasm_hash(&bytes);
+        let (component, from_cache) =
+            tokio::task::block_in_place(|| self.cache.load(&self.engine, &bytes, &hash))
+                .with_context(|| format!("compiling {}", source.display()))?;
+        let pre = PluginPre::new(self.linker.instantiate_pre(&component)?)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("linking {}", source.display()))?;
+        let mut warm = self.instantiate(&pre, "(loading)".into()).await?;
+        let description = warm
+            .bindings
+            .ruststack_plugin_service()
+            .call_describe(&mut warm.store)
+            .await
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("asking {} to describe itself", source.display()))?;
+        validate_name(&description.name)?;
+        warm.store.data_mut().plugin = description.name.as_str().into();
+        self.store.ensure_namespace(&description.name)?;
+        let version = Arc::new(PluginVersion {
+            description,
+            source,
+            hash,
+            from_cache,
+            pre,
+            pool: Mutex::new(Vec::new()),
+            retired: Default::default(),
+        });
+        tracing::debug!(
+            plugin = version.description.name.as_str(),
+            from_cache = version.from_cache,
+            "loaded {}",
+            version.source.display()
+        );
+        pool::give_back(&version, warm, self.limits.max_uses);
+        Ok(version)
+    }
+
+    /// Replaces the whole registry (start-up).
+    pub fn install(&self, versions: Vec<Arc<PluginVersion>>) -> Result<()> {
+        let mut slots: Vec<Arc<Slot>> = Vec::new();
+        for v in versions {
+            let name: Arc<str> = v.description.name.as_str().into();
+            if let Some(existing) = slots.iter().find(|s| s.name == name) {
+                tracing::info!(
+                    "plugin {name} from {} replaces the one from {}",
+                    v.source.display(),
+                    existing.current().source.display()
+                );
+                existing.swap(v);
+                continue;
+            }
+            slots.push(Arc::new(Slot {
+                name,
+                current: RwLock::new(v),
+                last_error: Mutex::new(None),
+            }));
+        }
+        *self.registry.write().unwrap() = Arc::new(Registry::build(slots));
+        Ok(())
+    }
+
+    /// Swaps in a new version of an already loaded plugin (hot reload) and
+    /// rebuilds the routing table from its new declaration.
+    pub fn replace(&self, next: Arc<PluginVersion>) -> Result<()> {
+        let reg = self.registry();
+        let Some(slot) = reg.slots.iter().find(|s| *s.name == *next.description.name) else {
+            bail!("no loaded plugin is named {}", next.description.name);
+        };
+        slot.swap(next);
+        *slot.last_error.lock().unwrap() = None;
+        *self.registry.write().unwrap() = Arc::new(Registry::build(reg.slots.clone()));
+        Ok(())
+    }
+
+    /// Adds a plugin that was not loaded before (a new file under `--watch`).
+    pub fn add(&self, version: Arc<PluginVersion>) -> Result<()> {
+        let reg = self.registry();
+        let mut slots = reg.slots.clone();
+        slots.push(Arc::new(Slot {
+            name: version.description.name.as_str().into(),
+            current: RwLock::new(version),
+            last_error: Mutex::new(None),
+        }));
+        *self.registry.write().unwrap() = Arc::new(Registry::build(slots));
+        Ok(())
+    }
+
+    /// The plugin that serves a request, if any.
+    pub fn route(&self, facts: &RequestFacts) -> Option<Arc<Slot>> {
+        let reg = self.registry();
+        reg.router.route(facts).map(|i| reg.slots[i].clone())
+    }
+
+    async fn instantiate(&self, pre: &PluginPre<CallState>, plugin: Arc<str>) -> Result<Warm> {
+        let state = CallState {
+            plugin,
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            runtime: self.me.clone(),
+            txn: None,
+            depth: 0,
+            deadline: Instant::now() + self.limits.call_timeout,
+        };
+        let mut store = wasmtime::Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| {
+            if Instant::now() >= ctx.data().deadline {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        let bindings = pre.instantiate_async(&mut store).await?;
+        Ok(Warm {
+            store,
+            bindings,
+            uses: 0,
+        })
+    }
+
+    /// Runs one call on a warm instance and commits its writes, running it
+    /// again when a compare-and-set lost to a concurrent call.
+    async fn call(
+        &self,
+        version: &Arc<PluginVersion>,
+        entry: Entry<'_>,
+        incoming: Option<Arc<IncomingBody>>,
+        depth: u32,
+        timer_key: Option<Vec<u8>>,
+    ) -> Result<(Option<Outcome>, u64), Failure> {
+        let name: Arc<str> = version.description.name.as_str().into();
+        let unavailable = |e: anyhow::Error| Failure::Unavailable {
+            plugin: name.to_string(),
+            message: format!("{e:#}"),
+        };
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                tokio::task::yield_now().await;
+            }
+            let mut warm = match pool::take(version).filter(|_| !self.limits.fresh_instances) {
+                Some(w) => w,
+                None => self.instantiate(&version.pre, name.clone()).await.map_err(|e| Failure::Trap {
+                    plugin: name.to_string(),
+                    message: format!("instantiating failed: {e:#}"),
+                })?,
+            };
+            let mut txn: CallTxn = self.store.begin(name.clone(), incoming.clone()).map_err(unavailable)?;
+            if let Some(k) = &timer_key {
+                txn.finish_timer(k.clone());
+            }
+            let seq = txn.snapshot_seq();
+            {
+                let st = warm.store.data_mut();
+                st.txn = Some(txn);
+                st.depth = depth;
+                st.plugin = name.clone();
+                st.deadline = Instant::now() + self.limits.call_timeout;
+            }
+            warm.store.set_epoch_deadline(1);
+            let service = warm.bindings.ruststack_plugin_service();
+            let result = match entry {
+                Entry::Handle(req) => service.call_handle(&mut warm.store, req).await.map(Some),
+                Entry::Timer(payload) => service.call_on_timer(&mut warm.store, payload).await.map(|()| None),
+            };
+            let txn = warm.store.data_mut().txn.take();
+            match result {
+                Ok(outcome) => {
+                    if !self.limits.fresh_instances {
+                        pool::give_back(version, warm, self.limits.max_uses);
+                    }
+                    let Some(txn) = txn else {
+                        return Err(unavailable(anyhow::anyhow!("the call lost its transaction")));
+                    };
+                    match txn.commit().await.map_err(unavailable)? {
+                        CommitOutcome::Committed => return Ok((outcome, seq)),
+                        CommitOutcome::Conflict => continue,
+                    }
+                }
+                Err(e) => {
+                    drop(txn);
+                    drop(warm);
+                    let failure = if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                        Failure::Timeout {
+                            plugin: name.to_string(),
+                            timeout: self.limits.call_timeout,
+                        }
+                    } else {
+                        Failure::Trap {
+                            plugin: name.to_string(),
+                            message: format!("{e:#}"),
+                        }
+                    };
+                    tracing::error!(plugin = &*name, "{failure}");
+                    return Err(failure);
+                }
+            }
+        }
+        Err(unavailable(anyhow::anyhow!(
+            "gave up after {MAX_ATTEMPTS} attempts lost compare-and-set races"
+        )))
+    }
+
+    /// Serves a request with the plugin in `slot`, waiting as the plugin asks
+    /// (long polling) without holding an instance meanwhile.
+    pub async fn serve(
+        &self,
+        slot: &Slot,
+        mut req: Request,
+        incoming: Option<Arc<IncomingBody>>,
+        depth: u32,
+    ) -> Result<Reply, Failure> {
+        let started = Instant::now();
+        loop {
+            let version = slot.current();
+            let (outcome, seq) = self.call(&version, Entry::Handle(&req), incoming.clone(), depth, None).await?;
+            match outcome {
+                Some(Outcome::Respond(resp)) => return self.open_reply(&slot.name, resp, incoming.as_deref()),
+                Some(Outcome::Wait(w)) => {
+                    if req.context.final_call {
+                        return Err(Failure::Trap {
+                            plugin: slot.name.to_string(),
+                            message: "asked to wait on its final call".into(),
+                        });
+                    }
+                    let timeout = Duration::from_millis(w.timeout_ms as u64);
+                    let end = self.store.feed().wait(&slot.name, &w.prefix, seq, timeout).await;
+                    if end == store::WaitEnd::Closed || started.elapsed() > MAX_TOTAL_WAIT {
+                        req.context.final_call = true;
+                    }
+                }
+                None => unreachable!("handle always returns an outcome"),
+            }
+        }
+    }
+
+    /// Fires a due timer of the plugin in `slot`.
+    pub async fn fire_timer(&self, slot: &Slot, key: Vec<u8>, payload: &[u8]) -> Result<(), Failure> {
+        let version = slot.current();
+        self.call(&version, Entry::Timer(payload), None, 0, Some(key)).await.map(|_| ())
+    }
+
+    /// Serves a request one plugin sends another through `invoke`; the body of
+    /// the answer is always bytes, since the caller cannot see the callee's blobs.
+    pub async fn invoke(&self, req: Request, depth: u32) -> Response {
+        let facts = crate::server::facts_of(&req.method, &req.path, &req.query, &req.headers, body_bytes(&req.body));
+        let Some(slot) = self.route(&facts) else {
+            return crate::errors::unrouted(&facts, &req.context.request_id).into();
+        };
+        if matches!(req.body, Body::Blob(_)) {
+            let e = ruststack_protocol::AwsError::internal_failure();
+            return crate::errors::aws_error(&slot, &e, &req.context.request_id).into();
+        }
+        let request_id = req.context.request_id.clone();
+        match Box::pin(self.serve(&slot, req, None, depth)).await {
+            Ok(reply) => match reply.into_bytes() {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!("reading an invoke reply: {e}");
+                    let e = ruststack_protocol::AwsError::internal_failure();
+                    crate::errors::aws_error(&slot, &e, &request_id).into()
+                }
+            },
+            Err(f) => crate::errors::for_failure(&slot, &f, &request_id).into(),
+        }
+    }
+
+    /// Opens the blob files of a blob body so it can be streamed after the
+    /// request's own cleanup.
+    fn open_reply(&self, plugin: &str, resp: Response, incoming: Option<&IncomingBody>) -> Result<Reply, Failure> {
+        let body = match resp.body {
+            Body::Empty => ReplyBody::Bytes(Vec::new()),
+            Body::Bytes(b) => ReplyBody::Bytes(b),
+            Body::Blob(slice) => {
+                let fail = |message: String| Failure::Unavailable {
+                    plugin: plugin.to_string(),
+                    message,
+                };
+                let extents = match incoming.filter(|i| i.blob_id == slice.blob) {
+                    Some(inc) => vec![store::Extent {
+                        file: inc.file.clone(),
+                        offset: 0,
+                        len: inc.len,
+                    }],
+                    None => self
+                        .store
+                        .blob(plugin, &slice.blob)
+                        .map_err(|e| fail(format!("{e:#}")))?
+                        .ok_or_else(|| fail(format!("answered with unknown blob {}", slice.blob)))?
+                        .extents,
+                };
+                let window = store::slice_extents(&extents, slice.offset, slice.length)
+                    .ok_or_else(|| fail("answered with a blob range past its end".into()))?;
+                let mut files = Vec::with_capacity(window.len());
+                for e in window {
+                    let f = File::open(store::blob_file_path(self.store.blob_dir(), &e.file))
+                        .map_err(|err| fail(format!("opening blob file: {err}")))?;
+                    files.push((f, e.offset, e.len));
+                }
+                ReplyBody::Files(files)
+            }
+        };
+        Ok(Reply {
+            status: resp.status,
+            headers: resp.headers,
+            body,
+        })
+    }
+
+    /// Drops every warm instance (shutdown).
+    pub fn clear_pools(&self) {
+        for s in &self.registry().slots {
+            s.current().pool.lock().unwrap().clear();
+        }
+    }
+}
+
+/// Turns a host-side failure inside an import into a trap of the calling plugin.
+pub fn trap(e: anyhow::Error) -> wasmtime::Error {
+    wasmtime::Error::msg(format!("{e:#}"))
+}
+
+fn body_bytes(b: &Body) -> &[u8] {
+    match b {
+        Body::Bytes(b) => b,
+        _ => &[],
+    }
+}
+
+impl Reply {
+    /// The whole reply in memory (for `invoke`).
+    pub fn into_bytes(self) -> std::io::Result<Response> {
+        let body = match self.body {
+            ReplyBody::Bytes(b) => b,
+            ReplyBody::Files(files) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut out = Vec::new();
+                for (mut f, offset, len) in files {
+                    f.seek(SeekFrom::Start(offset))?;
+                    f.take(len).read_to_end(&mut out)?;
+                }
+                out
+            }
+        };
+        Ok(Response {
+            status: self.status,
+            headers: self.headers,
+            body: if body.is_empty() { Body::Empty } else { Body::Bytes(body) },
+        })
+    }
+}
+
+/// Plugin names become storage namespaces, log tags and health keys.
+fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !ok {
+        bail!("plugin name {name:?} must be 1-64 characters of a-z, 0-9, '-' and '_'");
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! One loaded version of a plugin: its compiled component, pre-linked
+//! instance template, declared description and pool of warm instances.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use super::bindings::{Description, PluginPre};
+use super::pool::Warm;
+use super::state::CallState;
+
+/// Where a plugin's wasm came from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Compiled into the binary.
+    Builtin {
+        /// File name it was built as.
+        file: &'static str,
+        /// The wasm bytes.
+        bytes: &'static [u8],
+    },
+    /// A `.wasm` file found in a `--plugins` folder.
+    File(PathBuf),
+}
+
+impl Source {
+    /// How to show this source to a user.
+    pub fn display(&self) -> String {
+        match self {
+            Source::Builtin { file, .. } => format!("builtin:{file}"),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// The wasm bytes.
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Source::Builtin { bytes, .. } => Ok(bytes.to_vec()),
+            Source::File(p) => std::fs::read(p),
+        }
+    }
+}
+
+/// SHA-256 of a wasm file, lower-case hex.
+pub fn wasm_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A loaded, callable version of a plugin.
+pub struct PluginVersion {
+    /// What the plugin said about itself.
+    pub description: Description,
+    /// Where it came from.
+    pub source: Source,
+    /// SHA-256 of its wasm.
+    pub hash: String,
+    /// Whether the compiled code came from the on-disk cache.
+    pub from_cache: bool,
+    /// Pre-linked template for new instances.
+    pub pre: PluginPre<CallState>,
+    /// Idle instances ready for the next request.
+    pub pool: Mutex<Vec<Warm>>,
+    /// Set when a newer version replaced this one: its instances are not reused.
+    pub retired: AtomicBool,
+}
+
+impl PluginVersion {
+    /// True once a reload replaced this version.
+    pub fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+}

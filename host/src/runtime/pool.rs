@@ -1,0 +1,39 @@
+//! Warm instances. Plugins keep no state between requests, so an instance
+//! can serve many; it is dropped after a trap, when its version is retired,
+//! or after `max_uses` calls (to bound any slow growth of its memory).
+
+use wasmtime::Store;
+
+use super::bindings::Plugin;
+use super::plugin::PluginVersion;
+use super::state::CallState;
+
+/// Most idle instances kept per plugin version.
+pub const MAX_IDLE: usize = 64;
+
+/// An instantiated plugin with its store.
+pub struct Warm {
+    /// The wasmtime store holding the instance.
+    pub store: Store<CallState>,
+    /// The typed exports.
+    pub bindings: Plugin,
+    /// Calls served so far.
+    pub uses: u64,
+}
+
+/// Takes an idle instance of `version`, if any.
+pub fn take(version: &PluginVersion) -> Option<Warm> {
+    version.pool.lock().unwrap().pop()
+}
+
+/// Returns an instance after a successful call, unless it should be retired.
+pub fn give_back(version: &PluginVersion, mut warm: Warm, max_uses: u64) {
+    warm.uses += 1;
+    if warm.uses >= max_uses || version.is_retired() {
+        return;
+    }
+    let mut pool = version.pool.lock().unwrap();
+    if pool.len() < MAX_IDLE {
+        pool.push(warm);
+    }
+}

@@ -1,0 +1,252 @@
+//! The HTTP front: every request is routed to a plugin and answered with what
+//! the plugin returns; the host adds only health endpoints and its own errors.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response as AxumResponse};
+
+use crate::body::{self, Received};
+use crate::router::{RequestFacts, credential_from_authorization, parse_credential};
+use crate::runtime::bindings::{Body, Context, Request};
+use crate::runtime::{Reply, ReplyBody, Runtime};
+use crate::store::{now_ms, random_hex};
+
+/// Account every request runs as.
+pub const ACCOUNT: &str = "000000000000";
+/// Region when the request names none.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct App {
+    /// Plugins and store.
+    pub runtime: Arc<Runtime>,
+}
+
+/// The axum application.
+pub fn app(runtime: Arc<Runtime>) -> axum::Router {
+    axum::Router::new()
+        .fallback(handle)
+        .with_state(App { runtime })
+}
+
+/// Decodes `%XX` and `+` in a form or query value.
+fn form_decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
+    form.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then_some(v)
+    })
+}
+
+/// The routing facts of a request.
+pub fn facts_of(method: &str, path: &str, query: &str, headers: &[(String, String)], body: &[u8]) -> RequestFacts {
+    let header = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let host = header("host").unwrap_or("");
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+        .to_ascii_lowercase();
+    let is_form = method == "POST"
+        && header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form { std::str::from_utf8(body).unwrap_or("") } else { "" };
+    let field = |n: &str| form_field(query, n).or_else(|| form_field(form, n)).map(form_decode);
+    let credential = header("authorization")
+        .and_then(credential_from_authorization)
+        .map(str::to_string)
+        .or_else(|| form_field(query, "X-Amz-Credential").map(form_decode));
+    let scope = credential.as_deref().and_then(parse_credential);
+    RequestFacts {
+        host,
+        path: path.to_string(),
+        target: header("x-amz-target").map(str::to_string),
+        action: field("Action"),
+        version: field("Version"),
+        access_key: scope.as_ref().map(|s| s.0.clone()),
+        region: scope.as_ref().map(|s| s.1.clone()),
+        signing_service: scope.map(|s| s.2),
+    }
+}
+
+/// An id in the shape AWS uses for request ids (a v4 UUID).
+pub fn request_id() -> String {
+    let h = random_hex(16);
+    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResponse {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        match path.as_str() {
+            "/_ruststack/health" => return axum::Json(crate::health::ruststack(&app.runtime)).into_response(),
+            "/_localstack/health" => return axum::Json(crate::health::localstack(&app.runtime)).into_response(),
+            _ => {}
+        }
+    }
+    let rid = request_id();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    if !headers.iter().any(|(k, _)| k == "host") {
+        if let Some(a) = parts.uri.authority() {
+            headers.push(("host".into(), a.to_string()));
+        }
+    }
+    let store = app.runtime.store().clone();
+    let received = match body::receive(body, store.blob_dir()).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("reading a request body failed: {e:#}");
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    let mem: &[u8] = match &received {
+        Received::Memory(b) => b,
+        Received::Blob(_) => &[],
+    };
+    let facts = facts_of(parts.method.as_str(), &path, &query, &headers, mem);
+    let Some(slot) = app.runtime.route(&facts) else {
+        if let Received::Blob(inc) = &received {
+            body::discard_unless_kept(inc, store.blob_dir());
+        }
+        return to_axum(crate::errors::unrouted(&facts, &rid).into());
+    };
+    let limit = slot.current().description.max_inline_body as usize;
+    let (body, incoming) = match received {
+        Received::Memory(b) if b.is_empty() => (Body::Empty, None),
+        Received::Memory(b) if b.len() <= limit => (Body::Bytes(b), None),
+        Received::Memory(b) => match body::to_blob(&b, store.blob_dir()).await {
+            Ok(inc) => (blob_body(&inc), Some(inc)),
+            Err(e) => {
+                tracing::error!("writing a request body to disk failed: {e:#}");
+                let e = ruststack_protocol::AwsError::internal_failure();
+                return to_axum(crate::errors::aws_error(&slot, &e, &rid).into());
+            }
+        },
+        Received::Blob(inc) => (blob_body(&inc), Some(inc)),
+    };
+    let host_header = headers.iter().find(|(k, _)| k == "host").map(|(_, v)| v.clone()).unwrap_or_default();
+    let port = host_header
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or(80);
+    let request = Request {
+        method: parts.method.as_str().to_string(),
+        path,
+        query,
+        headers,
+        body,
+        context: Context {
+            region: facts.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            account: ACCOUNT.to_string(),
+            access_key: facts.access_key.clone(),
+            signing_service: facts.signing_service.clone(),
+            host: facts.host.clone(),
+            port,
+            request_id: rid.clone(),
+            received_at_ms: now_ms(),
+            internal: false,
+            final_call: false,
+        },
+    };
+    let result = app.runtime.serve(&slot, request, incoming.clone(), 0).await;
+    if let Some(inc) = &incoming {
+        body::discard_unless_kept(inc, store.blob_dir());
+    }
+    match result {
+        Ok(reply) => reply_to_axum(reply),
+        Err(f) => to_axum(crate::errors::for_failure(&slot, &f, &rid).into()),
+    }
+}
+
+fn blob_body(inc: &crate::store::IncomingBody) -> Body {
+    Body::Blob(crate::runtime::bindings::BlobSlice {
+        blob: inc.blob_id.clone(),
+        offset: 0,
+        length: Some(inc.len),
+    })
+}
+
+fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
+    let body = match resp.body {
+        Body::Bytes(b) => ReplyBody::Bytes(b),
+        _ => ReplyBody::Bytes(Vec::new()),
+    };
+    reply_to_axum(Reply {
+        status: resp.status,
+        headers: resp.headers,
+        body,
+    })
+}
+
+fn reply_to_axum(reply: Reply) -> AxumResponse {
+    let mut headers = HeaderMap::new();
+    for (k, v) in &reply.headers {
+        match (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+            (Ok(k), Ok(v)) => {
+                headers.append(k, v);
+            }
+            _ => tracing::warn!("dropping invalid response header {k:?}"),
+        }
+    }
+    let body = match reply.body {
+        ReplyBody::Bytes(b) => AxumBody::from(b),
+        ReplyBody::Files(files) => {
+            if !headers.contains_key("content-length") {
+                let total: u64 = files.iter().map(|(_, _, l)| *l).sum();
+                headers.insert("content-length", HeaderValue::from(total));
+            }
+            body::stream_files(files)
+        }
+    };
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, headers, body).into_response()
+}
+
+/// Serves until SIGINT/SIGTERM, then stops accepting, ends long polls, lets
+/// in-flight requests finish and returns.
+pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let feed = runtime.store().feed().clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        feed.close();
+    };
+    axum::serve(listener, app(runtime).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

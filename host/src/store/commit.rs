@@ -1,0 +1,244 @@
+//! The committer: the one thread that writes to redb.
+//!
+//! Calls hand it their staged writes; it takes whatever is queued, validates
+//! each call's compare-and-set checks in order against the latest data, applies
+//! the calls that pass, and commits them all in one redb transaction (one disk
+//! sync for many calls). A call whose checks fail is told `Conflict` and runs
+//! again on a fresh snapshot.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use anyhow::{Result, anyhow};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::blobfiles::{self, BlobRecord};
+use super::notify::ChangeFeed;
+use super::{BLOB_FILES, BLOBS, Durability, TIMERS, kv_table_name};
+
+/// The most calls folded into one redb transaction.
+const MAX_BATCH: usize = 512;
+
+/// Staged writes of one call.
+pub struct Commit {
+    pub plugin: Arc<str>,
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub checks: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub blob_puts: Vec<(String, BlobRecord)>,
+    pub blob_deletes: Vec<String>,
+    pub timers: Vec<(u64, Vec<u8>)>,
+    pub timer_done: Option<Vec<u8>>,
+    pub reply: tokio::sync::oneshot::Sender<Result<CommitOutcome>>,
+}
+
+/// The committer's verdict on one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Everything the call staged is stored.
+    Committed,
+    /// A compare-and-set no longer holds; nothing was stored.
+    Conflict,
+}
+
+/// A timer that is due.
+#[derive(Debug, Clone)]
+pub struct TimerEntry {
+    /// The row key (due time + sequence), passed back to mark it done.
+    pub key: Vec<u8>,
+    /// The plugin to call.
+    pub plugin: String,
+    /// What the plugin asked to get back.
+    pub payload: Vec<u8>,
+}
+
+enum Msg {
+    Commit(Box<Commit>),
+    Shutdown(mpsc::Sender<()>),
+}
+
+/// Sends work to the committer thread.
+pub struct CommitterHandle {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl CommitterHandle {
+    /// Queues a call's writes.
+    pub fn send(&self, c: Commit) -> Result<()> {
+        self.tx
+            .send(Msg::Commit(Box::new(c)))
+            .map_err(|_| anyhow!("the store is closed"))
+    }
+
+    /// Waits until everything queued before this is written, then stops.
+    pub fn shutdown(&self) {
+        let (tx, rx) = mpsc::channel();
+        if self.tx.send(Msg::Shutdown(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+}
+
+/// Starts the committer thread.
+pub fn spawn(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, durability: Durability) -> Result<CommitterHandle> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    std::thread::Builder::new()
+        .name("ruststack-commit".into())
+        .spawn(move || run(db, blob_dir, feed, durability, rx))?;
+    Ok(CommitterHandle { tx })
+}
+
+fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, _durability: Durability, rx: mpsc::Receiver<Msg>) {
+    let mut timer_seq: u64 = 0;
+    while let Ok(first) = rx.recv() {
+        let mut batch = Vec::new();
+        let mut stop = None;
+        match first {
+            Msg::Commit(c) => batch.push(c),
+            Msg::Shutdown(done) => stop = Some(done),
+        }
+        while stop.is_none() && batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Commit(c)) => batch.push(c),
+                Ok(Msg::Shutdown(done)) => stop = Some(done),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            match apply_batch(&db, &batch, &mut timer_seq) {
+                Ok((verdicts, dead_files)) => {
+                    for f in dead_files {
+                        let _ = std::fs::remove_file(blobfiles::file_path(&blob_dir, &f));
+                    }
+                    for (c, verdict) in batch.into_iter().zip(verdicts) {
+                        if verdict == CommitOutcome::Committed {
+                            feed.publish(&c.plugin, c.writes.keys().cloned().collect());
+                        }
+                        let _ = c.reply.send(Ok(verdict));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("commit failed: {e:#}");
+                    for c in batch {
+                        let _ = c.reply.send(Err(anyhow!("commit failed: {e}")));
+                    }
+                }
+            }
+        }
+        if let Some(done) = stop {
+            let _ = done.send(());
+            break;
+        }
+    }
+}
+
+/// Applies a batch in one transaction; returns each call's verdict and the
+/// blob files no longer referenced by anything.
+fn apply_batch(db: &Database, batch: &[Box<Commit>], timer_seq: &mut u64) -> Result<(Vec<CommitOutcome>, Vec<String>)> {
+    let w = db.begin_write()?;
+    let mut verdicts = Vec::with_capacity(batch.len());
+    let mut dead_files = Vec::new();
+    {
+        let mut tables: HashMap<Arc<str>, redb::Table<&[u8], &[u8]>> = HashMap::new();
+        let mut blobs = w.open_table(BLOBS)?;
+        let mut files = w.open_table(BLOB_FILES)?;
+        let mut timers = w.open_table(TIMERS)?;
+        for c in batch {
+            if !tables.contains_key(&c.plugin) {
+                let name = kv_table_name(&c.plugin);
+                let t = w.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+                tables.insert(c.plugin.clone(), t);
+            }
+            let table = tables.get_mut(&c.plugin).expect("opened above");
+            let mut ok = true;
+            for (k, seen) in &c.checks {
+                let now = table.get(k.as_slice())?.map(|v| v.value().to_vec());
+                if now != *seen {
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                verdicts.push(CommitOutcome::Conflict);
+                continue;
+            }
+            for (k, v) in &c.writes {
+                match v {
+                    Some(v) => {
+                        table.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        table.remove(k.as_slice())?;
+                    }
+                }
+            }
+            for (id, rec) in &c.blob_puts {
+                for e in &rec.extents {
+                    let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
+                    files.insert(e.file.as_str(), n + 1)?;
+                }
+                blobs.insert(id.as_str(), serde_json::to_vec(rec)?.as_slice())?;
+            }
+            for id in &c.blob_deletes {
+                let rec = match blobs.remove(id.as_str())? {
+                    Some(v) => serde_json::from_slice::<BlobRecord>(v.value())?,
+                    None => continue,
+                };
+                for e in &rec.extents {
+                    let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
+                    if n <= 1 {
+                        files.remove(e.file.as_str())?;
+                        dead_files.push(e.file.clone());
+                    } else {
+                        files.insert(e.file.as_str(), n - 1)?;
+                    }
+                }
+            }
+            for (due, payload) in &c.timers {
+                *timer_seq += 1;
+                let mut key = due.to_be_bytes().to_vec();
+                key.extend_from_slice(&crate::store::now_ms().to_be_bytes());
+                key.extend_from_slice(&timer_seq.to_be_bytes());
+                let mut val = (c.plugin.len() as u32).to_be_bytes().to_vec();
+                val.extend_from_slice(c.plugin.as_bytes());
+                val.extend_from_slice(payload);
+                timers.insert(key.as_slice(), val.as_slice())?;
+            }
+            if let Some(k) = &c.timer_done {
+                timers.remove(k.as_slice())?;
+            }
+            verdicts.push(CommitOutcome::Committed);
+        }
+    }
+    w.commit()?;
+    Ok((verdicts, dead_files))
+}
+
+/// Timers due at or before `now_ms`.
+pub fn due_timers(db: &Database, now_ms: u64, limit: usize) -> Result<Vec<TimerEntry>> {
+    let r = db.begin_read()?;
+    let t = r.open_table(TIMERS)?;
+    let end = (now_ms + 1).to_be_bytes();
+    let mut out = Vec::new();
+    for row in t.range::<&[u8]>(..end.as_slice())? {
+        let (k, v) = row?;
+        let v = v.value();
+        if v.len() < 4 {
+            continue;
+        }
+        let n = u32::from_be_bytes(v[..4].try_into().expect("4 bytes")) as usize;
+        if v.len() < 4 + n {
+            continue;
+        }
+        out.push(TimerEntry {
+            key: k.value().to_vec(),
+            plugin: String::from_utf8_lossy(&v[4..4 + n]).into_owned(),
+            payload: v[4 + n..].to_vec(),
+        });
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

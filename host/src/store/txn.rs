@@ -1,0 +1,485 @@
+//! One call's view of its plugin's data: a snapshot plus staged writes.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Result;
+use md5::{Digest, Md5};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableDatabase, TableDefinition};
+
+use super::blobfiles::{self, BlobRecord, Extent};
+use super::commit::{Commit, CommitOutcome};
+use super::{BLOBS, Durability, Store, kv_table_name, random_hex};
+
+/// A blob operation that cannot be done; mirrors the WIT `blob-error`.
+#[derive(Debug, thiserror::Error)]
+pub enum TxnError {
+    /// No such blob in this plugin's namespace.
+    #[error("no such blob")]
+    NotFound,
+    /// The range lies outside the blob.
+    #[error("range outside the blob")]
+    OutOfRange,
+    /// The disk or the database failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for TxnError {
+    fn from(e: std::io::Error) -> Self {
+        TxnError::Io(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for TxnError {
+    fn from(e: anyhow::Error) -> Self {
+        TxnError::Io(e.to_string())
+    }
+}
+
+impl From<redb::StorageError> for TxnError {
+    fn from(e: redb::StorageError) -> Self {
+        TxnError::Io(e.to_string())
+    }
+}
+
+/// A request body the host wrote to a blob file before calling the plugin.
+pub struct IncomingBody {
+    /// The blob id the plugin sees.
+    pub blob_id: String,
+    /// The file holding the bytes.
+    pub file: String,
+    /// Length in bytes.
+    pub len: u64,
+    /// MD5 computed while receiving it (hex).
+    pub md5: String,
+    /// Set once a committed call kept it; otherwise it is deleted after the request.
+    pub kept: AtomicBool,
+}
+
+/// A blob created (or composed) during this call, not yet committed.
+struct PendingBlob {
+    extents: Vec<Extent>,
+    /// The open file being appended to, with its id and running MD5.
+    writer: Option<(File, String, Md5)>,
+    md5: Option<String>,
+}
+
+type KvTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
+
+/// Staged state of one plugin call. Dropping it without [`CallTxn::commit`]
+/// discards everything (and deletes blob files the call wrote).
+pub struct CallTxn {
+    store: Arc<Store>,
+    plugin: Arc<str>,
+    snapshot: ReadTransaction,
+    table: Option<KvTable>,
+    seq: u64,
+    overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    checks: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pending: HashMap<String, PendingBlob>,
+    deleted: HashSet<String>,
+    incoming: Option<Arc<IncomingBody>>,
+    keep_incoming: bool,
+    new_files: Vec<String>,
+    timers: Vec<(u64, Vec<u8>)>,
+    timer_done: Option<Vec<u8>>,
+}
+
+impl CallTxn {
+    pub(super) fn begin(store: Arc<Store>, plugin: Arc<str>, incoming: Option<Arc<IncomingBody>>) -> Result<Self> {
+        // Read the sequence first: every commit it counts is in the snapshot.
+        let seq = store.feed().seq();
+        let snapshot = store.db().begin_read()?;
+        let name = kv_table_name(&plugin);
+        let table = match snapshot.open_table(TableDefinition::<&[u8], &[u8]>::new(&name)) {
+            Ok(t) => Some(t),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Self {
+            store,
+            plugin,
+            snapshot,
+            table,
+            seq,
+            overlay: BTreeMap::new(),
+            checks: BTreeMap::new(),
+            pending: HashMap::new(),
+            deleted: HashSet::new(),
+            incoming,
+            keep_incoming: false,
+            new_files: Vec::new(),
+            timers: Vec::new(),
+            timer_done: None,
+        })
+    }
+
+    /// The commit sequence this call's snapshot reflects (for waits).
+    pub fn snapshot_seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn snapshot_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(match &self.table {
+            Some(t) => t.get(key)?.map(|v| v.value().to_vec()),
+            None => None,
+        })
+    }
+
+    /// The current value of `key` as this call sees it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.overlay.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.snapshot_get(key),
+        }
+    }
+
+    /// Stages a write.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.overlay.insert(key, Some(value));
+    }
+
+    /// Stages a delete; true if the key existed.
+    pub fn delete(&mut self, key: Vec<u8>) -> Result<bool> {
+        let existed = self.get(&key)?.is_some();
+        self.overlay.insert(key, None);
+        Ok(existed)
+    }
+
+    /// Compare-and-set, checked again at commit.
+    pub fn compare_and_set(&mut self, key: Vec<u8>, expected: Option<Vec<u8>>, new: Option<Vec<u8>>) -> Result<bool> {
+        if !self.checks.contains_key(&key) && !self.overlay.contains_key(&key) {
+            let seen = self.snapshot_get(&key)?;
+            self.checks.insert(key.clone(), seen);
+        }
+        let current = self.get(&key)?;
+        if current != expected {
+            return Ok(false);
+        }
+        self.overlay.insert(key, new);
+        Ok(true)
+    }
+
+    /// Entries in `[start, end)`, merged from the snapshot and staged writes.
+    pub fn scan(&self, start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let limit = limit as usize;
+        if limit == 0 || end.is_some_and(|e| e <= start) {
+            return Ok(Vec::new());
+        }
+        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+        let bounds: (Bound<&[u8]>, Bound<&[u8]>) = (Bound::Included(start), upper);
+        let mut snap: Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> = match &self.table {
+            Some(t) => {
+                let range = t.range::<&[u8]>(bounds)?;
+                let map = |r: Result<(redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>), redb::StorageError>| {
+                    r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(anyhow::Error::from)
+                };
+                if reverse {
+                    Box::new(range.rev().map(map))
+                } else {
+                    Box::new(range.map(map))
+                }
+            }
+            None => Box::new(std::iter::empty()),
+        };
+        let ov_bounds = (Bound::Included(start.to_vec()), end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())));
+        let mut ov: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = if reverse {
+            Box::new(self.overlay.range(ov_bounds).rev())
+        } else {
+            Box::new(self.overlay.range(ov_bounds))
+        };
+        let order = |a: &[u8], b: &[u8]| if reverse { b.cmp(a) } else { a.cmp(b) };
+        let mut out = Vec::new();
+        let mut s_next = snap.next().transpose()?;
+        let mut o_next = ov.next();
+        while out.len() < limit {
+            match (&s_next, o_next) {
+                (None, None) => break,
+                (Some(_), None) => {
+                    out.push(s_next.take().unwrap());
+                    s_next = snap.next().transpose()?;
+                }
+                (None, Some((k, v))) => {
+                    if let Some(v) = v {
+                        out.push((k.clone(), v.clone()));
+                    }
+                    o_next = ov.next();
+                }
+                (Some((sk, _)), Some((ok, ov_val))) => match order(sk, ok) {
+                    Ordering::Less => {
+                        out.push(s_next.take().unwrap());
+                        s_next = snap.next().transpose()?;
+                    }
+                    ord => {
+                        if let Some(v) = ov_val {
+                            out.push((ok.clone(), v.clone()));
+                        }
+                        if ord == Ordering::Equal {
+                            s_next = snap.next().transpose()?;
+                        }
+                        o_next = ov.next();
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    // ----- blobs -----
+
+    fn extents_of(&self, id: &str) -> Result<Vec<Extent>, TxnError> {
+        if let Some(p) = self.pending.get(id) {
+            return Ok(p.extents.clone());
+        }
+        if self.deleted.contains(id) {
+            return Err(TxnError::NotFound);
+        }
+        if let Some(inc) = &self.incoming {
+            if inc.blob_id == id {
+                return Ok(vec![Extent {
+                    file: inc.file.clone(),
+                    offset: 0,
+                    len: inc.len,
+                }]);
+            }
+        }
+        self.committed_blob(id).map(|r| r.extents)
+    }
+
+    fn committed_blob(&self, id: &str) -> Result<BlobRecord, TxnError> {
+        let t = self.snapshot.open_table(BLOBS).map_err(|e| TxnError::Io(e.to_string()))?;
+        let v = t.get(id)?.ok_or(TxnError::NotFound)?;
+        let rec: BlobRecord = serde_json::from_slice(v.value()).map_err(|e| TxnError::Io(e.to_string()))?;
+        if rec.plugin != *self.plugin {
+            return Err(TxnError::NotFound);
+        }
+        Ok(rec)
+    }
+
+    /// Creates an empty blob for this call to append to.
+    pub fn blob_create(&mut self) -> Result<String, TxnError> {
+        let id = random_hex(16);
+        let file_id = random_hex(16);
+        let path = blobfiles::file_path(self.store.blob_dir(), &file_id);
+        std::fs::create_dir_all(path.parent().expect("blob path has a parent"))?;
+        let file = File::create(&path)?;
+        self.new_files.push(file_id.clone());
+        self.pending.insert(
+            id.clone(),
+            PendingBlob {
+                extents: vec![Extent {
+                    file: file_id.clone(),
+                    offset: 0,
+                    len: 0,
+                }],
+                writer: Some((file, file_id, Md5::new())),
+                md5: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Appends to a blob created by this call.
+    pub fn blob_append(&mut self, id: &str, data: &[u8]) -> Result<(), TxnError> {
+        let p = self.pending.get_mut(id).ok_or(TxnError::NotFound)?;
+        let (file, _, md5) = p.writer.as_mut().ok_or_else(|| TxnError::Io("a composed blob cannot be appended to".into()))?;
+        file.write_all(data)?;
+        md5.update(data);
+        p.extents[0].len += data.len() as u64;
+        Ok(())
+    }
+
+    /// Reads a range of a blob.
+    pub fn blob_read(&self, id: &str, offset: u64, len: u32) -> Result<Vec<u8>, TxnError> {
+        let extents = self.extents_of(id)?;
+        let total: u64 = extents.iter().map(|e| e.len).sum();
+        if offset > total {
+            return Err(TxnError::OutOfRange);
+        }
+        Ok(blobfiles::read_extents(self.store.blob_dir(), &extents, offset, len as u64)?)
+    }
+
+    /// Length of a blob.
+    pub fn blob_size(&self, id: &str) -> Result<u64, TxnError> {
+        Ok(self.extents_of(id)?.iter().map(|e| e.len).sum())
+    }
+
+    /// Resolves a blob slice into extents (for compose and response bodies).
+    pub fn blob_slice(&self, id: &str, offset: u64, len: Option<u64>) -> Result<Vec<Extent>, TxnError> {
+        let extents = self.extents_of(id)?;
+        blobfiles::slice_extents(&extents, offset, len).ok_or(TxnError::OutOfRange)
+    }
+
+    /// The MD5 already known for a blob, if any (avoids re-reading big blobs).
+    pub fn known_md5(&self, id: &str) -> Option<String> {
+        if let Some(p) = self.pending.get(id) {
+            if let Some((_, _, md5)) = &p.writer {
+                return Some(hex::encode(md5.clone().finalize()));
+            }
+            return p.md5.clone();
+        }
+        if let Some(inc) = &self.incoming {
+            if inc.blob_id == id {
+                return Some(inc.md5.clone());
+            }
+        }
+        self.committed_blob(id).ok().and_then(|r| r.md5)
+    }
+
+    /// Feeds a blob's bytes to `sink`.
+    pub fn blob_stream(&self, id: &str, sink: impl FnMut(&[u8])) -> Result<(), TxnError> {
+        let extents = self.extents_of(id)?;
+        Ok(blobfiles::stream_extents(self.store.blob_dir(), &extents, sink)?)
+    }
+
+    /// A new blob made of slices of others, sharing their files.
+    pub fn blob_compose(&mut self, parts: &[(String, u64, Option<u64>)]) -> Result<String, TxnError> {
+        let mut extents = Vec::new();
+        for (id, offset, len) in parts {
+            extents.extend(self.blob_slice(id, *offset, *len)?);
+        }
+        extents.retain(|e| e.len > 0);
+        let id = random_hex(16);
+        self.pending.insert(
+            id.clone(),
+            PendingBlob {
+                extents,
+                writer: None,
+                md5: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Keeps the incoming body blob after the request.
+    pub fn blob_keep(&mut self, id: &str) -> Result<(), TxnError> {
+        match &self.incoming {
+            Some(inc) if inc.blob_id == id => {
+                self.keep_incoming = true;
+                Ok(())
+            }
+            _ if self.pending.contains_key(id) => Ok(()),
+            _ => Err(TxnError::NotFound),
+        }
+    }
+
+    /// Deletes a blob.
+    pub fn blob_delete(&mut self, id: &str) -> Result<(), TxnError> {
+        if self.pending.remove(id).is_some() {
+            return Ok(());
+        }
+        if let Some(inc) = &self.incoming {
+            if inc.blob_id == id {
+                self.keep_incoming = false;
+                return Ok(());
+            }
+        }
+        if self.deleted.contains(id) {
+            return Err(TxnError::NotFound);
+        }
+        self.committed_blob(id)?;
+        self.deleted.insert(id.to_string());
+        Ok(())
+    }
+
+    // ----- timers -----
+
+    /// Stages a timer that fires `delay_ms` from now.
+    pub fn schedule(&mut self, delay_ms: u64, payload: Vec<u8>) {
+        self.timers.push((super::now_ms().saturating_add(delay_ms), payload));
+    }
+
+    /// Marks the timer this call is serving as done, in the same commit.
+    pub fn finish_timer(&mut self, key: Vec<u8>) {
+        self.timer_done = Some(key);
+    }
+
+    /// Sends the staged writes to the committer and waits for the verdict.
+    pub async fn commit(mut self) -> Result<CommitOutcome> {
+        let incoming_kept = self.keep_incoming.then(|| self.incoming.clone()).flatten();
+        let nothing = self.overlay.is_empty()
+            && self.pending.is_empty()
+            && self.deleted.is_empty()
+            && incoming_kept.is_none()
+            && self.timers.is_empty()
+            && self.timer_done.is_none();
+        if nothing {
+            return Ok(CommitOutcome::Committed);
+        }
+        let durable = self.store.durability() == Durability::Immediate;
+        let mut blob_puts = Vec::new();
+        let mut committed_files = HashSet::new();
+        for (id, p) in self.pending.drain() {
+            committed_files.extend(p.extents.iter().map(|e| e.file.clone()));
+            let md5 = match p.writer {
+                Some((file, _, md5)) => {
+                    if durable {
+                        file.sync_data()?;
+                    }
+                    Some(hex::encode(md5.finalize()))
+                }
+                None => p.md5,
+            };
+            blob_puts.push((
+                id,
+                BlobRecord {
+                    plugin: self.plugin.to_string(),
+                    extents: p.extents,
+                    md5,
+                },
+            ));
+        }
+        if let Some(inc) = &incoming_kept {
+            blob_puts.push((
+                inc.blob_id.clone(),
+                BlobRecord {
+                    plugin: self.plugin.to_string(),
+                    extents: vec![Extent {
+                        file: inc.file.clone(),
+                        offset: 0,
+                        len: inc.len,
+                    }],
+                    md5: Some(inc.md5.clone()),
+                },
+            ));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let commit = Commit {
+            plugin: self.plugin.clone(),
+            writes: std::mem::take(&mut self.overlay),
+            checks: std::mem::take(&mut self.checks),
+            blob_puts,
+            blob_deletes: self.deleted.drain().collect(),
+            timers: std::mem::take(&mut self.timers),
+            timer_done: self.timer_done.take(),
+            reply: tx,
+        };
+        self.store.committer().send(commit)?;
+        let outcome = rx.await.map_err(|_| anyhow::anyhow!("the committer stopped"))??;
+        match outcome {
+            CommitOutcome::Committed => {
+                self.new_files.retain(|f| !committed_files.contains(f));
+                if let Some(inc) = incoming_kept {
+                    inc.kept.store(true, std::sync::atomic::Ordering::Release);
+                }
+            }
+            CommitOutcome::Conflict => {}
+        }
+        Ok(outcome)
+    }
+}
+
+impl Drop for CallTxn {
+    fn drop(&mut self) {
+        // Files written by a call that did not commit belong to no one.
+        for f in self.new_files.drain(..) {
+            let _ = std::fs::remove_file(blobfiles::file_path(self.store.blob_dir(), &f));
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! What rest-xml and rest-json share: request-URI templates, operation
+//! resolution by method + path + query, and the members bound to the URI,
+//! query string, headers and status code.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Map, Value};
+
+use crate::encoding::{parse_form, percent_decode};
+use crate::model::{Model, Operation, Shape, ShapeType};
+use crate::value::{TimestampFormat, scalar_from_text, scalar_to_text};
+use crate::{AwsError, HttpRequest};
+
+/// One path segment of a request-URI template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Must equal this text.
+    Literal(String),
+    /// `{Name}`: one non-empty segment.
+    Label(String),
+    /// `{Name+}`: the rest of the path (non-empty, may contain `/`).
+    Greedy(String),
+}
+
+/// A parsed `requestUri` such as `/{Bucket}/{Key+}?uploads` or
+/// `/{Bucket}?list-type=2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UriTemplate {
+    /// Path segments.
+    pub segments: Vec<Segment>,
+    /// Query literals that must be present (`uploads`) or have a value
+    /// (`list-type=2`).
+    pub query: Vec<(String, Option<String>)>,
+}
+
+fn split_path(path: &str) -> Vec<&str> {
+    let p = path.strip_prefix('/').unwrap_or(path);
+    if p.is_empty() {
+        Vec::new()
+    } else {
+        p.split('/').collect()
+    }
+}
+
+impl UriTemplate {
+    /// Parses a model's `requestUri`.
+    pub fn parse(uri: &str) -> UriTemplate {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let segments = split_path(path)
+            .into_iter()
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(l) => match l.strip_suffix('+') {
+                        Some(g) => Segment::Greedy(g.to_string()),
+                        None => Segment::Label(l.to_string()),
+                    },
+                    None => Segment::Literal(s.to_string()),
+                },
+            )
+            .collect();
+        let query = query
+            .split('&')
+            .filter(|q| !q.is_empty())
+            .map(|q| match q.split_once('=') {
+                Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                None => (q.to_string(), None),
+            })
+            .collect();
+        UriTemplate { segments, query }
+    }
+
+    /// Matches a raw (percent-encoded) path; returns the decoded labels.
+    pub fn match_path(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let segs = split_path(path);
+        let mut labels = Vec::new();
+        let mut i = 0;
+        for seg in &self.segments {
+            match seg {
+                Segment::Literal(l) => {
+                    if segs.get(i).map(|s| percent_decode(s)) != Some(l.clone()) {
+                        return None;
+                    }
+                    i += 1;
+                }
+                Segment::Label(name) => {
+                    let s = segs.get(i).filter(|s| !s.is_empty())?;
+                    labels.push((name.clone(), percent_decode(s)));
+                    i += 1;
+                }
+                Segment::Greedy(name) => {
+                    let rest = segs.get(i..).unwrap_or(&[]).join("/");
+                    if rest.is_empty() {
+                        return None;
+                    }
+                    labels.push((name.clone(), percent_decode(&rest)));
+                    i = segs.len();
+                }
+            }
+        }
+        match segs.get(i..) {
+            Some([]) | Some([""]) | None => Some(labels),
+            _ => None,
+        }
+    }
+
+    /// Whether the query literals are present. `x-id` literals (added to
+    /// S3 templates for SDKs) are optional.
+    pub fn match_query(&self, query: &[(String, String)]) -> bool {
+        self.query.iter().all(|(k, v)| {
+            let found = query.iter().find(|(qk, _)| qk == k);
+            match (found, v) {
+                (None, _) => k == "x-id",
+                (Some(_), None) => true,
+                (Some((_, qv)), Some(v)) => qv == v,
+            }
+        })
+    }
+
+    fn specificity(&self) -> (usize, usize, usize) {
+        let lits = self.query.iter().filter(|(k, _)| k != "x-id").count();
+        let path_lits = self
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
+        let labels = self
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Label(_)))
+            .count();
+        (lits, path_lits, labels)
+    }
+}
+
+/// Rewrites a virtual-hosted S3 path (`/key`, with the bucket from the host)
+/// to path style (`/bucket/key`).
+pub fn path_style(bucket: &str, path: &str) -> String {
+    let key = path.strip_prefix('/').unwrap_or(path);
+    format!("/{bucket}/{key}")
+}
+
+/// Finds the operation for a REST request: the method must match, then the
+/// path template and query literals; among matches the most specific wins
+/// (query literals, then literal path segments, then labels), then the one
+/// whose required query/header members are all present and most numerous,
+/// and non-deprecated operations before deprecated ones. E.g. `PUT
+/// /b/k?partNumber=1&uploadId=u` is `UploadPart`, not `PutObject`.
+pub fn resolve_operation<'m>(
+    model: &'m Model,
+    req: &HttpRequest<'_>,
+    virtual_bucket: Option<&str>,
+) -> Result<&'m Operation, AwsError> {
+    let owned;
+    let path = match virtual_bucket {
+        Some(b) => {
+            owned = path_style(b, req.path);
+            owned.as_str()
+        }
+        None => req.path,
+    };
+    let query = parse_form(req.query);
+    let mut best: Option<(_, &Operation)> = None;
+    let mut path_matched = false;
+    for op in model.operations.values() {
+        let t = UriTemplate::parse(&op.http.request_uri);
+        if t.match_path(path).is_none() || !t.match_query(&query) {
+            continue;
+        }
+        path_matched = true;
+        if !op.http.method.eq_ignore_ascii_case(req.method) {
+            continue;
+        }
+        let (present, missing) = required_bindings(model, op, &query, req);
+        let score = (missing == 0, t.specificity(), present, !op.deprecated);
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, op));
+        }
+    }
+    match best {
+        Some((_, op)) => Ok(op),
+        None if path_matched => Err(AwsError::method_not_allowed()),
+        None => Err(AwsError::invalid_request(format!(
+            "No operation matches {} {}",
+            req.method, req.path
+        ))),
+    }
+}
+
+/// Counts the required query-string and header members of `op`'s input that
+/// the request has and lacks.
+fn required_bindings(
+    model: &Model,
+    op: &Operation,
+    query: &[(String, String)],
+    req: &HttpRequest<'_>,
+) -> (usize, usize) {
+    let Some(shape) = model.input_shape(op) else {
+        return (0, 0);
+    };
+    let (mut present, mut missing) = (0, 0);
+    for m in &shape.members {
+        if !shape.required.contains(&m.name) {
+            continue;
+        }
+        let has = match m.location.as_deref() {
+            Some("querystring") => query.iter().any(|(k, _)| k == m.wire_name()),
+            Some("header") => req.header(m.wire_name()).is_some(),
+            _ => continue,
+        };
+        if has { present += 1 } else { missing += 1 }
+    }
+    (present, missing)
+}
+
+fn bad(name: &str, e: String) -> AwsError {
+    AwsError::client("InvalidArgument", format!("{name}: {e}"))
+}
+
+/// Decodes the members bound to URI labels, the query string and headers
+/// into `out`. Type errors are `InvalidArgument` (S3's error for them).
+pub fn decode_bindings(
+    model: &Model,
+    op: &Operation,
+    shape: &Shape,
+    req: &HttpRequest<'_>,
+    out: &mut Map<String, Value>,
+) -> Result<(), AwsError> {
+    let labels = UriTemplate::parse(&op.http.request_uri)
+        .match_path(req.path)
+        .unwrap_or_default();
+    let query = parse_form(req.query);
+    let bound_query: Vec<&str> = shape
+        .members
+        .iter()
+        .filter(|m| m.location.as_deref() == Some("querystring") && m.location_name.is_some())
+        .map(|m| m.wire_name())
+        .collect();
+    for m in &shape.members {
+        let ms = model.shape(&m.shape);
+        let name = m.wire_name();
+        let value = match m.location.as_deref() {
+            Some("uri") => match labels.iter().find(|(l, _)| l == name) {
+                Some((_, v)) => Some(scalar_from_text(ms, v).map_err(|e| bad(name, e))?),
+                None => None,
+            },
+            Some("querystring") => match ms.kind {
+                ShapeType::List => {
+                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    let items = query
+                        .iter()
+                        .filter(|(k, _)| k == name)
+                        .map(|(_, v)| scalar_from_text(item, v).map_err(|e| bad(name, e)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    (!items.is_empty()).then_some(Value::Array(items))
+                }
+                ShapeType::Map => {
+                    // Unbound query parameters, as a map.
+                    let mut map = Map::new();
+                    for (k, v) in &query {
+                        if !bound_query.contains(&k.as_str()) {
+                            map.insert(k.clone(), Value::String(v.clone()));
+                        }
+                    }
+                    (!map.is_empty()).then_some(Value::Object(map))
+                }
+                _ => match query.iter().find(|(k, _)| k == name) {
+                    Some((_, v)) => Some(scalar_from_text(ms, v).map_err(|e| bad(name, e))?),
+                    None => None,
+                },
+            },
+            Some("header") => match req.header(name) {
+                Some(v) if m.jsonvalue => {
+                    let raw = B64.decode(v.trim()).map_err(|e| bad(name, e.to_string()))?;
+                    Some(serde_json::from_slice(&raw).map_err(|e| bad(name, e.to_string()))?)
+                }
+                Some(v) if ms.kind == ShapeType::List => {
+                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    let items = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| scalar_from_text(item, s).map_err(|e| bad(name, e)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Some(Value::Array(items))
+                }
+                Some(v) => Some(scalar_from_text(ms, v).map_err(|e| bad(name, e))?),
+                None => None,
+            },
+            Some("headers") => {
+                let prefix = name.to_ascii_lowercase();
+                let mut map = Map::new();
+                for (k, v) in req.headers {
+                    let k = k.to_ascii_lowercase();
+                    if let Some(rest) = k.strip_prefix(&prefix) {
+                        map.insert(rest.to_string(), Value::String(v.clone()));
+                    }
+                }
+                (!map.is_empty()).then_some(Value::Object(map))
+            }
+            _ => None,
+        };
+        if let Some(v) = value {
+            out.insert(m.name.clone(), v);
+        }
+    }
+    Ok(())
+}
+
+/// Encodes the output members bound to headers and the status code. Returns
+/// the status from a `statusCode` member, if any.
+pub fn encode_bindings(
+    model: &Model,
+    shape: &Shape,
+    obj: &Map<String, Value>,
+    headers: &mut Vec<(String, String)>,
+) -> Option<u16> {
+    let mut status = None;
+    for m in &shape.members {
+        let Some(v) = obj.get(&m.name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let ms = model.shape(&m.shape);
+        let name = m.wire_name();
+        match m.location.as_deref() {
+            Some("statusCode") => status = v.as_u64().and_then(|s| u16::try_from(s).ok()),
+            Some("header") => {
+                let ts = TimestampFormat::resolve(
+                    m.timestamp_format.as_deref(),
+                    ms,
+                    TimestampFormat::Rfc822,
+                );
+                let text = if m.jsonvalue {
+                    Some(B64.encode(v.to_string()))
+                } else if let (ShapeType::List, Value::Array(items)) = (ms.kind, v) {
+                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    Some(
+                        items
+                            .iter()
+                            .filter_map(|i| scalar_to_text(item, i, ts))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
+                } else {
+                    scalar_to_text(ms, v, ts)
+                };
+                if let Some(text) = text {
+                    headers.push((name.to_string(), text));
+                }
+            }
+            Some("headers") => {
+                if let Value::Object(map) = v {
+                    for (k, v) in map {
+                        if let Some(s) = v.as_str() {
+                            headers.push((format!("{name}{k}"), s.to_string()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        let t = UriTemplate::parse("/{Bucket}/{Key+}?uploads");
+        assert_eq!(
+            t.segments,
+            vec![
+                Segment::Label("Bucket".into()),
+                Segment::Greedy("Key".into())
+            ]
+        );
+        assert_eq!(t.query, vec![("uploads".to_string(), None)]);
+        assert_eq!(
+            t.match_path("/b/a%20b/c/"),
+            Some(vec![
+                ("Bucket".into(), "b".into()),
+                ("Key".into(), "a b/c/".into())
+            ])
+        );
+        assert_eq!(t.match_path("/b"), None);
+        assert_eq!(t.match_path("/b/"), None);
+        let b = UriTemplate::parse("/{Bucket}");
+        assert!(b.match_path("/b/").is_some());
+        assert!(b.match_path("/b/k").is_none());
+        assert!(b.match_path("/").is_none());
+        assert!(UriTemplate::parse("/").match_path("/").is_some());
+        let v2 = UriTemplate::parse("/{Bucket}?list-type=2");
+        assert!(v2.match_query(&[("list-type".into(), "2".into())]));
+        assert!(!v2.match_query(&[("list-type".into(), "1".into())]));
+        assert!(!v2.match_query(&[]));
+    }
+}
