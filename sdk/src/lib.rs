@@ -1,1 +1,94 @@
+//! The kit for writing a RustStack service plugin.
+//!
+//! A plugin is a type implementing [`Service`], exported with [`plugin!`] and
+//! built for `wasm32-wasip2`. It keeps all state in [`kv`] and [`blobs`] (the
+//! host may run many instances, reuse them or replace them at any time), and
+//! speaks AWS wire protocols through [`protocol`], so member names, XML
+//! shapes and error formats come from the AWS service models, not from hand
+//! written strings.
+//!
+//! Everything here also compiles natively: host calls then go to the
+//! in-memory [`testkit`], so plugin logic is unit tested with `cargo test`.
 
+pub mod bindings;
+pub mod blobs;
+pub mod http;
+pub mod ids;
+pub mod invoke;
+pub mod keys;
+pub mod kv;
+pub mod log;
+pub mod schedule;
+pub mod table;
+pub mod testkit;
+
+mod host;
+
+/// AWS wire protocols and errors (re-exported so plugins need one dependency).
+pub use ruststack_protocol as protocol;
+pub use ruststack_protocol::AwsError;
+
+pub use bindings::ruststack::plugin::types::{
+    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response, Wait,
+};
+
+/// A service plugin: what it serves and how.
+pub trait Service {
+    /// Called once when the host loads the plugin: name, version, protocol and
+    /// which requests it serves.
+    fn describe() -> Description;
+
+    /// Serves one request. Return [`Outcome::Wait`] to be called again later
+    /// with the same request (long polling).
+    fn handle(req: Request) -> Outcome;
+
+    /// A timer set with [`schedule::after`] fired.
+    fn on_timer(_payload: Vec<u8>) {}
+}
+
+/// Exports a [`Service`] implementation as the plugin's entry points.
+///
+/// ```ignore
+/// struct Notes;
+/// impl ruststack_sdk::Service for Notes { /* ... */ }
+/// ruststack_sdk::plugin!(Notes);
+/// ```
+#[macro_export]
+macro_rules! plugin {
+    ($ty:ty) => {
+        #[doc(hidden)]
+        pub struct __RustStackExport;
+
+        impl $crate::bindings::exports::ruststack::plugin::service::Guest for __RustStackExport {
+            fn describe() -> $crate::Description {
+                <$ty as $crate::Service>::describe()
+            }
+            fn handle(req: $crate::Request) -> $crate::Outcome {
+                <$ty as $crate::Service>::handle(req)
+            }
+            fn on_timer(payload: ::std::vec::Vec<u8>) {
+                <$ty as $crate::Service>::on_timer(payload)
+            }
+        }
+
+        // Natively (unit tests) there is no component to export from.
+        #[cfg(target_arch = "wasm32")]
+        $crate::bindings::export_service!(__RustStackExport with_types_in $crate::bindings);
+    };
+}
+
+impl Matcher {
+    /// A matcher that matches nothing yet; set the fields you need with
+    /// struct update syntax (`Matcher { target_prefix: Some(..), ..Matcher::none() }`).
+    pub fn none() -> Self {
+        Matcher {
+            target_prefix: None,
+            query_version: None,
+            query_actions: Vec::new(),
+            signing_service: None,
+            host_pattern: None,
+            path_prefix: None,
+            priority: 0,
+        }
+    }
+}

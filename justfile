@@ -1,0 +1,73 @@
+# RustStack tasks. `just serve` to run, `just test` to test.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+target := "wasm32-wasip2"
+wasm_out := "target/" + target + "/plugin"
+
+# List the recipes.
+default:
+    @just --list
+
+# Add the wasm32-wasip2 target when it is missing.
+wasm-target:
+    @rustup target list --installed | grep -qx {{target}} || rustup target add {{target}}
+
+# Build every plugin: services into target/builtin-plugins (embedded in the binary),
+# examples and test fixtures into target/example-plugins.
+build-plugins: wasm-target
+    #!/usr/bin/env bash
+    set -euo pipefail
+    services=$(for d in plugins/*/; do n=$(basename "$d"); [ "$n" != examples ] && [ -f "$d/Cargo.toml" ] && echo "$n"; done || true)
+    examples=$(for d in plugins/examples/*/; do [ -f "$d/Cargo.toml" ] && basename "$d"; done)
+    pkgs=""
+    for p in $services $examples misbehave; do pkgs="$pkgs -p $p"; done
+    cargo build --target {{target}} --profile plugin $pkgs
+    mkdir -p target/builtin-plugins target/example-plugins
+    for s in $services; do cmp -s {{wasm_out}}/$s.wasm target/builtin-plugins/$s.wasm || cp {{wasm_out}}/$s.wasm target/builtin-plugins/; done
+    for e in $examples misbehave; do cp {{wasm_out}}/$e.wasm target/example-plugins/; done
+    # A second build of the example, to test hot reload.
+    cargo build --target {{target}} --profile plugin -p counters --features v2 --target-dir target/v2
+    cp target/v2/{{target}}/plugin/counters.wasm target/example-plugins/counters-v2.wasm.alt
+
+# Build the ruststack binary (release) with the built-in plugins.
+build: build-plugins
+    cargo build --release -p ruststack
+
+# Build what is missing, then serve on 127.0.0.1:4566 (data in ./data).
+serve *ARGS: build
+    ./target/release/ruststack serve {{ARGS}}
+
+# Serve with hot reload: rebuild a plugin when its source changes.
+dev: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    ./target/release/ruststack serve --watch --plugins target/example-plugins --plugins target/builtin-plugins &
+    server=$!
+    trap 'kill $server' EXIT
+    stamp() { find plugins sdk wit -name '*.rs' -o -name '*.wit' -o -name '*.toml' -o -name '*.json' | xargs stat -c %Y | sort -n | tail -1; }
+    last=$(stamp)
+    while kill -0 $server 2>/dev/null; do
+        sleep 1
+        now=$(stamp)
+        if [ "$now" != "$last" ]; then last=$now; just build-plugins || true; fi
+    done
+
+# Run every test: unit tests, then end-to-end tests against the real binary.
+test: build
+    cargo test --workspace --exclude misbehave --exclude counters
+    cargo test -p counters
+    RUSTSTACK_BIN=target/release/ruststack cargo test -p ruststack-tests -- --test-threads 2
+
+# Benchmarks: the example plugin against a bare axum handler, start-up and memory.
+bench: build
+    cargo run --release -p ruststack-tests --bin bench
+
+# Scaffold a new plugin crate under plugins/.
+new-plugin NAME: build
+    ./target/release/ruststack new {{NAME}}
+
+# Format and lint.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

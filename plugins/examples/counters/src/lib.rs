@@ -1,0 +1,70 @@
+//! Counters: an example RustStack service, and the template for your own.
+//!
+//! - A JSON-protocol API (`X-Amz-Target: Counters_20261128.<Operation>`)
+//!   described by its own service model (`model.json`), so requests are
+//!   decoded, validated and answered by the sdk's codec. It has a conditional
+//!   write (`SetCounter` with `ExpectedValue`), an atomic increment, a
+//!   paginated list and a long poll (`WaitForCounter`).
+//! - A small REST API under `/_counters/files/<name>` that stores request
+//!   bodies as blobs and streams them back, to show big payloads that never
+//!   enter plugin memory.
+
+mod counters;
+mod files;
+
+use std::sync::OnceLock;
+
+use ruststack_sdk::protocol::Model;
+use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
+
+/// The plugin's version; the `v2` feature builds a distinguishable one.
+#[cfg(not(feature = "v2"))]
+pub const VERSION: &str = "1.0.0";
+/// The plugin's version; the `v2` feature builds a distinguishable one.
+#[cfg(feature = "v2")]
+pub const VERSION: &str = "2.0.0";
+
+/// Paths of the file API.
+pub const FILES_PREFIX: &str = "/_counters/files/";
+
+/// The service model, parsed once per instance.
+pub fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../model.json")).expect("model.json is valid"))
+}
+
+/// The service.
+pub struct Counters;
+
+impl Service for Counters {
+    fn describe() -> Description {
+        Description {
+            name: "counters".into(),
+            version: VERSION.into(),
+            protocol: Protocol::Json,
+            matchers: vec![
+                Matcher {
+                    target_prefix: Some("Counters_20261128.".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    path_prefix: Some(FILES_PREFIX.into()),
+                    ..Matcher::none()
+                },
+            ],
+            fallback: false,
+            // File bodies always arrive as blobs; JSON documents stay inline.
+            max_inline_body: 0,
+        }
+    }
+
+    fn handle(req: Request) -> Outcome {
+        if req.path.starts_with(FILES_PREFIX) {
+            files::handle(&req)
+        } else {
+            counters::handle(&req)
+        }
+    }
+}
+
+ruststack_sdk::plugin!(Counters);

@@ -1,0 +1,95 @@
+//! Ids and ARNs that look like AWS's.
+
+/// Random bytes from the host (WASI random, or the OS natively).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).expect("the random source failed");
+    buf
+}
+
+/// `n` random bytes as lower-case hex.
+pub fn random_hex(n: usize) -> String {
+    random_bytes(n).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random (v4) UUID, as AWS uses for message ids and request ids.
+pub fn uuid() -> String {
+    let mut b = random_bytes(16);
+    b[6] = (b[6] & 0x0F) | 0x40;
+    b[8] = (b[8] & 0x3F) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// `arn:aws:<service>:<region>:<account>:<resource>`.
+pub fn arn(service: &str, region: &str, account: &str, resource: &str) -> String {
+    format!("arn:aws:{service}:{region}:{account}:{resource}")
+}
+
+/// The parts of an ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn {
+    /// Usually `aws`.
+    pub partition: String,
+    /// e.g. `sqs`.
+    pub service: String,
+    /// e.g. `us-east-1` (empty for global services).
+    pub region: String,
+    /// Twelve digits (empty for some services).
+    pub account: String,
+    /// Everything after the fifth colon.
+    pub resource: String,
+}
+
+/// Splits an ARN; `None` if it is not one.
+pub fn parse_arn(s: &str) -> Option<Arn> {
+    let mut it = s.splitn(6, ':');
+    if it.next()? != "arn" {
+        return None;
+    }
+    let partition = it.next()?.to_string();
+    let service = it.next()?.to_string();
+    let region = it.next()?.to_string();
+    let account = it.next()?.to_string();
+    let resource = it.next()?.to_string();
+    if partition.is_empty() || service.is_empty() {
+        return None;
+    }
+    Some(Arn {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
+/// Milliseconds since the Unix epoch (WASI wall clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_shape() {
+        let u = uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(uuid(), u);
+    }
+
+    #[test]
+    fn arns_round_trip() {
+        let a = arn("sns", "us-east-1", "000000000000", "topic:with:colons");
+        let p = parse_arn(&a).unwrap();
+        assert_eq!(p.service, "sns");
+        assert_eq!(p.resource, "topic:with:colons");
+        assert!(parse_arn("nope").is_none());
+    }
+}

@@ -1,0 +1,50 @@
+//! The plugin's ordered key-value namespace.
+//!
+//! Reads see a snapshot taken when the request began plus this request's own
+//! writes; all writes of a request commit together when it returns, or not
+//! at all if it traps. Use [`compare_and_set`] for read-modify-write: the host
+//! re-checks it at commit and re-runs the request if another one got there
+//! first, so two requests never both win.
+
+use crate::host;
+
+/// The value under `key`.
+pub fn get(key: &[u8]) -> Option<Vec<u8>> {
+    host::kv_get(key)
+}
+
+/// Stores `value` under `key` (last writer wins).
+pub fn put(key: &[u8], value: &[u8]) {
+    host::kv_put(key, value)
+}
+
+/// Removes `key`; true if it existed.
+pub fn delete(key: &[u8]) -> bool {
+    host::kv_delete(key)
+}
+
+/// Entries with `start <= key < end` in key order (or reverse), at most `limit`.
+pub fn scan(start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    host::kv_scan(start, end, limit, reverse)
+}
+
+/// Entries whose key starts with `prefix`, at most `limit`, from `after`
+/// (exclusive) when given: one page of a prefix listing.
+pub fn scan_prefix(prefix: &[u8], after: Option<&[u8]>, limit: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let start = match after {
+        Some(a) => {
+            let mut s = a.to_vec();
+            s.push(0);
+            s
+        }
+        None => prefix.to_vec(),
+    };
+    let end = crate::keys::prefix_end(prefix);
+    scan(&start, end.as_deref(), limit, false)
+}
+
+/// If the value equals `expected` (`None`: absent), replace it with `new`
+/// (`None`: delete) and return true.
+pub fn compare_and_set(key: &[u8], expected: Option<&[u8]>, new: Option<&[u8]>) -> bool {
+    host::kv_cas(key, expected, new)
+}

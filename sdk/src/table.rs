@@ -1,0 +1,163 @@
+//! Typed tables over kv: values are JSON (serde), keys are encoded with
+//! [`keys`](crate::keys) under a table prefix, so one plugin can keep many
+//! tables in its namespace and list them in order.
+
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::keys::{Key, prefix_end};
+use crate::kv;
+
+/// A named collection of `V` values keyed by [`Key`]s.
+pub struct Table<V> {
+    prefix: Vec<u8>,
+    _v: PhantomData<fn() -> V>,
+}
+
+/// One page of a listing.
+pub struct Page<V> {
+    /// Rows in key order: (key without the table prefix, value).
+    pub items: Vec<(Vec<u8>, V)>,
+    /// Pass back as `after` for the next page; `None` on the last page.
+    pub next: Option<Vec<u8>>,
+}
+
+impl<V: Serialize + DeserializeOwned> Table<V> {
+    /// The table called `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            prefix: Key::new().str(name).into_bytes(),
+            _v: PhantomData,
+        }
+    }
+
+    fn full(&self, key: &Key) -> Vec<u8> {
+        let mut k = self.prefix.clone();
+        k.extend_from_slice(key.as_bytes());
+        k
+    }
+
+    /// The full kv key of `key` (e.g. to wait on it).
+    pub fn raw_key(&self, key: &Key) -> Vec<u8> {
+        self.full(key)
+    }
+
+    /// The kv prefix of every row (e.g. to wait on the whole table).
+    pub fn raw_prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// The value under `key`; a value that no longer parses counts as absent.
+    pub fn get(&self, key: &Key) -> Option<V> {
+        kv::get(&self.full(key)).and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    /// The value and its stored bytes (for a later [`Table::replace`]).
+    pub fn get_raw(&self, key: &Key) -> Option<(V, Vec<u8>)> {
+        let raw = kv::get(&self.full(key))?;
+        serde_json::from_slice(&raw).ok().map(|v| (v, raw))
+    }
+
+    /// Stores `value` under `key`.
+    pub fn put(&self, key: &Key, value: &V) {
+        kv::put(&self.full(key), &to_json(value));
+    }
+
+    /// Removes `key`; true if it existed.
+    pub fn delete(&self, key: &Key) -> bool {
+        kv::delete(&self.full(key))
+    }
+
+    /// Stores `value` only if `key` is absent; false if it exists.
+    pub fn insert_new(&self, key: &Key, value: &V) -> bool {
+        kv::compare_and_set(&self.full(key), None, Some(&to_json(value)))
+    }
+
+    /// Replaces the value whose stored bytes are `expected` (from
+    /// [`Table::get_raw`]); false if it changed since. `None` deletes.
+    pub fn replace(&self, key: &Key, expected: &[u8], value: Option<&V>) -> bool {
+        let new = value.map(to_json);
+        kv::compare_and_set(&self.full(key), Some(expected), new.as_deref())
+    }
+
+    /// Applies `f` to the current value (absent: `None`) until the
+    /// compare-and-set holds; `f` returning `None` deletes. Returns the new value.
+    pub fn update(&self, key: &Key, mut f: impl FnMut(Option<V>) -> Option<V>) -> Option<V> {
+        let k = self.full(key);
+        loop {
+            let raw = kv::get(&k);
+            let current = raw.as_deref().and_then(|b| serde_json::from_slice(b).ok());
+            let next = f(current);
+            let bytes = next.as_ref().map(to_json);
+            if kv::compare_and_set(&k, raw.as_deref(), bytes.as_deref()) {
+                return next;
+            }
+        }
+    }
+
+    /// Up to `limit` rows whose key starts with `key_prefix`, after `after`.
+    pub fn list(&self, key_prefix: &Key, after: Option<&[u8]>, limit: u32) -> Page<V> {
+        let prefix = self.full(key_prefix);
+        let after_full = after.map(|a| {
+            let mut k = self.prefix.clone();
+            k.extend_from_slice(a);
+            k
+        });
+        let rows = kv::scan_prefix(&prefix, after_full.as_deref(), limit.saturating_add(1));
+        let more = rows.len() > limit as usize;
+        let mut items: Vec<(Vec<u8>, V)> = rows
+            .into_iter()
+            .take(limit as usize)
+            .filter_map(|(k, v)| {
+                let short = k[self.prefix.len()..].to_vec();
+                serde_json::from_slice(&v).ok().map(|v| (short, v))
+            })
+            .collect();
+        let next = if more { items.last().map(|(k, _)| k.clone()) } else { None };
+        items.shrink_to_fit();
+        Page { items, next }
+    }
+
+    /// Every row (use only on tables known to be small).
+    pub fn all(&self) -> Vec<(Vec<u8>, V)> {
+        let end = prefix_end(&self.prefix);
+        kv::scan(&self.prefix, end.as_deref(), u32::MAX, false)
+            .into_iter()
+            .filter_map(|(k, v)| {
+                serde_json::from_slice(&v)
+                    .ok()
+                    .map(|v| (k[self.prefix.len()..].to_vec(), v))
+            })
+            .collect()
+    }
+}
+
+fn to_json<V: Serialize>(v: &V) -> Vec<u8> {
+    serde_json::to_vec(v).expect("a serde value always serializes to JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_in_key_order_and_isolated_from_other_tables() {
+        crate::testkit::reset();
+        let t: Table<u32> = Table::new("t");
+        let other: Table<u32> = Table::new("t2");
+        for i in [3u64, 1, 2, 5, 4] {
+            t.put(&Key::new().u64(i), &(i as u32));
+        }
+        other.put(&Key::new().u64(0), &99);
+        let p1 = t.list(&Key::new(), None, 2);
+        assert_eq!(p1.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![1, 2]);
+        let p2 = t.list(&Key::new(), p1.next.as_deref(), 10);
+        assert_eq!(p2.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert!(p2.next.is_none());
+        assert!(t.insert_new(&Key::new().u64(9), &9));
+        assert!(!t.insert_new(&Key::new().u64(9), &10));
+        assert_eq!(t.update(&Key::new().u64(9), |v| v.map(|n| n + 1)), Some(10));
+    }
+}
