@@ -1,1 +1,164 @@
+//! Test harness: starts the real `ruststack` binary on a free port and stops
+//! it when dropped, so end-to-end tests talk to exactly what users run.
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The binary under test: `$RUSTSTACK_BIN` or `target/release/ruststack`.
+pub fn binary() -> PathBuf {
+    std::env::var_os("RUSTSTACK_BIN")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { workspace().join(p) })
+        .unwrap_or_else(|| workspace().join("target/release/ruststack"))
+}
+
+/// Where `just build-plugins` puts the example and fixture plugins.
+pub fn example_plugins() -> PathBuf {
+    workspace().join("target/example-plugins")
+}
+
+/// A running server.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The port it listens on.
+    pub port: u16,
+    /// Its arguments after `serve`, to restart it the same way.
+    args: Vec<String>,
+}
+
+impl Server {
+    /// Starts `ruststack serve --port 0 <args>` and waits until it listens.
+    pub fn start(args: &[&str]) -> Server {
+        Self::start_owned(args.iter().map(|s| s.to_string()).collect(), 0)
+    }
+
+    fn start_owned(args: Vec<String>, port: u16) -> Server {
+        let mut cmd = Command::new(binary());
+        cmd.arg("serve").arg("--port").arg(port.to_string()).args(&args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary().display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("ruststack listening on ") {
+                    let _ = tx.send(url.to_string());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(u) => u,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("ruststack did not start within 60 s (args {args:?})");
+            }
+        };
+        let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the url");
+        Server {
+            child: Some(child),
+            url,
+            port,
+            args,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL: no chance to flush or close anything.
+    pub fn kill_hard(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Sends a signal (e.g. `libc::SIGTERM`).
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.pid() as i32, sig);
+        }
+    }
+
+    /// Waits up to `timeout` for the process to exit; its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let child = self.child.as_mut()?;
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Starts the server again with the same arguments (and port).
+    pub fn restart(&mut self) {
+        self.kill_hard();
+        let next = Self::start_owned(self.args.clone(), self.port);
+        *self = next;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+/// A blocking HTTP client with a generous timeout.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("building the HTTP client")
+}
+
+/// Calls a JSON-protocol operation; returns status and parsed body.
+pub fn json_call(url: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
+    let resp = client()
+        .post(format!("{url}/"))
+        .header("x-amz-target", target)
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(body.to_string())
+        .send()
+        .expect("request failed");
+    let status = resp.status().as_u16();
+    let text = resp.text().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+/// Calls an operation of the example `counters` plugin.
+pub fn counters(url: &str, op: &str, body: &str) -> (u16, serde_json::Value) {
+    json_call(url, &format!("Counters_20261128.{op}"), body)
+}
+
+/// A private temporary folder.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("creating a temp dir")
+}
+
+/// A plugins folder holding copies of the named example plugins.
+pub fn plugin_dir(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempdir();
+    for n in names {
+        let src = example_plugins().join(format!("{n}.wasm"));
+        std::fs::copy(&src, dir.path().join(format!("{n}.wasm")))
+            .unwrap_or_else(|e| panic!("copying {} (run `just build-plugins`): {e}", src.display()));
+    }
+    dir
+}

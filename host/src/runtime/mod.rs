@@ -282,7 +282,7 @@ impl Runtime {
     async fn instantiate(&self, pre: &PluginPre<CallState>, plugin: Arc<str>) -> Result<Warm> {
         let state = CallState {
             plugin,
-            wasi: WasiCtx::builder().build(),
+            wasi: WasiCtx::builder().inherit_stderr().build(),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(self.limits.memory_bytes)

@@ -1,0 +1,141 @@
+//! The server's life: durability across SIGKILL, hot reload, graceful
+//! shutdown, health endpoints, the compile cache and the CLI's other commands.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ruststack_tests::{Server, binary, client, counters, example_plugins, plugin_dir, tempdir};
+
+#[test]
+fn sigkill_then_restart_keeps_every_acknowledged_write() {
+    let plugins = plugin_dir(&["counters"]);
+    let data = tempdir();
+    let mut s = Server::start(&[
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
+    for i in 0..50 {
+        let (st, _) = counters(&s.url, "CreateCounter", &format!(r#"{{"Name":"c{i:02}","InitialValue":{i}}}"#));
+        assert_eq!(st, 200);
+    }
+    for _ in 0..7 {
+        assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"c00"}"#).0, 200);
+    }
+    let file = vec![7u8; 3 << 20];
+    let url = format!("{}/_counters/files/f", s.url);
+    assert_eq!(client().put(&url).body(file.clone()).send().unwrap().status(), 200);
+
+    s.kill_hard();
+    s.restart();
+
+    for i in 1..50 {
+        let (st, out) = counters(&s.url, "GetCounter", &format!(r#"{{"Name":"c{i:02}"}}"#));
+        assert_eq!(st, 200, "c{i:02} lost: {out}");
+        assert_eq!(out["Counter"]["Value"], i);
+    }
+    assert_eq!(counters(&s.url, "GetCounter", r#"{"Name":"c00"}"#).1["Counter"]["Value"], 7);
+    let url = format!("{}/_counters/files/f", s.url);
+    let got = client().get(&url).send().unwrap().bytes().unwrap();
+    assert!(got[..] == file[..], "the blob did not survive");
+}
+
+#[test]
+fn hot_reload_swaps_the_plugin_and_keeps_its_data() {
+    let plugins = plugin_dir(&["counters"]);
+    let s = Server::start(&["--ephemeral", "--watch", "--plugins", plugins.path().to_str().unwrap()]);
+    let (_, out) = counters(&s.url, "IncrementCounter", r#"{"Name":"kept","By":41}"#);
+    assert_eq!(out["ServedBy"], "counters 1.0.0");
+
+    // Replace the file the way a build does: write beside it, then rename.
+    let v2 = example_plugins().join("counters-v2.wasm.alt");
+    let tmp = plugins.path().join("counters.wasm.tmp");
+    std::fs::copy(&v2, &tmp).unwrap();
+    std::fs::rename(&tmp, plugins.path().join("counters.wasm")).unwrap();
+
+    let start = Instant::now();
+    let out = loop {
+        let (st, out) = counters(&s.url, "IncrementCounter", r#"{"Name":"kept"}"#);
+        assert_eq!(st, 200, "a request failed during reload: {out}");
+        if out["ServedBy"] == "counters 2.0.0" {
+            break out;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the new version never came");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // 41, plus one per request served by either version.
+    assert!(out["Counter"]["Value"].as_i64().unwrap() >= 42, "{out}");
+    let health: serde_json::Value = client().get(format!("{}/_ruststack/health", s.url)).send().unwrap().json().unwrap();
+    assert_eq!(health["services"]["counters"]["version"], "2.0.0");
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
+    let plugins = plugin_dir(&["counters"]);
+    let data = tempdir();
+    let mut s = Server::start(&[
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
+    assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"x"}"#).0, 200);
+    let url = s.url.clone();
+    let poll = std::thread::spawn(move || {
+        counters(&url, "WaitForCounter", r#"{"Name":"x","AtLeast":5,"WaitTimeSeconds":20}"#)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    s.signal(libc::SIGTERM);
+    let (st, out) = poll.join().unwrap();
+    assert_eq!(st, 200, "{out}");
+    assert_eq!(out["TimedOut"], true, "{out}");
+    assert_eq!(s.wait_exit(Duration::from_secs(20)), Some(0));
+}
+
+#[test]
+fn health_answers_in_both_shapes() {
+    let plugins = plugin_dir(&["counters", "misbehave"]);
+    let s = Server::start(&["--ephemeral", "--plugins", plugins.path().to_str().unwrap()]);
+    let ls: serde_json::Value = client().get(format!("{}/_localstack/health", s.url)).send().unwrap().json().unwrap();
+    assert_eq!(ls["services"]["counters"], "running");
+    assert_eq!(ls["services"]["misbehave"], "running");
+    let own: serde_json::Value = client().get(format!("{}/_ruststack/health", s.url)).send().unwrap().json().unwrap();
+    assert_eq!(own["services"]["counters"]["state"], "running");
+    assert_eq!(own["services"]["counters"]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn compiled_plugins_are_cached_and_listed() {
+    let plugins = plugin_dir(&["counters"]);
+    let cache = tempdir();
+    let out = Command::new(binary())
+        .args(["plugins", "--plugins"])
+        .arg(plugins.path())
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with("counters")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("1.0.0") && line.contains("json"), "{line}");
+    let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
+    assert_eq!(cached.len(), 1, "one compiled artefact expected");
+    assert!(cached[0].file_name().to_string_lossy().ends_with(".cwasm"));
+}
+
+#[test]
+fn new_scaffolds_a_plugin_crate() {
+    let dir = tempdir();
+    let out = Command::new(binary()).args(["new", "my-service", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lib = std::fs::read_to_string(dir.path().join("my-service/src/lib.rs")).unwrap();
+    assert!(lib.contains("ruststack_sdk::plugin!"), "{lib}");
+    let toml = std::fs::read_to_string(dir.path().join("my-service/Cargo.toml")).unwrap();
+    assert!(toml.contains("name = \"my-service\""), "{toml}");
+    let again = Command::new(binary()).args(["new", "my-service", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(!again.status.success());
+    let bad = Command::new(binary()).args(["new", "Bad_Name", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(!bad.status.success());
+}
