@@ -162,3 +162,38 @@ pub fn plugin_dir(names: &[&str]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// What a run of the AWS CLI printed.
+pub struct CliOutput {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs the AWS CLI (`$AWS_CLI` or `aws` on the PATH) against `url` with
+/// test credentials. `data_path` adds service models (botocore's `AWS_DATA_PATH`).
+pub fn aws_cli(url: &str, data_path: Option<&Path>, args: &[&str]) -> CliOutput {
+    let exe = std::env::var("AWS_CLI").unwrap_or_else(|_| "aws".into());
+    let mut cmd = Command::new(&exe);
+    cmd.args(["--endpoint-url", url, "--output", "json"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE");
+    if let Some(p) = data_path {
+        cmd.env("AWS_DATA_PATH", p);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running the AWS CLI ({exe}): {e}; `.ci/run` installs it in .venv"));
+    CliOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

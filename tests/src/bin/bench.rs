@@ -804,8 +804,8 @@ fn baseline_rps(runs: &[Run], conns: usize) -> Option<f64> {
 
 fn fmt_latency(d: Duration) -> String {
     let us = d.as_micros();
-    if us >= 10_000 {
-        format!("{:.1} ms", us as f64 / 1e3)
+    if us >= 1_000 {
+        format!("{:.2} ms", us as f64 / 1e3)
     } else {
         format!("{us} µs")
     }
