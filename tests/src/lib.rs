@@ -152,11 +152,27 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("creating a temp dir")
 }
 
-/// A plugins folder holding copies of the named example plugins.
+/// Where a built plugin named `name` is: the example folder, the built-in
+/// folder, or cargo's output folder, first found.
+pub fn plugin_file(name: &str) -> PathBuf {
+    let file = format!("{name}.wasm");
+    let candidates = [
+        example_plugins().join(&file),
+        workspace().join("target/builtin-plugins").join(&file),
+        workspace().join("target/wasm32-wasip2/plugin").join(&file),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| candidates[0].clone())
+}
+
+/// A plugins folder holding copies of the named built plugins.
 pub fn plugin_dir(names: &[&str]) -> tempfile::TempDir {
     let dir = tempdir();
     for n in names {
-        let src = example_plugins().join(format!("{n}.wasm"));
+        let src = plugin_file(n);
         std::fs::copy(&src, dir.path().join(format!("{n}.wasm")))
             .unwrap_or_else(|e| panic!("copying {} (run `just build-plugins`): {e}", src.display()));
     }
