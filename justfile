@@ -54,10 +54,10 @@ dev: build
     done
 
 # Run every test: unit tests, then end-to-end tests against the real binary.
+# (Everything in release: it shares the host's compiled dependencies.)
 test: build
-    cargo test --workspace --exclude misbehave --exclude counters
-    cargo test -p counters
-    RUSTSTACK_BIN=target/release/ruststack cargo test -p ruststack-tests -- --test-threads 2
+    cargo test --release --workspace --exclude ruststack-tests
+    RUSTSTACK_BIN=target/release/ruststack cargo test --release -p ruststack-tests -- --test-threads 2
 
 # Benchmarks: the example plugin against a bare axum handler, start-up and memory.
 bench: build

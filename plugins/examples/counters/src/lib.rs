@@ -53,8 +53,8 @@ impl Service for Counters {
                 },
             ],
             fallback: false,
-            // File bodies always arrive as blobs; JSON documents stay inline.
-            max_inline_body: 0,
+            // JSON documents stay in memory; bigger file bodies arrive as blobs.
+            max_inline_body: 64 * 1024,
         }
     }
 
