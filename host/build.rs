@@ -22,11 +22,16 @@ fn main() {
         }
     }
     entries.sort();
-    let mut code = String::from("/// Service plugins compiled into this binary: (file name, wasm).\npub static BUILTINS: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Service plugins compiled into this binary: (file name, wasm).\npub static BUILTINS: &[(&str, &[u8])] = &[\n",
+    );
     for p in &entries {
         let abs = p.canonicalize().unwrap();
         let name = p.file_name().unwrap().to_string_lossy();
-        code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", abs.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtins.rs");

@@ -35,7 +35,9 @@ pub async fn receive(body: AxumBody, blob_dir: &Path) -> anyhow::Result<Received
     let mut spill: Option<(tokio::fs::File, String, Md5, u64)> = None;
     while let Some(frame) = body.frame().await {
         let frame = frame?;
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         match &mut spill {
             Some((file, _, md5, len)) => {
                 md5.update(&data);
@@ -105,7 +107,10 @@ pub fn stream_files(files: Vec<(File, u64, u64)>) -> AxumBody {
         .then(|(mut f, offset, len)| async move {
             f.seek(SeekFrom::Start(offset))?;
             let reader = tokio::fs::File::from_std(f).take(len);
-            Ok::<_, std::io::Error>(tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024))
+            Ok::<_, std::io::Error>(tokio_util::io::ReaderStream::with_capacity(
+                reader,
+                256 * 1024,
+            ))
         })
         .flat_map(|r| match r {
             Ok(s) => s.boxed(),

@@ -31,7 +31,12 @@ pub enum Command {
 pub struct PluginArgs {
     /// A folder of extra `.wasm` plugins (repeatable). A plugin with the name
     /// of a built-in replaces it.
-    #[arg(long = "plugins", value_name = "DIR", env = "RUSTSTACK_PLUGINS", value_delimiter = ',')]
+    #[arg(
+        long = "plugins",
+        value_name = "DIR",
+        env = "RUSTSTACK_PLUGINS",
+        value_delimiter = ','
+    )]
     pub plugin_dirs: Vec<PathBuf>,
     /// Where data (and the compiled-plugin cache) live.
     #[arg(long, env = "RUSTSTACK_DATA_DIR", default_value = "./data")]
@@ -57,7 +62,12 @@ pub struct ServeArgs {
     pub ephemeral: bool,
     /// When a write is acknowledged: `buffered` survives a killed server,
     /// `immediate` also a power loss.
-    #[arg(long, env = "RUSTSTACK_DURABILITY", value_enum, default_value = "buffered")]
+    #[arg(
+        long,
+        env = "RUSTSTACK_DURABILITY",
+        value_enum,
+        default_value = "buffered"
+    )]
     pub durability: Durability,
     /// Reload a plugin when its `.wasm` in a `--plugins` folder changes.
     #[arg(long, env = "RUSTSTACK_WATCH")]

@@ -34,10 +34,18 @@ pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResp
 /// protocol the request looks like it speaks.
 pub fn unrouted(f: &RequestFacts, request_id: &str) -> HttpResponse {
     let (protocol, code, what) = if let Some(t) = &f.target {
-        (Protocol::Json, "UnknownOperationException", format!("X-Amz-Target {t}"))
+        (
+            Protocol::Json,
+            "UnknownOperationException",
+            format!("X-Amz-Target {t}"),
+        )
     } else if let Some(a) = &f.action {
         let v = f.version.as_deref().unwrap_or("(none)");
-        (Protocol::Query, "InvalidAction", format!("Action {a} with Version {v}"))
+        (
+            Protocol::Query,
+            "InvalidAction",
+            format!("Action {a} with Version {v}"),
+        )
     } else {
         (
             Protocol::RestXml,

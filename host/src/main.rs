@@ -30,8 +30,9 @@ use store::Store;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -51,7 +52,9 @@ fn main() -> ExitCode {
 }
 
 fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Built-ins first, then every `.wasm` of each `--plugins` folder in name order.
@@ -91,7 +94,10 @@ async fn load_all(runtime: &Runtime, args: &PluginArgs) -> Result<()> {
     let mut versions = Vec::new();
     for src in sources(args)? {
         let shown = src.display();
-        let v = runtime.load(src).await.with_context(|| format!("loading plugin {shown}"))?;
+        let v = runtime
+            .load(src)
+            .await
+            .with_context(|| format!("loading plugin {shown}"))?;
         versions.push(v);
     }
     runtime.install(versions)
@@ -110,23 +116,39 @@ async fn serve(args: ServeArgs) -> Result<()> {
         max_uses: 10_000,
         fresh_instances: args.fresh_instances,
     };
-    let runtime = Runtime::new(store, Some(cache_dir(&args.plugins, args.ephemeral)), limits)?;
+    let runtime = Runtime::new(
+        store,
+        Some(cache_dir(&args.plugins, args.ephemeral)),
+        limits,
+    )?;
     load_all(&runtime, &args.plugins).await?;
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
-    let names: Vec<String> = runtime.registry().slots.iter().map(|s| s.name.to_string()).collect();
+    let names: Vec<String> = runtime
+        .registry()
+        .slots
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
     tracing::info!(
         "serving {} on http://{addr} (ready in {:?})",
-        if names.is_empty() { "no services".to_string() } else { names.join(", ") },
+        if names.is_empty() {
+            "no services".to_string()
+        } else {
+            names.join(", ")
+        },
         started.elapsed()
     );
     // Scripts and tests read the address from this line.
     println!("ruststack listening on http://{addr}");
     tokio::spawn(scheduler::run(runtime.clone()));
     if args.watch {
-        tokio::spawn(runtime::reload::watch(runtime.clone(), args.plugins.plugin_dirs.clone()));
+        tokio::spawn(runtime::reload::watch(
+            runtime.clone(),
+            args.plugins.plugin_dirs.clone(),
+        ));
     }
     server::serve(runtime.clone(), listener).await?;
     runtime.clear_pools();
@@ -144,10 +166,16 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
         fresh_instances: true,
     };
     let runtime: Arc<Runtime> = Runtime::new(store, Some(cache_dir(&args, false)), limits)?;
-    println!("{:<16} {:<10} {:<9} {:<64} SOURCE", "NAME", "VERSION", "PROTOCOL", "SHA256");
+    println!(
+        "{:<16} {:<10} {:<9} {:<64} SOURCE",
+        "NAME", "VERSION", "PROTOCOL", "SHA256"
+    );
     for src in sources(&args)? {
         let shown = src.display();
-        let v = runtime.load(src).await.with_context(|| format!("loading plugin {shown}"))?;
+        let v = runtime
+            .load(src)
+            .await
+            .with_context(|| format!("loading plugin {shown}"))?;
         let d = &v.description;
         println!(
             "{:<16} {:<10} {:<9} {:<64} {}",

@@ -29,7 +29,11 @@ pub fn parse_credential(credential: &str) -> Option<(String, String, String)> {
     if parts.len() != 5 || parts[4] != "aws4_request" {
         return None;
     }
-    Some((parts[0].to_string(), parts[2].to_string(), parts[3].to_string()))
+    Some((
+        parts[0].to_string(),
+        parts[2].to_string(),
+        parts[3].to_string(),
+    ))
 }
 
 /// The `Credential=` value of a SigV4 `Authorization` header.
@@ -61,7 +65,9 @@ fn label_matches(pattern: &str, label: &str) -> bool {
         match p.first() {
             None => s.is_empty(),
             Some(b'*') => (1..=s.len()).any(|i| glob(&p[1..], &s[i..])),
-            Some(c) => s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && glob(&p[1..], &s[1..]),
+            Some(c) => {
+                s.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && glob(&p[1..], &s[1..])
+            }
         }
     }
     glob(pattern.as_bytes(), label.as_bytes())
@@ -71,7 +77,11 @@ fn label_matches(pattern: &str, label: &str) -> bool {
 fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
     let mut fields = 0;
     if let Some(p) = &m.target_prefix {
-        if !f.target.as_deref().is_some_and(|t| t.starts_with(p.as_str())) {
+        if !f
+            .target
+            .as_deref()
+            .is_some_and(|t| t.starts_with(p.as_str()))
+        {
             return None;
         }
         fields += 1;
@@ -83,7 +93,11 @@ fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
         fields += 1;
     }
     if !m.query_actions.is_empty() {
-        if !f.action.as_deref().is_some_and(|a| m.query_actions.iter().any(|x| x == a)) {
+        if !f
+            .action
+            .as_deref()
+            .is_some_and(|a| m.query_actions.iter().any(|x| x == a))
+        {
             return None;
         }
         fields += 1;
@@ -158,10 +172,22 @@ mod tests {
     fn host_patterns() {
         assert!(host_matches("*.localhost", "bucket.localhost"));
         assert!(!host_matches("*.localhost", "localhost"));
-        assert!(host_matches("**.s3.**", "my.bucket.s3.us-east-1.amazonaws.com"));
-        assert!(host_matches("*.s3.localhost.localstack.cloud", "b.s3.localhost.localstack.cloud"));
-        assert!(!host_matches("*.s3.localhost.localstack.cloud", "s3.localhost.localstack.cloud"));
-        assert!(host_matches("sqs.*.amazonaws.com", "sqs.eu-west-1.amazonaws.com"));
+        assert!(host_matches(
+            "**.s3.**",
+            "my.bucket.s3.us-east-1.amazonaws.com"
+        ));
+        assert!(host_matches(
+            "*.s3.localhost.localstack.cloud",
+            "b.s3.localhost.localstack.cloud"
+        ));
+        assert!(!host_matches(
+            "*.s3.localhost.localstack.cloud",
+            "s3.localhost.localstack.cloud"
+        ));
+        assert!(host_matches(
+            "sqs.*.amazonaws.com",
+            "sqs.eu-west-1.amazonaws.com"
+        ));
         assert!(host_matches("q-*.example", "q-1.example"));
         assert!(!host_matches("q-*.example", "q-.example"));
     }

@@ -28,7 +28,9 @@ pub fn create(dir: &Path, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
         bail!("a plugin name is a-z, 0-9 and '-', starting with a letter");
     }
@@ -39,7 +41,10 @@ pub fn create(dir: &Path, name: &str) -> Result<()> {
     let service = pascal(name);
     let rename = |t: &str| {
         t.replace("Counters_20261128", &format!("{service}_20261128"))
-            .replace("\"serviceId\": \"Counters\"", &format!("\"serviceId\": \"{service}\""))
+            .replace(
+                "\"serviceId\": \"Counters\"",
+                &format!("\"serviceId\": \"{service}\""),
+            )
             .replace("\"counters\"", &format!("\"{name}\""))
             .replace("/_counters/", &format!("/_{name}/"))
             .replace("counters {}", &format!("{name} {{}}"))
@@ -59,7 +64,10 @@ pub fn create(dir: &Path, name: &str) -> Result<()> {
     std::fs::write(root.join("src/files.rs"), rename(FILES))?;
     println!("created {}", root.display());
     println!("next:");
-    println!("  1. add \"{}\" to `members` in the workspace Cargo.toml", root.display());
+    println!(
+        "  1. add \"{}\" to `members` in the workspace Cargo.toml",
+        root.display()
+    );
     println!("  2. cargo build -p {name} --target wasm32-wasip2 --profile plugin");
     println!("  3. ruststack serve --plugins target/wasm32-wasip2/plugin");
     println!("then edit model.json (the API) and src/ (one function per operation).");

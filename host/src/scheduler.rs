@@ -21,7 +21,12 @@ pub async fn run(runtime: Arc<Runtime>) {
             }
         };
         for t in due {
-            let slot = runtime.registry().slots.iter().find(|s| *s.name == *t.plugin).cloned();
+            let slot = runtime
+                .registry()
+                .slots
+                .iter()
+                .find(|s| *s.name == *t.plugin)
+                .cloned();
             let Some(slot) = slot else {
                 // The plugin is not loaded now; keep the timer for when it is.
                 continue;

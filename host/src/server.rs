@@ -50,8 +50,19 @@ fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// The routing facts of a request.
-pub fn facts_of(method: &str, path: &str, query: &str, headers: &[(String, String)], body: &[u8]) -> RequestFacts {
-    let header = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+pub fn facts_of(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> RequestFacts {
+    let header = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+    };
     let host = header("host").unwrap_or("");
     let host = host
         .rsplit_once(':')
@@ -59,9 +70,18 @@ pub fn facts_of(method: &str, path: &str, query: &str, headers: &[(String, Strin
         .map_or(host, |(h, _)| h)
         .to_ascii_lowercase();
     let is_form = method == "POST"
-        && header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form { std::str::from_utf8(body).unwrap_or("") } else { "" };
-    let field = |n: &str| form_field(query, n).or_else(|| form_field(form, n)).map(form_decode);
+        && header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form {
+        std::str::from_utf8(body).unwrap_or("")
+    } else {
+        ""
+    };
+    let field = |n: &str| {
+        form_field(query, n)
+            .or_else(|| form_field(form, n))
+            .map(form_decode)
+    };
     let credential = header("authorization")
         .and_then(credential_from_authorization)
         .map(str::to_string)
@@ -82,7 +102,14 @@ pub fn facts_of(method: &str, path: &str, query: &str, headers: &[(String, Strin
 /// An id in the shape AWS uses for request ids (a v4 UUID).
 pub fn request_id() -> String {
     let h = random_hex(16);
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResponse {
@@ -90,8 +117,12 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     let path = parts.uri.path().to_string();
     if parts.method == Method::GET || parts.method == Method::HEAD {
         match path.as_str() {
-            "/_ruststack/health" => return axum::Json(crate::health::ruststack(&app.runtime)).into_response(),
-            "/_localstack/health" => return axum::Json(crate::health::localstack(&app.runtime)).into_response(),
+            "/_ruststack/health" => {
+                return axum::Json(crate::health::ruststack(&app.runtime)).into_response();
+            }
+            "/_localstack/health" => {
+                return axum::Json(crate::health::localstack(&app.runtime)).into_response();
+            }
             _ => {}
         }
     }
@@ -100,12 +131,17 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
-    if !headers.iter().any(|(k, _)| k == "host") {
-        if let Some(a) = parts.uri.authority() {
-            headers.push(("host".into(), a.to_string()));
-        }
+    if !headers.iter().any(|(k, _)| k == "host")
+        && let Some(a) = parts.uri.authority()
+    {
+        headers.push(("host".into(), a.to_string()));
     }
     let store = app.runtime.store().clone();
     let received = match body::receive(body, store.blob_dir()).await {
@@ -140,7 +176,11 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         },
         Received::Blob(inc) => (blob_body(&inc), Some(inc)),
     };
-    let host_header = headers.iter().find(|(k, _)| k == "host").map(|(_, v)| v.clone()).unwrap_or_default();
+    let host_header = headers
+        .iter()
+        .find(|(k, _)| k == "host")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let port = host_header
         .rsplit_once(':')
         .and_then(|(_, p)| p.parse().ok())
@@ -152,7 +192,10 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         headers,
         body,
         context: Context {
-            region: facts.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            region: facts
+                .region
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REGION.to_string()),
             account: ACCOUNT.to_string(),
             access_key: facts.access_key.clone(),
             signing_service: facts.signing_service.clone(),
@@ -197,7 +240,10 @@ fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
 fn reply_to_axum(reply: Reply) -> AxumResponse {
     let mut headers = HeaderMap::new();
     for (k, v) in &reply.headers {
-        match (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+        match (
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_str()),
+        ) {
             (Ok(k), Ok(v)) => {
                 headers.append(k, v);
             }
@@ -227,9 +273,12 @@ pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> 
         tracing::info!("shutting down: finishing in-flight requests");
         feed.close();
     };
-    axum::serve(listener, app(runtime).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app(runtime).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 
@@ -239,7 +288,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -6,8 +6,8 @@ pub(crate) use imp::*;
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use crate::bindings::ruststack::plugin as wit;
-    pub use wit::blobs::{BlobError, DigestAlgorithm};
     use crate::{BlobSlice, Request, Response};
+    pub use wit::blobs::{BlobError, DigestAlgorithm};
 
     pub fn kv_get(key: &[u8]) -> Option<Vec<u8>> {
         wit::kv::get(key)
@@ -18,7 +18,12 @@ mod imp {
     pub fn kv_delete(key: &[u8]) -> bool {
         wit::kv::delete(key)
     }
-    pub fn kv_scan(start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pub fn kv_scan(
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: u32,
+        reverse: bool,
+    ) -> Vec<(Vec<u8>, Vec<u8>)> {
         wit::kv::scan(start, end, limit, reverse)
             .into_iter()
             .map(|e| (e.key, e.value))
@@ -60,8 +65,12 @@ mod imp {
         headers: &[(String, String)],
         body: &[u8],
         timeout_ms: u32,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> {
-        wit::http_out::send(method, url, headers, body, timeout_ms).map(|r| (r.status, r.headers, r.body))
+    ) -> Result<HttpAnswer, String> {
+        wit::http_out::send(method, url, headers, body, timeout_ms).map(|r| HttpAnswer {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        })
     }
     pub fn schedule_after(delay_ms: u64, payload: &[u8]) {
         wit::schedule::after(delay_ms, payload)
@@ -83,6 +92,7 @@ mod imp {
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     pub use crate::bindings::ruststack::plugin::blobs::{BlobError, DigestAlgorithm};
+    use crate::invoke::HttpAnswer;
     use crate::testkit::with;
     use crate::{BlobSlice, Request, Response};
 
@@ -95,7 +105,12 @@ mod imp {
     pub fn kv_delete(key: &[u8]) -> bool {
         with(|t| t.kv.remove(key).is_some())
     }
-    pub fn kv_scan(start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pub fn kv_scan(
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: u32,
+        reverse: bool,
+    ) -> Vec<(Vec<u8>, Vec<u8>)> {
         with(|t| t.scan(start, end, limit, reverse))
     }
     pub fn kv_cas(key: &[u8], expected: Option<&[u8]>, new: Option<&[u8]>) -> bool {
@@ -114,7 +129,12 @@ mod imp {
         Ok(with(|t| t.new_blob(Vec::new())))
     }
     pub fn blob_append(id: &str, data: &[u8]) -> Result<(), BlobError> {
-        with(|t| t.blobs.get_mut(id).ok_or(BlobError::NotFound).map(|b| b.extend_from_slice(data)))
+        with(|t| {
+            t.blobs
+                .get_mut(id)
+                .ok_or(BlobError::NotFound)
+                .map(|b| b.extend_from_slice(data))
+        })
     }
     pub fn blob_read(id: &str, offset: u64, len: u32) -> Result<Vec<u8>, BlobError> {
         with(|t| {
@@ -128,7 +148,12 @@ mod imp {
         })
     }
     pub fn blob_size(id: &str) -> Result<u64, BlobError> {
-        with(|t| t.blobs.get(id).map(|b| b.len() as u64).ok_or(BlobError::NotFound))
+        with(|t| {
+            t.blobs
+                .get(id)
+                .map(|b| b.len() as u64)
+                .ok_or(BlobError::NotFound)
+        })
     }
     pub fn blob_digest(id: &str, alg: DigestAlgorithm) -> Result<Vec<u8>, BlobError> {
         with(|t| {
@@ -145,14 +170,21 @@ mod imp {
                 if start > b.len() {
                     return Err(BlobError::OutOfRange);
                 }
-                let end = p.length.map_or(b.len(), |l| (start + l as usize).min(b.len()));
+                let end = p
+                    .length
+                    .map_or(b.len(), |l| (start + l as usize).min(b.len()));
                 out.extend_from_slice(&b[start..end]);
             }
             Ok(t.new_blob(out))
         })
     }
     pub fn blob_keep(id: &str) -> Result<(), BlobError> {
-        with(|t| t.blobs.contains_key(id).then_some(()).ok_or(BlobError::NotFound))
+        with(|t| {
+            t.blobs
+                .contains_key(id)
+                .then_some(())
+                .ok_or(BlobError::NotFound)
+        })
     }
     pub fn blob_delete(id: &str) -> Result<(), BlobError> {
         with(|t| t.blobs.remove(id).map(|_| ()).ok_or(BlobError::NotFound))
@@ -166,7 +198,7 @@ mod imp {
         headers: &[(String, String)],
         body: &[u8],
         _timeout_ms: u32,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> {
+    ) -> Result<HttpAnswer, String> {
         crate::testkit::http_send(method, url, headers, body)
     }
     pub fn schedule_after(delay_ms: u64, payload: &[u8]) {

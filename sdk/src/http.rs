@@ -96,7 +96,9 @@ pub fn serve_model(
         Ok(b) => b,
         Err(e) => return Outcome::respond(codec.encode_error(&e, rid)),
     };
-    let decoded = req.with_http(&body, |http| ruststack_protocol::decode_request(model, http, None));
+    let decoded = req.with_http(&body, |http| {
+        ruststack_protocol::decode_request(model, http, None)
+    });
     let result = decoded.and_then(|(op, input)| handler(op, input).map(|r| (op, r)));
     match result {
         Ok((op, Reply::Output(v))) => Outcome::respond(codec.encode_output(op, &v, rid)),

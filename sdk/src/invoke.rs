@@ -27,9 +27,5 @@ pub fn http(
     body: &[u8],
     timeout_ms: u32,
 ) -> Result<HttpAnswer, String> {
-    host::http_send(method, url, headers, body, timeout_ms).map(|(status, headers, body)| HttpAnswer {
-        status,
-        headers,
-        body,
-    })
+    host::http_send(method, url, headers, body, timeout_ms)
 }

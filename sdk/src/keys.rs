@@ -41,7 +41,8 @@ impl Key {
 
     /// Appends a signed integer component.
     pub fn i64(mut self, n: i64) -> Self {
-        self.0.extend_from_slice(&((n as u64) ^ (1 << 63)).to_be_bytes());
+        self.0
+            .extend_from_slice(&((n as u64) ^ (1 << 63)).to_be_bytes());
         self
     }
 

@@ -24,7 +24,12 @@ pub fn delete(key: &[u8]) -> bool {
 }
 
 /// Entries with `start <= key < end` in key order (or reverse), at most `limit`.
-pub fn scan(start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn scan(
+    start: &[u8],
+    end: Option<&[u8]>,
+    limit: u32,
+    reverse: bool,
+) -> Vec<(Vec<u8>, Vec<u8>)> {
     host::kv_scan(start, end, limit, reverse)
 }
 

@@ -115,7 +115,11 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
                 serde_json::from_slice(&v).ok().map(|v| (short, v))
             })
             .collect();
-        let next = if more { items.last().map(|(k, _)| k.clone()) } else { None };
+        let next = if more {
+            items.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
         items.shrink_to_fit();
         Page { items, next }
     }
@@ -152,9 +156,15 @@ mod tests {
         }
         other.put(&Key::new().u64(0), &99);
         let p1 = t.list(&Key::new(), None, 2);
-        assert_eq!(p1.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            p1.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         let p2 = t.list(&Key::new(), p1.next.as_deref(), 10);
-        assert_eq!(p2.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(
+            p2.items.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
         assert!(p2.next.is_none());
         assert!(t.insert_new(&Key::new().u64(9), &9));
         assert!(!t.insert_new(&Key::new().u64(9), &10));

@@ -18,10 +18,11 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::host::{BlobError, DigestAlgorithm};
+use crate::invoke::HttpAnswer;
 use crate::{Body, Context, Outcome, Request, Response, Service};
 
 type InvokeFn = Box<dyn FnMut(Request) -> Response>;
-type HttpFn = Box<dyn FnMut(&str, &str, &[(String, String)], &[u8]) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String>>;
+type HttpFn = Box<dyn FnMut(&str, &str, &[(String, String)], &[u8]) -> Result<HttpAnswer, String>>;
 
 /// The simulated host.
 #[derive(Default)]
@@ -60,7 +61,7 @@ pub fn on_invoke(f: impl FnMut(Request) -> Response + 'static) {
 
 /// Answers outbound HTTP with `f` (default: connection refused).
 pub fn on_http(
-    f: impl FnMut(&str, &str, &[(String, String)], &[u8]) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> + 'static,
+    f: impl FnMut(&str, &str, &[(String, String)], &[u8]) -> Result<HttpAnswer, String> + 'static,
 ) {
     with(|t| t.http = Some(Box::new(f)));
 }
@@ -97,7 +98,10 @@ pub fn respond<S: Service>(req: Request) -> (u16, Vec<u8>) {
             };
             (r.status, body)
         }
-        Ok(Outcome::Wait(w)) => panic!("expected a response, the plugin asked to wait {}ms", w.timeout_ms),
+        Ok(Outcome::Wait(w)) => panic!(
+            "expected a response, the plugin asked to wait {}ms",
+            w.timeout_ms
+        ),
         Err(p) => panic!("the plugin panicked: {p}"),
     }
 }
@@ -110,7 +114,13 @@ impl TestHost {
         id
     }
 
-    pub(crate) fn scan(&self, start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pub(crate) fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: u32,
+        reverse: bool,
+    ) -> Vec<(Vec<u8>, Vec<u8>)> {
         use std::ops::Bound;
         if end.is_some_and(|e| e <= start) {
             return Vec::new();
@@ -147,7 +157,7 @@ pub(crate) fn http_send(
     url: &str,
     headers: &[(String, String)],
     body: &[u8],
-) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> {
+) -> Result<HttpAnswer, String> {
     let f = with(|t| t.http.take());
     match f {
         Some(mut f) => {
@@ -168,12 +178,18 @@ pub(crate) fn digest(bytes: &[u8], alg: DigestAlgorithm) -> Result<Vec<u8>, Blob
             for &b in bytes {
                 crc ^= b as u32;
                 for _ in 0..8 {
-                    crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
                 }
             }
             Ok((!crc).to_be_bytes().to_vec())
         }
-        other => Err(BlobError::Io(format!("the test kit does not compute {other:?}"))),
+        other => Err(BlobError::Io(format!(
+            "the test kit does not compute {other:?}"
+        ))),
     }
 }
 
@@ -218,7 +234,9 @@ impl RequestBuilder {
 
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.req.headers.push((name.to_ascii_lowercase(), value.into()));
+        self.req
+            .headers
+            .push((name.to_ascii_lowercase(), value.into()));
         self
     }
 
@@ -230,7 +248,11 @@ impl RequestBuilder {
 
     /// Sets an in-memory body.
     pub fn body(mut self, b: &[u8]) -> Self {
-        self.req.body = if b.is_empty() { Body::Empty } else { Body::Bytes(b.to_vec()) };
+        self.req.body = if b.is_empty() {
+            Body::Empty
+        } else {
+            Body::Bytes(b.to_vec())
+        };
         self
     }
 

@@ -15,7 +15,13 @@ pub fn workspace() -> PathBuf {
 pub fn binary() -> PathBuf {
     std::env::var_os("RUSTSTACK_BIN")
         .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { workspace().join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace().join(p)
+            }
+        })
         .unwrap_or_else(|| workspace().join("target/release/ruststack"))
 }
 
@@ -43,9 +49,14 @@ impl Server {
 
     fn start_owned(args: Vec<String>, port: u16) -> Server {
         let mut cmd = Command::new(binary());
-        cmd.arg("serve").arg("--port").arg(port.to_string()).args(&args);
+        cmd.arg("serve")
+            .arg("--port")
+            .arg(port.to_string())
+            .args(&args);
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary().display()));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", binary().display()));
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -62,7 +73,11 @@ impl Server {
                 panic!("ruststack did not start within 60 s (args {args:?})");
             }
         };
-        let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port in the url");
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the url");
         Server {
             child: Some(child),
             url,
@@ -139,7 +154,10 @@ pub fn json_call(url: &str, target: &str, body: &str) -> (u16, serde_json::Value
         .expect("request failed");
     let status = resp.status().as_u16();
     let text = resp.text().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 /// Calls an operation of the example `counters` plugin.
@@ -173,8 +191,9 @@ pub fn plugin_dir(names: &[&str]) -> tempfile::TempDir {
     let dir = tempdir();
     for n in names {
         let src = plugin_file(n);
-        std::fs::copy(&src, dir.path().join(format!("{n}.wasm")))
-            .unwrap_or_else(|e| panic!("copying {} (run `just build-plugins`): {e}", src.display()));
+        std::fs::copy(&src, dir.path().join(format!("{n}.wasm"))).unwrap_or_else(|e| {
+            panic!("copying {} (run `just build-plugins`): {e}", src.display())
+        });
     }
     dir
 }
@@ -204,9 +223,9 @@ pub fn aws_cli(url: &str, data_path: Option<&Path>, args: &[&str]) -> CliOutput 
     if let Some(p) = data_path {
         cmd.env("AWS_DATA_PATH", p);
     }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running the AWS CLI ({exe}): {e}; `.ci/run` installs it in .venv"));
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("running the AWS CLI ({exe}): {e}; `.ci/run` installs it in .venv")
+    });
     CliOutput {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -16,12 +16,16 @@ fn wit_err(e: TxnError) -> BlobError {
 }
 
 /// Computes a digest by streaming the blob once.
-fn digest(state: &mut CallState, blob: &str, algorithm: DigestAlgorithm) -> Result<Vec<u8>, TxnError> {
+fn digest(
+    state: &mut CallState,
+    blob: &str,
+    algorithm: DigestAlgorithm,
+) -> Result<Vec<u8>, TxnError> {
     let txn = state.txn.as_ref().ok_or(TxnError::NotFound)?;
-    if let (DigestAlgorithm::Md5, Some(hex)) = (algorithm, txn.known_md5(blob)) {
-        if let Ok(bytes) = hex::decode(hex) {
-            return Ok(bytes);
-        }
+    if let (DigestAlgorithm::Md5, Some(hex)) = (algorithm, txn.known_md5(blob))
+        && let Ok(bytes) = hex::decode(hex)
+    {
+        return Ok(bytes);
     }
     Ok(match algorithm {
         DigestAlgorithm::Md5 => {
@@ -62,24 +66,43 @@ impl Host for CallState {
         Ok(self.txn()?.blob_create().map_err(wit_err))
     }
 
-    async fn append(&mut self, blob: String, data: Vec<u8>) -> wasmtime::Result<Result<(), BlobError>> {
+    async fn append(
+        &mut self,
+        blob: String,
+        data: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), BlobError>> {
         Ok(self.txn()?.blob_append(&blob, &data).map_err(wit_err))
     }
 
-    async fn read(&mut self, blob: String, offset: u64, length: u32) -> wasmtime::Result<Result<Vec<u8>, BlobError>> {
-        Ok(self.txn()?.blob_read(&blob, offset, length).map_err(wit_err))
+    async fn read(
+        &mut self,
+        blob: String,
+        offset: u64,
+        length: u32,
+    ) -> wasmtime::Result<Result<Vec<u8>, BlobError>> {
+        Ok(self
+            .txn()?
+            .blob_read(&blob, offset, length)
+            .map_err(wit_err))
     }
 
     async fn size(&mut self, blob: String) -> wasmtime::Result<Result<u64, BlobError>> {
         Ok(self.txn()?.blob_size(&blob).map_err(wit_err))
     }
 
-    async fn digest(&mut self, blob: String, algorithm: DigestAlgorithm) -> wasmtime::Result<Result<Vec<u8>, BlobError>> {
+    async fn digest(
+        &mut self,
+        blob: String,
+        algorithm: DigestAlgorithm,
+    ) -> wasmtime::Result<Result<Vec<u8>, BlobError>> {
         self.txn()?;
         Ok(digest(self, &blob, algorithm).map_err(wit_err))
     }
 
-    async fn compose(&mut self, parts: Vec<BlobSlice>) -> wasmtime::Result<Result<String, BlobError>> {
+    async fn compose(
+        &mut self,
+        parts: Vec<BlobSlice>,
+    ) -> wasmtime::Result<Result<String, BlobError>> {
         let parts: Vec<(String, u64, Option<u64>)> = parts
             .into_iter()
             .map(|p| (p.blob, p.offset, p.length))

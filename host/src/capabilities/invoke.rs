@@ -15,7 +15,9 @@ impl Host for CallState {
             .upgrade()
             .ok_or_else(|| wasmtime::Error::msg("the server is shutting down"))?;
         if self.depth + 1 > MAX_DEPTH {
-            return Err(wasmtime::Error::msg("plugins invoked each other too deeply"));
+            return Err(wasmtime::Error::msg(
+                "plugins invoked each other too deeply",
+            ));
         }
         req.context.internal = true;
         Ok(Box::pin(runtime.invoke(req, self.depth + 1)).await)

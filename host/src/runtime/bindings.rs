@@ -12,5 +12,5 @@ wasmtime::component::bindgen!({
 });
 
 pub use ruststack::plugin::types::{
-    Body, BlobSlice, Context, Description, Matcher, Outcome, Protocol, Request, Response,
+    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response,
 };

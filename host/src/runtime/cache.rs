@@ -45,22 +45,24 @@ impl CompileCache {
     /// The component for `wasm`, from the cache or freshly compiled (and then cached).
     /// Returns whether it came from the cache.
     pub fn load(&self, engine: &Engine, wasm: &[u8], wasm_hash: &str) -> Result<(Component, bool)> {
-        if let Some(path) = self.path(wasm_hash) {
-            if path.exists() {
-                // SAFETY: the file was written by `Component::serialize` of an
-                // engine with the same compatibility hash, into a folder only
-                // this user can write.
-                match unsafe { Component::deserialize_file(engine, &path) } {
-                    Ok(c) => return Ok((c, true)),
-                    Err(e) => tracing::warn!("ignoring unreadable compiled cache {}: {e}", path.display()),
+        if let Some(path) = self.path(wasm_hash)
+            && path.exists()
+        {
+            // SAFETY: the file was written by `Component::serialize` of an
+            // engine with the same compatibility hash, into a folder only
+            // this user can write.
+            match unsafe { Component::deserialize_file(engine, &path) } {
+                Ok(c) => return Ok((c, true)),
+                Err(e) => {
+                    tracing::warn!("ignoring unreadable compiled cache {}: {e}", path.display())
                 }
             }
         }
         let component = Component::new(engine, wasm)?;
-        if let Some(path) = self.path(wasm_hash) {
-            if let Err(e) = write_atomically(&path, &component.serialize()?) {
-                tracing::warn!("could not cache compiled plugin at {}: {e}", path.display());
-            }
+        if let Some(path) = self.path(wasm_hash)
+            && let Err(e) = write_atomically(&path, &component.serialize()?)
+        {
+            tracing::warn!("could not cache compiled plugin at {}: {e}", path.display());
         }
         Ok((component, false))
     }

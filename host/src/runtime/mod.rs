@@ -143,7 +143,11 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine and linker, and starts the epoch ticker.
-    pub fn new(store: Arc<Store>, cache_dir: Option<std::path::PathBuf>, limits: Limits) -> Result<Arc<Self>> {
+    pub fn new(
+        store: Arc<Store>,
+        cache_dir: Option<std::path::PathBuf>,
+        limits: Limits,
+    ) -> Result<Arc<Self>> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -185,7 +189,9 @@ impl Runtime {
 
     /// Compiles (or loads from cache), links and describes one plugin.
     pub async fn load(&self, source: Source) -> Result<Arc<PluginVersion>> {
-        let bytes = source.read().with_context(|| format!("reading {}", source.display()))?;
+        let bytes = source
+            .read()
+            .with_context(|| format!("reading {}", source.display()))?;
         let hash = wasm_hash(&bytes);
         let (component, from_cache) =
             tokio::task::block_in_place(|| self.cache.load(&self.engine, &bytes, &hash))
@@ -332,12 +338,18 @@ impl Runtime {
             }
             let mut warm = match pool::take(version).filter(|_| !self.limits.fresh_instances) {
                 Some(w) => w,
-                None => self.instantiate(&version.pre, name.clone()).await.map_err(|e| Failure::Trap {
-                    plugin: name.to_string(),
-                    message: format!("instantiating failed: {e:#}"),
-                })?,
+                None => self
+                    .instantiate(&version.pre, name.clone())
+                    .await
+                    .map_err(|e| Failure::Trap {
+                        plugin: name.to_string(),
+                        message: format!("instantiating failed: {e:#}"),
+                    })?,
             };
-            let mut txn: CallTxn = self.store.begin(name.clone(), incoming.clone()).map_err(unavailable)?;
+            let mut txn: CallTxn = self
+                .store
+                .begin(name.clone(), incoming.clone())
+                .map_err(unavailable)?;
             if let Some(k) = &timer_key {
                 txn.finish_timer(k.clone());
             }
@@ -353,7 +365,10 @@ impl Runtime {
             let service = warm.bindings.ruststack_plugin_service();
             let result = match entry {
                 Entry::Handle(req) => service.call_handle(&mut warm.store, req).await.map(Some),
-                Entry::Timer(payload) => service.call_on_timer(&mut warm.store, payload).await.map(|()| None),
+                Entry::Timer(payload) => service
+                    .call_on_timer(&mut warm.store, payload)
+                    .await
+                    .map(|()| None),
             };
             let txn = warm.store.data_mut().txn.take();
             match result {
@@ -362,7 +377,9 @@ impl Runtime {
                         pool::give_back(version, warm, self.limits.max_uses);
                     }
                     let Some(txn) = txn else {
-                        return Err(unavailable(anyhow::anyhow!("the call lost its transaction")));
+                        return Err(unavailable(anyhow::anyhow!(
+                            "the call lost its transaction"
+                        )));
                     };
                     match txn.commit().await.map_err(unavailable)? {
                         CommitOutcome::Committed => return Ok((outcome, seq)),
@@ -405,9 +422,13 @@ impl Runtime {
         let started = Instant::now();
         loop {
             let version = slot.current();
-            let (outcome, seq) = self.call(&version, Entry::Handle(&req), incoming.clone(), depth, None).await?;
+            let (outcome, seq) = self
+                .call(&version, Entry::Handle(&req), incoming.clone(), depth, None)
+                .await?;
             match outcome {
-                Some(Outcome::Respond(resp)) => return self.open_reply(&slot.name, resp, incoming.as_deref()),
+                Some(Outcome::Respond(resp)) => {
+                    return self.open_reply(&slot.name, resp, incoming.as_deref());
+                }
                 Some(Outcome::Wait(w)) => {
                     if req.context.final_call {
                         return Err(Failure::Trap {
@@ -416,7 +437,11 @@ impl Runtime {
                         });
                     }
                     let timeout = Duration::from_millis(w.timeout_ms as u64);
-                    let end = self.store.feed().wait(&slot.name, &w.prefix, seq, timeout).await;
+                    let end = self
+                        .store
+                        .feed()
+                        .wait(&slot.name, &w.prefix, seq, timeout)
+                        .await;
                     if end == store::WaitEnd::Closed || started.elapsed() > MAX_TOTAL_WAIT {
                         req.context.final_call = true;
                     }
@@ -427,15 +452,28 @@ impl Runtime {
     }
 
     /// Fires a due timer of the plugin in `slot`.
-    pub async fn fire_timer(&self, slot: &Slot, key: Vec<u8>, payload: &[u8]) -> Result<(), Failure> {
+    pub async fn fire_timer(
+        &self,
+        slot: &Slot,
+        key: Vec<u8>,
+        payload: &[u8],
+    ) -> Result<(), Failure> {
         let version = slot.current();
-        self.call(&version, Entry::Timer(payload), None, 0, Some(key)).await.map(|_| ())
+        self.call(&version, Entry::Timer(payload), None, 0, Some(key))
+            .await
+            .map(|_| ())
     }
 
     /// Serves a request one plugin sends another through `invoke`; the body of
     /// the answer is always bytes, since the caller cannot see the callee's blobs.
     pub async fn invoke(&self, req: Request, depth: u32) -> Response {
-        let facts = crate::server::facts_of(&req.method, &req.path, &req.query, &req.headers, body_bytes(&req.body));
+        let facts = crate::server::facts_of(
+            &req.method,
+            &req.path,
+            &req.query,
+            &req.headers,
+            body_bytes(&req.body),
+        );
         let Some(slot) = self.route(&facts) else {
             return crate::errors::unrouted(&facts, &req.context.request_id).into();
         };
@@ -459,7 +497,12 @@ impl Runtime {
 
     /// Opens the blob files of a blob body so it can be streamed after the
     /// request's own cleanup.
-    fn open_reply(&self, plugin: &str, resp: Response, incoming: Option<&IncomingBody>) -> Result<Reply, Failure> {
+    fn open_reply(
+        &self,
+        plugin: &str,
+        resp: Response,
+        incoming: Option<&IncomingBody>,
+    ) -> Result<Reply, Failure> {
         let body = match resp.body {
             Body::Empty => ReplyBody::Bytes(Vec::new()),
             Body::Bytes(b) => ReplyBody::Bytes(b),
@@ -474,12 +517,15 @@ impl Runtime {
                         offset: 0,
                         len: inc.len,
                     }],
-                    None => self
-                        .store
-                        .blob(plugin, &slice.blob)
-                        .map_err(|e| fail(format!("{e:#}")))?
-                        .ok_or_else(|| fail(format!("answered with unknown blob {}", slice.blob)))?
-                        .extents,
+                    None => {
+                        self.store
+                            .blob(plugin, &slice.blob)
+                            .map_err(|e| fail(format!("{e:#}")))?
+                            .ok_or_else(|| {
+                                fail(format!("answered with unknown blob {}", slice.blob))
+                            })?
+                            .extents
+                    }
                 };
                 let window = store::slice_extents(&extents, slice.offset, slice.length)
                     .ok_or_else(|| fail("answered with a blob range past its end".into()))?;
@@ -537,7 +583,11 @@ impl Reply {
         Ok(Response {
             status: self.status,
             headers: self.headers,
-            body: if body.is_empty() { Body::Empty } else { Body::Bytes(body) },
+            body: if body.is_empty() {
+                Body::Empty
+            } else {
+                Body::Bytes(body)
+            },
         })
     }
 }

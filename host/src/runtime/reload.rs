@@ -38,13 +38,15 @@ pub async fn watch(runtime: Arc<Runtime>, dirs: Vec<PathBuf>) {
 fn scan(dirs: &[PathBuf]) -> Vec<(PathBuf, (SystemTime, u64))> {
     let mut out = Vec::new();
     for d in dirs {
-        let Ok(rd) = std::fs::read_dir(d) else { continue };
+        let Ok(rd) = std::fs::read_dir(d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
-            if p.extension().is_some_and(|x| x == "wasm") {
-                if let Ok(m) = e.metadata() {
-                    out.push((p, (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())));
-                }
+            if p.extension().is_some_and(|x| x == "wasm")
+                && let Ok(m) = e.metadata()
+            {
+                out.push((p, (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())));
             }
         }
     }
@@ -52,7 +54,9 @@ fn scan(dirs: &[PathBuf]) -> Vec<(PathBuf, (SystemTime, u64))> {
 }
 
 async fn reload(runtime: &Arc<Runtime>, path: PathBuf) {
-    let Ok(bytes) = std::fs::read(&path) else { return };
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
     let hash = wasm_hash(&bytes);
     let reg = runtime.registry();
     if reg.slots.iter().any(|s| s.current().hash == hash) {
@@ -79,10 +83,17 @@ async fn reload(runtime: &Arc<Runtime>, path: PathBuf) {
             }
         }
         Err(e) => {
-            tracing::error!("reloading {} failed, keeping the running version: {e:#}", path.display());
-            let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            tracing::error!(
+                "reloading {} failed, keeping the running version: {e:#}",
+                path.display()
+            );
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
             for s in reg.slots.iter() {
-                if matches!(&s.current().source, Source::File(p) if *p == path) || *s.name == *stem {
+                if matches!(&s.current().source, Source::File(p) if *p == path) || *s.name == *stem
+                {
                     *s.last_error.lock().unwrap() = Some(format!("{e:#}"));
                 }
             }

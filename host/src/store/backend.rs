@@ -48,10 +48,10 @@ impl Syncer {
             .spawn(move || {
                 loop {
                     std::thread::sleep(Duration::from_secs(1));
-                    if self.dirty.swap(false, Ordering::AcqRel) {
-                        if let Err(e) = self.file.sync_data() {
-                            tracing::error!("syncing the store to disk failed: {e}");
-                        }
+                    if self.dirty.swap(false, Ordering::AcqRel)
+                        && let Err(e) = self.file.sync_data()
+                    {
+                        tracing::error!("syncing the store to disk failed: {e}");
                     }
                 }
             })

@@ -74,7 +74,12 @@ pub fn file_path(dir: &Path, file: &str) -> PathBuf {
 }
 
 /// Reads up to `len` bytes from `offset` within the given extents.
-pub fn read_extents(dir: &Path, extents: &[Extent], offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+pub fn read_extents(
+    dir: &Path,
+    extents: &[Extent],
+    offset: u64,
+    len: u64,
+) -> std::io::Result<Vec<u8>> {
     let window = slice_extents(extents, offset, Some(len)).unwrap_or_default();
     let mut out = Vec::with_capacity(window.iter().map(|e| e.len as usize).sum());
     for e in window {
@@ -154,7 +159,10 @@ mod tests {
             slice_extents(&extents, 8, Some(5)).unwrap(),
             vec![ext("a", 8, 2), ext("b", 5, 3)]
         );
-        assert_eq!(slice_extents(&extents, 12, None).unwrap(), vec![ext("b", 7, 8)]);
+        assert_eq!(
+            slice_extents(&extents, 12, None).unwrap(),
+            vec![ext("b", 7, 8)]
+        );
         assert_eq!(slice_extents(&extents, 20, None).unwrap(), vec![]);
         assert!(slice_extents(&extents, 21, None).is_none());
     }

@@ -81,7 +81,12 @@ impl CommitterHandle {
 }
 
 /// Starts the committer thread.
-pub fn spawn(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, durability: Durability) -> Result<CommitterHandle> {
+pub fn spawn(
+    db: Arc<Database>,
+    blob_dir: PathBuf,
+    feed: Arc<ChangeFeed>,
+    durability: Durability,
+) -> Result<CommitterHandle> {
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::Builder::new()
         .name("ruststack-commit".into())
@@ -89,7 +94,13 @@ pub fn spawn(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, durabi
     Ok(CommitterHandle { tx })
 }
 
-fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, _durability: Durability, rx: mpsc::Receiver<Msg>) {
+fn run(
+    db: Arc<Database>,
+    blob_dir: PathBuf,
+    feed: Arc<ChangeFeed>,
+    _durability: Durability,
+    rx: mpsc::Receiver<Msg>,
+) {
     let mut timer_seq: u64 = 0;
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
@@ -135,7 +146,11 @@ fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, _durability:
 
 /// Applies a batch in one transaction; returns each call's verdict and the
 /// blob files no longer referenced by anything.
-fn apply_batch(db: &Database, batch: &[Box<Commit>], timer_seq: &mut u64) -> Result<(Vec<CommitOutcome>, Vec<String>)> {
+fn apply_batch(
+    db: &Database,
+    batch: &[Box<Commit>],
+    timer_seq: &mut u64,
+) -> Result<(Vec<CommitOutcome>, Vec<String>)> {
     let w = db.begin_write()?;
     let mut verdicts = Vec::with_capacity(batch.len());
     let mut dead_files = Vec::new();

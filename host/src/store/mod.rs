@@ -101,12 +101,7 @@ impl Store {
             .set_cache_size(16 * 1024 * 1024)
             .create_with_backend(redb::backends::InMemoryBackend::new())?;
         let dir = std::env::temp_dir().join(format!("ruststack-{}", random_hex(8)));
-        Self::assemble(
-            db,
-            dir.clone(),
-            Durability::Buffered,
-            Some(TempDir(dir)),
-        )
+        Self::assemble(db, dir.clone(), Durability::Buffered, Some(TempDir(dir)))
     }
 
     fn assemble(

@@ -72,7 +72,13 @@ impl ChangeFeed {
 
     /// Waits until a commit after `since` writes a key of `plugin` starting
     /// with `prefix`, or `timeout` passes.
-    pub async fn wait(&self, plugin: &Arc<str>, prefix: &[u8], since: u64, timeout: Duration) -> WaitEnd {
+    pub async fn wait(
+        &self,
+        plugin: &Arc<str>,
+        prefix: &[u8],
+        since: u64,
+        timeout: Duration,
+    ) -> WaitEnd {
         let notify = {
             let mut inner = self.inner.lock().unwrap();
             if inner.closed {
@@ -132,9 +138,13 @@ mod tests {
         let p: Arc<str> = "q".into();
         let since = feed.seq();
         feed.publish(&p, vec![b"queue/a/1".to_vec()]);
-        let end = feed.wait(&p, b"queue/a/", since, Duration::from_secs(5)).await;
+        let end = feed
+            .wait(&p, b"queue/a/", since, Duration::from_secs(5))
+            .await;
         assert_eq!(end, WaitEnd::Changed);
-        let end = feed.wait(&p, b"queue/b/", since, Duration::from_millis(20)).await;
+        let end = feed
+            .wait(&p, b"queue/b/", since, Duration::from_millis(20))
+            .await;
         assert_eq!(end, WaitEnd::TimedOut);
     }
 
@@ -150,7 +160,9 @@ mod tests {
             f2.publish(&"other".into(), vec![b"queue/a/1".to_vec()]);
             f2.publish(&p2, vec![b"queue/a/1".to_vec()]);
         });
-        let end = feed.wait(&p, b"queue/a/", since, Duration::from_secs(5)).await;
+        let end = feed
+            .wait(&p, b"queue/a/", since, Duration::from_secs(5))
+            .await;
         assert_eq!(end, WaitEnd::Changed);
     }
 }

@@ -71,6 +71,18 @@ struct PendingBlob {
 }
 
 type KvTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
+/// Rows of the snapshot in scan order.
+type Rows<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + 'a>;
+/// Staged writes in scan order (`None` = deleted).
+type Staged<'a> = Box<dyn Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)> + 'a>;
+/// One row as redb yields it.
+type RawRow<'a> = Result<
+    (
+        redb::AccessGuard<'a, &'static [u8]>,
+        redb::AccessGuard<'a, &'static [u8]>,
+    ),
+    redb::StorageError,
+>;
 
 /// Staged state of one plugin call. Dropping it without [`CallTxn::commit`]
 /// discards everything (and deletes blob files the call wrote).
@@ -92,7 +104,11 @@ pub struct CallTxn {
 }
 
 impl CallTxn {
-    pub(super) fn begin(store: Arc<Store>, plugin: Arc<str>, incoming: Option<Arc<IncomingBody>>) -> Result<Self> {
+    pub(super) fn begin(
+        store: Arc<Store>,
+        plugin: Arc<str>,
+        incoming: Option<Arc<IncomingBody>>,
+    ) -> Result<Self> {
         // Read the sequence first: every commit it counts is in the snapshot.
         let seq = store.feed().seq();
         let snapshot = store.db().begin_read()?;
@@ -153,7 +169,12 @@ impl CallTxn {
     }
 
     /// Compare-and-set, checked again at commit.
-    pub fn compare_and_set(&mut self, key: Vec<u8>, expected: Option<Vec<u8>>, new: Option<Vec<u8>>) -> Result<bool> {
+    pub fn compare_and_set(
+        &mut self,
+        key: Vec<u8>,
+        expected: Option<Vec<u8>>,
+        new: Option<Vec<u8>>,
+    ) -> Result<bool> {
         if !self.checks.contains_key(&key) && !self.overlay.contains_key(&key) {
             let seen = self.snapshot_get(&key)?;
             self.checks.insert(key.clone(), seen);
@@ -167,18 +188,25 @@ impl CallTxn {
     }
 
     /// Entries in `[start, end)`, merged from the snapshot and staged writes.
-    pub fn scan(&self, start: &[u8], end: Option<&[u8]>, limit: u32, reverse: bool) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    pub fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: u32,
+        reverse: bool,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let limit = limit as usize;
         if limit == 0 || end.is_some_and(|e| e <= start) {
             return Ok(Vec::new());
         }
         let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
         let bounds: (Bound<&[u8]>, Bound<&[u8]>) = (Bound::Included(start), upper);
-        let mut snap: Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> = match &self.table {
+        let mut snap: Rows<'_> = match &self.table {
             Some(t) => {
                 let range = t.range::<&[u8]>(bounds)?;
-                let map = |r: Result<(redb::AccessGuard<&[u8]>, redb::AccessGuard<&[u8]>), redb::StorageError>| {
-                    r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(anyhow::Error::from)
+                let map = |r: RawRow<'_>| {
+                    r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
+                        .map_err(anyhow::Error::from)
                 };
                 if reverse {
                     Box::new(range.rev().map(map))
@@ -188,8 +216,11 @@ impl CallTxn {
             }
             None => Box::new(std::iter::empty()),
         };
-        let ov_bounds = (Bound::Included(start.to_vec()), end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())));
-        let mut ov: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = if reverse {
+        let ov_bounds = (
+            Bound::Included(start.to_vec()),
+            end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
+        );
+        let mut ov: Staged<'_> = if reverse {
             Box::new(self.overlay.range(ov_bounds).rev())
         } else {
             Box::new(self.overlay.range(ov_bounds))
@@ -233,6 +264,11 @@ impl CallTxn {
 
     // ----- blobs -----
 
+    /// The incoming body, if `id` names it.
+    fn incoming_named(&self, id: &str) -> Option<&Arc<IncomingBody>> {
+        self.incoming.as_ref().filter(|inc| inc.blob_id == id)
+    }
+
     fn extents_of(&self, id: &str) -> Result<Vec<Extent>, TxnError> {
         if let Some(p) = self.pending.get(id) {
             return Ok(p.extents.clone());
@@ -240,22 +276,24 @@ impl CallTxn {
         if self.deleted.contains(id) {
             return Err(TxnError::NotFound);
         }
-        if let Some(inc) = &self.incoming {
-            if inc.blob_id == id {
-                return Ok(vec![Extent {
-                    file: inc.file.clone(),
-                    offset: 0,
-                    len: inc.len,
-                }]);
-            }
+        if let Some(inc) = self.incoming_named(id) {
+            return Ok(vec![Extent {
+                file: inc.file.clone(),
+                offset: 0,
+                len: inc.len,
+            }]);
         }
         self.committed_blob(id).map(|r| r.extents)
     }
 
     fn committed_blob(&self, id: &str) -> Result<BlobRecord, TxnError> {
-        let t = self.snapshot.open_table(BLOBS).map_err(|e| TxnError::Io(e.to_string()))?;
+        let t = self
+            .snapshot
+            .open_table(BLOBS)
+            .map_err(|e| TxnError::Io(e.to_string()))?;
         let v = t.get(id)?.ok_or(TxnError::NotFound)?;
-        let rec: BlobRecord = serde_json::from_slice(v.value()).map_err(|e| TxnError::Io(e.to_string()))?;
+        let rec: BlobRecord =
+            serde_json::from_slice(v.value()).map_err(|e| TxnError::Io(e.to_string()))?;
         if rec.plugin != *self.plugin {
             return Err(TxnError::NotFound);
         }
@@ -288,7 +326,10 @@ impl CallTxn {
     /// Appends to a blob created by this call.
     pub fn blob_append(&mut self, id: &str, data: &[u8]) -> Result<(), TxnError> {
         let p = self.pending.get_mut(id).ok_or(TxnError::NotFound)?;
-        let (file, _, md5) = p.writer.as_mut().ok_or_else(|| TxnError::Io("a composed blob cannot be appended to".into()))?;
+        let (file, _, md5) = p
+            .writer
+            .as_mut()
+            .ok_or_else(|| TxnError::Io("a composed blob cannot be appended to".into()))?;
         file.write_all(data)?;
         md5.update(data);
         p.extents[0].len += data.len() as u64;
@@ -302,7 +343,12 @@ impl CallTxn {
         if offset > total {
             return Err(TxnError::OutOfRange);
         }
-        Ok(blobfiles::read_extents(self.store.blob_dir(), &extents, offset, len as u64)?)
+        Ok(blobfiles::read_extents(
+            self.store.blob_dir(),
+            &extents,
+            offset,
+            len as u64,
+        )?)
     }
 
     /// Length of a blob.
@@ -311,7 +357,12 @@ impl CallTxn {
     }
 
     /// Resolves a blob slice into extents (for compose and response bodies).
-    pub fn blob_slice(&self, id: &str, offset: u64, len: Option<u64>) -> Result<Vec<Extent>, TxnError> {
+    pub fn blob_slice(
+        &self,
+        id: &str,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Result<Vec<Extent>, TxnError> {
         let extents = self.extents_of(id)?;
         blobfiles::slice_extents(&extents, offset, len).ok_or(TxnError::OutOfRange)
     }
@@ -324,10 +375,8 @@ impl CallTxn {
             }
             return p.md5.clone();
         }
-        if let Some(inc) = &self.incoming {
-            if inc.blob_id == id {
-                return Some(inc.md5.clone());
-            }
+        if let Some(inc) = self.incoming_named(id) {
+            return Some(inc.md5.clone());
         }
         self.committed_blob(id).ok().and_then(|r| r.md5)
     }
@@ -335,11 +384,18 @@ impl CallTxn {
     /// Feeds a blob's bytes to `sink`.
     pub fn blob_stream(&self, id: &str, sink: impl FnMut(&[u8])) -> Result<(), TxnError> {
         let extents = self.extents_of(id)?;
-        Ok(blobfiles::stream_extents(self.store.blob_dir(), &extents, sink)?)
+        Ok(blobfiles::stream_extents(
+            self.store.blob_dir(),
+            &extents,
+            sink,
+        )?)
     }
 
     /// A new blob made of slices of others, sharing their files.
-    pub fn blob_compose(&mut self, parts: &[(String, u64, Option<u64>)]) -> Result<String, TxnError> {
+    pub fn blob_compose(
+        &mut self,
+        parts: &[(String, u64, Option<u64>)],
+    ) -> Result<String, TxnError> {
         let mut extents = Vec::new();
         for (id, offset, len) in parts {
             extents.extend(self.blob_slice(id, *offset, *len)?);
@@ -374,11 +430,9 @@ impl CallTxn {
         if self.pending.remove(id).is_some() {
             return Ok(());
         }
-        if let Some(inc) = &self.incoming {
-            if inc.blob_id == id {
-                self.keep_incoming = false;
-                return Ok(());
-            }
+        if self.incoming_named(id).is_some() {
+            self.keep_incoming = false;
+            return Ok(());
         }
         if self.deleted.contains(id) {
             return Err(TxnError::NotFound);
@@ -392,7 +446,8 @@ impl CallTxn {
 
     /// Stages a timer that fires `delay_ms` from now.
     pub fn schedule(&mut self, delay_ms: u64, payload: Vec<u8>) {
-        self.timers.push((super::now_ms().saturating_add(delay_ms), payload));
+        self.timers
+            .push((super::now_ms().saturating_add(delay_ms), payload));
     }
 
     /// Marks the timer this call is serving as done, in the same commit.
@@ -461,7 +516,9 @@ impl CallTxn {
             reply: tx,
         };
         self.store.committer().send(commit)?;
-        let outcome = rx.await.map_err(|_| anyhow::anyhow!("the committer stopped"))??;
+        let outcome = rx
+            .await
+            .map_err(|_| anyhow::anyhow!("the committer stopped"))??;
         match outcome {
             CommitOutcome::Committed => {
                 self.new_files.retain(|f| !committed_files.contains(f));

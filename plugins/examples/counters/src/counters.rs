@@ -37,7 +37,10 @@ fn output(c: &Counter) -> Reply {
 }
 
 fn not_found(name: &str) -> AwsError {
-    AwsError::client("ResourceNotFoundException", format!("Counter {name} does not exist"))
+    AwsError::client(
+        "ResourceNotFoundException",
+        format!("Counter {name} does not exist"),
+    )
 }
 
 fn str_field<'a>(input: &'a Value, name: &str) -> &'a str {
@@ -76,7 +79,10 @@ fn create(input: &Value) -> Result<Reply, AwsError> {
 
 fn get(input: &Value) -> Result<Reply, AwsError> {
     let name = str_field(input, "Name");
-    table().get(&key(name)).map(|c| output(&c)).ok_or_else(|| not_found(name))
+    table()
+        .get(&key(name))
+        .map(|c| output(&c))
+        .ok_or_else(|| not_found(name))
 }
 
 fn increment(input: &Value) -> Result<Reply, AwsError> {
@@ -109,7 +115,9 @@ fn set(input: &Value) -> Result<Reply, AwsError> {
             true
         }
         Some(expected) => match t.get_raw(&key(name)) {
-            Some((current, raw)) if current.value == expected => t.replace(&key(name), &raw, Some(&next)),
+            Some((current, raw)) if current.value == expected => {
+                t.replace(&key(name), &raw, Some(&next))
+            }
             _ => false,
         },
     };
@@ -133,7 +141,9 @@ fn delete(input: &Value) -> Result<Reply, AwsError> {
 fn list(input: &Value) -> Result<Reply, AwsError> {
     let limit = input["MaxResults"].as_u64().unwrap_or(100).clamp(1, 1000) as u32;
     let after = match input["NextToken"].as_str() {
-        Some(t) => Some(decode_token(t).ok_or_else(|| AwsError::validation("The NextToken is not valid"))?),
+        Some(t) => Some(
+            decode_token(t).ok_or_else(|| AwsError::validation("The NextToken is not valid"))?,
+        ),
         None => None,
     };
     let page = table().list(&Key::new(), after.as_deref(), limit);
@@ -165,7 +175,10 @@ fn wait_for(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         return Ok(out.into());
     }
     let remaining = (deadline - now) as u32;
-    Ok(Reply::Wait(Outcome::wait(&table().raw_key(&key(name)), remaining)))
+    Ok(Reply::Wait(Outcome::wait(
+        &table().raw_key(&key(name)),
+        remaining,
+    )))
 }
 
 fn encode_token(k: &[u8]) -> String {
@@ -173,7 +186,7 @@ fn encode_token(k: &[u8]) -> String {
 }
 
 fn decode_token(t: &str) -> Option<Vec<u8>> {
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     (0..t.len())
@@ -198,17 +211,40 @@ mod tests {
     #[test]
     fn conditional_set_and_errors() {
         testkit::reset();
-        assert_eq!(call("CreateCounter", r#"{"Name":"a","InitialValue":5}"#).0, 200);
+        assert_eq!(
+            call("CreateCounter", r#"{"Name":"a","InitialValue":5}"#).0,
+            200
+        );
         let (s, e) = call("CreateCounter", r#"{"Name":"a"}"#);
-        assert_eq!((s, e["__type"].as_str().unwrap().ends_with("CounterAlreadyExistsException")), (400, true));
+        assert_eq!(
+            (
+                s,
+                e["__type"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("CounterAlreadyExistsException")
+            ),
+            (400, true)
+        );
         let (s, e) = call("SetCounter", r#"{"Name":"a","Value":9,"ExpectedValue":4}"#);
         assert_eq!(s, 400);
-        assert!(e["__type"].as_str().unwrap().ends_with("ConditionalCheckFailedException"));
+        assert!(
+            e["__type"]
+                .as_str()
+                .unwrap()
+                .ends_with("ConditionalCheckFailedException")
+        );
         let (s, o) = call("SetCounter", r#"{"Name":"a","Value":9,"ExpectedValue":5}"#);
         assert_eq!((s, o["Counter"]["Value"].as_i64()), (200, Some(9)));
         let (s, e) = call("GetCounter", r#"{}"#);
         assert_eq!(s, 400, "{e}");
-        assert!(e["__type"].as_str().unwrap().ends_with("ValidationException"), "{e}");
+        assert!(
+            e["__type"]
+                .as_str()
+                .unwrap()
+                .ends_with("ValidationException"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -218,7 +254,12 @@ mod tests {
             call("IncrementCounter", &format!(r#"{{"Name":"{n}"}}"#));
         }
         let (_, p1) = call("ListCounters", r#"{"MaxResults":2}"#);
-        let names: Vec<&str> = p1["Counters"].as_array().unwrap().iter().map(|c| c["Name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = p1["Counters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["Name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["a", "b"]);
         let token = p1["NextToken"].as_str().unwrap();
         let (_, p2) = call("ListCounters", &format!(r#"{{"NextToken":"{token}"}}"#));
@@ -229,11 +270,21 @@ mod tests {
     #[test]
     fn wait_asks_the_host_to_wait_until_the_deadline() {
         testkit::reset();
-        let req = RequestBuilder::json("Counters_20261128.WaitForCounter", r#"{"Name":"w","AtLeast":1,"WaitTimeSeconds":5}"#).build();
-        assert!(matches!(testkit::serve::<Counters>(req), Ok(ruststack_sdk::Outcome::Wait(_))));
-        let req = RequestBuilder::json("Counters_20261128.WaitForCounter", r#"{"Name":"w","AtLeast":1,"WaitTimeSeconds":5}"#)
-            .final_call()
-            .build();
+        let req = RequestBuilder::json(
+            "Counters_20261128.WaitForCounter",
+            r#"{"Name":"w","AtLeast":1,"WaitTimeSeconds":5}"#,
+        )
+        .build();
+        assert!(matches!(
+            testkit::serve::<Counters>(req),
+            Ok(ruststack_sdk::Outcome::Wait(_))
+        ));
+        let req = RequestBuilder::json(
+            "Counters_20261128.WaitForCounter",
+            r#"{"Name":"w","AtLeast":1,"WaitTimeSeconds":5}"#,
+        )
+        .final_call()
+        .build();
         let (_, body) = testkit::respond::<Counters>(req);
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["TimedOut"], true);

@@ -42,23 +42,35 @@ pub fn handle(req: &Request) -> Outcome {
                     }
                     s.blob.clone()
                 }
-                Body::Bytes(b) => match blobs::create().and_then(|id| blobs::append(&id, b).map(|()| id)) {
-                    Ok(id) => id,
-                    Err(_) => return error(req, AwsError::internal_failure()),
-                },
+                Body::Bytes(b) => {
+                    match blobs::create().and_then(|id| blobs::append(&id, b).map(|()| id)) {
+                        Ok(id) => id,
+                        Err(_) => return error(req, AwsError::internal_failure()),
+                    }
+                }
                 Body::Empty => match blobs::create() {
                     Ok(id) => id,
                     Err(_) => return error(req, AwsError::internal_failure()),
                 },
             };
-            let (Ok(size), Ok(md5)) = (blobs::size(&blob), blobs::digest(&blob, DigestAlgorithm::Md5)) else {
+            let (Ok(size), Ok(md5)) = (
+                blobs::size(&blob),
+                blobs::digest(&blob, DigestAlgorithm::Md5),
+            ) else {
                 return error(req, AwsError::internal_failure());
             };
             let md5 = hex(&md5);
             if let Some(old) = table.get(&key) {
                 let _ = blobs::delete(&old.blob);
             }
-            table.put(&key, &File { blob, size, md5: md5.clone() });
+            table.put(
+                &key,
+                &File {
+                    blob,
+                    size,
+                    md5: md5.clone(),
+                },
+            );
             Outcome::respond(Response {
                 status: 200,
                 headers: vec![("etag".into(), format!("\"{md5}\""))],
@@ -66,7 +78,13 @@ pub fn handle(req: &Request) -> Outcome {
             })
         }
         "GET" | "HEAD" => match table.get(&key) {
-            None => error(req, AwsError::client("ResourceNotFoundException", format!("File {name} does not exist"))),
+            None => error(
+                req,
+                AwsError::client(
+                    "ResourceNotFoundException",
+                    format!("File {name} does not exist"),
+                ),
+            ),
             Some(f) => Outcome::respond(Response {
                 status: 200,
                 headers: vec![

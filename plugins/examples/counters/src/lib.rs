@@ -30,7 +30,9 @@ pub const FILES_PREFIX: &str = "/_counters/files/";
 /// The service model, parsed once per instance.
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| Model::from_json(include_str!("../model.json")).expect("model.json is valid"))
+    MODEL.get_or_init(|| {
+        Model::from_json(include_str!("../model.json")).expect("model.json is valid")
+    })
 }
 
 /// The service.
