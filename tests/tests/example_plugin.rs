@@ -14,22 +14,54 @@ fn server() -> (Server, tempfile::TempDir) {
 #[test]
 fn json_api_round_trips_with_conditions_pages_and_errors() {
     let (s, _p) = server();
-    let (st, out) = counters(&s.url, "CreateCounter", r#"{"Name":"apples","InitialValue":5}"#);
+    let (st, out) = counters(
+        &s.url,
+        "CreateCounter",
+        r#"{"Name":"apples","InitialValue":5}"#,
+    );
     assert_eq!(st, 200, "{out}");
     assert_eq!(out["Counter"]["Value"], 5);
 
     let (st, err) = counters(&s.url, "CreateCounter", r#"{"Name":"apples"}"#);
     assert_eq!(st, 400);
-    assert!(err["__type"].as_str().unwrap().ends_with("CounterAlreadyExistsException"), "{err}");
+    assert!(
+        err["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("CounterAlreadyExistsException"),
+        "{err}"
+    );
 
-    let (st, err) = counters(&s.url, "SetCounter", r#"{"Name":"apples","Value":7,"ExpectedValue":4}"#);
+    let (st, err) = counters(
+        &s.url,
+        "SetCounter",
+        r#"{"Name":"apples","Value":7,"ExpectedValue":4}"#,
+    );
     assert_eq!(st, 400);
-    assert!(err["__type"].as_str().unwrap().ends_with("ConditionalCheckFailedException"), "{err}");
-    let (st, out) = counters(&s.url, "SetCounter", r#"{"Name":"apples","Value":7,"ExpectedValue":5}"#);
+    assert!(
+        err["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("ConditionalCheckFailedException"),
+        "{err}"
+    );
+    let (st, out) = counters(
+        &s.url,
+        "SetCounter",
+        r#"{"Name":"apples","Value":7,"ExpectedValue":5}"#,
+    );
     assert_eq!((st, out["Counter"]["Value"].as_i64()), (200, Some(7)));
 
     for name in ["d", "b", "c", "a"] {
-        assert_eq!(counters(&s.url, "IncrementCounter", &format!(r#"{{"Name":"{name}"}}"#)).0, 200);
+        assert_eq!(
+            counters(
+                &s.url,
+                "IncrementCounter",
+                &format!(r#"{{"Name":"{name}"}}"#)
+            )
+            .0,
+            200
+        );
     }
     let mut names = Vec::new();
     let mut token: Option<String> = None;
@@ -55,12 +87,30 @@ fn json_api_round_trips_with_conditions_pages_and_errors() {
 
     let (st, err) = counters(&s.url, "GetCounter", r#"{"Name":"nope"}"#);
     assert_eq!(st, 400);
-    assert!(err["__type"].as_str().unwrap().ends_with("ResourceNotFoundException"), "{err}");
+    assert!(
+        err["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("ResourceNotFoundException"),
+        "{err}"
+    );
     let (st, err) = counters(&s.url, "GetCounter", r#"{"Name": 5"#);
     assert_eq!(st, 400);
-    assert!(err["__type"].as_str().unwrap().ends_with("SerializationException"), "{err}");
-    assert_eq!(counters(&s.url, "DeleteCounter", r#"{"Name":"apples"}"#).0, 200);
-    assert_eq!(counters(&s.url, "GetCounter", r#"{"Name":"apples"}"#).0, 400);
+    assert!(
+        err["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("SerializationException"),
+        "{err}"
+    );
+    assert_eq!(
+        counters(&s.url, "DeleteCounter", r#"{"Name":"apples"}"#).0,
+        200
+    );
+    assert_eq!(
+        counters(&s.url, "GetCounter", r#"{"Name":"apples"}"#).0,
+        400
+    );
 }
 
 #[test]
@@ -85,9 +135,21 @@ fn big_bodies_stream_through_blobs_byte_exact() {
     let body = got.bytes().unwrap();
     assert_eq!(body.len(), data.len());
     assert!(body[..] == data[..], "downloaded bytes differ");
-    let small = client().put(format!("{}/_counters/files/small", s.url)).body("hi").send().unwrap();
+    let small = client()
+        .put(format!("{}/_counters/files/small", s.url))
+        .body("hi")
+        .send()
+        .unwrap();
     assert_eq!(small.status(), 200);
-    assert_eq!(client().get(format!("{}/_counters/files/small", s.url)).send().unwrap().text().unwrap(), "hi");
+    assert_eq!(
+        client()
+            .get(format!("{}/_counters/files/small", s.url))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+        "hi"
+    );
 }
 
 #[test]
@@ -96,7 +158,11 @@ fn a_waiter_wakes_on_a_commit_and_times_out_without_one() {
     let url = s.url.clone();
     let started = Instant::now();
     let waiter = std::thread::spawn(move || {
-        counters(&url, "WaitForCounter", r#"{"Name":"w","AtLeast":2,"WaitTimeSeconds":20}"#)
+        counters(
+            &url,
+            "WaitForCounter",
+            r#"{"Name":"w","AtLeast":2,"WaitTimeSeconds":20}"#,
+        )
     });
     std::thread::sleep(Duration::from_millis(300));
     counters(&s.url, "IncrementCounter", r#"{"Name":"w"}"#);
@@ -110,7 +176,11 @@ fn a_waiter_wakes_on_a_commit_and_times_out_without_one() {
     // Woken by the commit, not by the 20 s timeout.
     assert!(started.elapsed() < Duration::from_secs(15));
 
-    let (st, out) = counters(&s.url, "WaitForCounter", r#"{"Name":"other","AtLeast":1,"WaitTimeSeconds":1}"#);
+    let (st, out) = counters(
+        &s.url,
+        "WaitForCounter",
+        r#"{"Name":"other","AtLeast":1,"WaitTimeSeconds":1}"#,
+    );
     assert_eq!(st, 200);
     assert_eq!(out["TimedOut"], true, "{out}");
 }

@@ -31,7 +31,10 @@ fn a_trap_is_a_500_its_writes_are_discarded_and_serving_goes_on() {
     assert_eq!(misbehave(&s.url, "Write").0, 200);
     assert_eq!(misbehave(&s.url, "Read").1["Written"], true);
     // Other plugins are unaffected.
-    assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"n"}"#).0, 200);
+    assert_eq!(
+        counters(&s.url, "IncrementCounter", r#"{"Name":"n"}"#).0,
+        200
+    );
 }
 
 #[test]
@@ -39,7 +42,10 @@ fn an_endless_loop_is_cut_at_its_deadline() {
     let (s, _p) = start(&["--call-timeout-ms", "300"]);
     assert_internal_failure(misbehave(&s.url, "Spin"));
     assert_eq!(misbehave(&s.url, "Ok").0, 200);
-    assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"n"}"#).0, 200);
+    assert_eq!(
+        counters(&s.url, "IncrementCounter", r#"{"Name":"n"}"#).0,
+        200
+    );
 }
 
 #[test]
@@ -55,7 +61,13 @@ fn an_unclaimed_request_gets_an_aws_error_in_its_own_protocol() {
     let (st, body) = json_call(&s.url, "Nobody_2020.DoThing", "{}");
     assert_eq!(st, 400);
     assert_eq!(body["__type"], "UnknownOperationException");
-    assert!(body["message"].as_str().unwrap().contains("Nobody_2020.DoThing"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Nobody_2020.DoThing"),
+        "{body}"
+    );
 
     let resp = ruststack_tests::client()
         .post(format!("{}/", s.url))

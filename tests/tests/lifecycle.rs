@@ -17,15 +17,30 @@ fn sigkill_then_restart_keeps_every_acknowledged_write() {
         plugins.path().to_str().unwrap(),
     ]);
     for i in 0..50 {
-        let (st, _) = counters(&s.url, "CreateCounter", &format!(r#"{{"Name":"c{i:02}","InitialValue":{i}}}"#));
+        let (st, _) = counters(
+            &s.url,
+            "CreateCounter",
+            &format!(r#"{{"Name":"c{i:02}","InitialValue":{i}}}"#),
+        );
         assert_eq!(st, 200);
     }
     for _ in 0..7 {
-        assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"c00"}"#).0, 200);
+        assert_eq!(
+            counters(&s.url, "IncrementCounter", r#"{"Name":"c00"}"#).0,
+            200
+        );
     }
     let file = vec![7u8; 3 << 20];
     let url = format!("{}/_counters/files/f", s.url);
-    assert_eq!(client().put(&url).body(file.clone()).send().unwrap().status(), 200);
+    assert_eq!(
+        client()
+            .put(&url)
+            .body(file.clone())
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
 
     s.kill_hard();
     s.restart();
@@ -35,7 +50,10 @@ fn sigkill_then_restart_keeps_every_acknowledged_write() {
         assert_eq!(st, 200, "c{i:02} lost: {out}");
         assert_eq!(out["Counter"]["Value"], i);
     }
-    assert_eq!(counters(&s.url, "GetCounter", r#"{"Name":"c00"}"#).1["Counter"]["Value"], 7);
+    assert_eq!(
+        counters(&s.url, "GetCounter", r#"{"Name":"c00"}"#).1["Counter"]["Value"],
+        7
+    );
     let url = format!("{}/_counters/files/f", s.url);
     let got = client().get(&url).send().unwrap().bytes().unwrap();
     assert!(got[..] == file[..], "the blob did not survive");
@@ -44,7 +62,12 @@ fn sigkill_then_restart_keeps_every_acknowledged_write() {
 #[test]
 fn hot_reload_swaps_the_plugin_and_keeps_its_data() {
     let plugins = plugin_dir(&["counters"]);
-    let s = Server::start(&["--ephemeral", "--watch", "--plugins", plugins.path().to_str().unwrap()]);
+    let s = Server::start(&[
+        "--ephemeral",
+        "--watch",
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
     let (_, out) = counters(&s.url, "IncrementCounter", r#"{"Name":"kept","By":41}"#);
     assert_eq!(out["ServedBy"], "counters 1.0.0");
 
@@ -61,12 +84,20 @@ fn hot_reload_swaps_the_plugin_and_keeps_its_data() {
         if out["ServedBy"] == "counters 2.0.0" {
             break out;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "the new version never came");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the new version never came"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     // 41, plus one per request served by either version.
     assert!(out["Counter"]["Value"].as_i64().unwrap() >= 42, "{out}");
-    let health: serde_json::Value = client().get(format!("{}/_ruststack/health", s.url)).send().unwrap().json().unwrap();
+    let health: serde_json::Value = client()
+        .get(format!("{}/_ruststack/health", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(health["services"]["counters"]["version"], "2.0.0");
 }
 
@@ -80,10 +111,17 @@ fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
         "--plugins",
         plugins.path().to_str().unwrap(),
     ]);
-    assert_eq!(counters(&s.url, "IncrementCounter", r#"{"Name":"x"}"#).0, 200);
+    assert_eq!(
+        counters(&s.url, "IncrementCounter", r#"{"Name":"x"}"#).0,
+        200
+    );
     let url = s.url.clone();
     let poll = std::thread::spawn(move || {
-        counters(&url, "WaitForCounter", r#"{"Name":"x","AtLeast":5,"WaitTimeSeconds":20}"#)
+        counters(
+            &url,
+            "WaitForCounter",
+            r#"{"Name":"x","AtLeast":5,"WaitTimeSeconds":20}"#,
+        )
     });
     std::thread::sleep(Duration::from_millis(300));
     s.signal(libc::SIGTERM);
@@ -97,12 +135,28 @@ fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
 fn health_answers_in_both_shapes() {
     let plugins = plugin_dir(&["counters", "misbehave"]);
     let s = Server::start(&["--ephemeral", "--plugins", plugins.path().to_str().unwrap()]);
-    let ls: serde_json::Value = client().get(format!("{}/_localstack/health", s.url)).send().unwrap().json().unwrap();
+    let ls: serde_json::Value = client()
+        .get(format!("{}/_localstack/health", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(ls["services"]["counters"], "running");
     assert_eq!(ls["services"]["misbehave"], "running");
-    let own: serde_json::Value = client().get(format!("{}/_ruststack/health", s.url)).send().unwrap().json().unwrap();
+    let own: serde_json::Value = client()
+        .get(format!("{}/_ruststack/health", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(own["services"]["counters"]["state"], "running");
-    assert_eq!(own["services"]["counters"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        own["services"]["counters"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
 }
 
 #[test]
@@ -116,9 +170,16 @@ fn compiled_plugins_are_cached_and_listed() {
         .arg(cache.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let line = text.lines().find(|l| l.starts_with("counters")).unwrap_or_else(|| panic!("{text}"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("counters"))
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("1.0.0") && line.contains("json"), "{line}");
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
     assert_eq!(cached.len(), 1, "one compiled artefact expected");
@@ -128,14 +189,30 @@ fn compiled_plugins_are_cached_and_listed() {
 #[test]
 fn new_scaffolds_a_plugin_crate() {
     let dir = tempdir();
-    let out = Command::new(binary()).args(["new", "my-service", "--dir"]).arg(dir.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(binary())
+        .args(["new", "my-service", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lib = std::fs::read_to_string(dir.path().join("my-service/src/lib.rs")).unwrap();
     assert!(lib.contains("ruststack_sdk::plugin!"), "{lib}");
     let toml = std::fs::read_to_string(dir.path().join("my-service/Cargo.toml")).unwrap();
     assert!(toml.contains("name = \"my-service\""), "{toml}");
-    let again = Command::new(binary()).args(["new", "my-service", "--dir"]).arg(dir.path()).output().unwrap();
+    let again = Command::new(binary())
+        .args(["new", "my-service", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!again.status.success());
-    let bad = Command::new(binary()).args(["new", "Bad_Name", "--dir"]).arg(dir.path()).output().unwrap();
+    let bad = Command::new(binary())
+        .args(["new", "Bad_Name", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 }

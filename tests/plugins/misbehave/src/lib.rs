@@ -2,7 +2,9 @@
 //! Misbehave.<What>` by behaving badly on purpose.
 
 use ruststack_sdk::protocol::error_response;
-use ruststack_sdk::{AwsError, Body, Description, Matcher, Outcome, Protocol, Request, Response, Service, kv};
+use ruststack_sdk::{
+    AwsError, Body, Description, Matcher, Outcome, Protocol, Request, Response, Service, kv,
+};
 
 struct Misbehave;
 
@@ -30,7 +32,11 @@ impl Service for Misbehave {
     }
 
     fn handle(req: Request) -> Outcome {
-        let what = req.header("x-amz-target").unwrap_or("").trim_start_matches("Misbehave.").to_string();
+        let what = req
+            .header("x-amz-target")
+            .unwrap_or("")
+            .trim_start_matches("Misbehave.")
+            .to_string();
         match what.as_str() {
             "Ok" => ok("{}"),
             "Panic" => panic!("asked to panic"),
@@ -55,7 +61,11 @@ impl Service for Misbehave {
                 kv::put(b"written", b"1");
                 ok("{}")
             }
-            "Read" => ok(if kv::get(b"written").is_some() { r#"{"Written":true}"# } else { r#"{"Written":false}"# }),
+            "Read" => ok(if kv::get(b"written").is_some() {
+                r#"{"Written":true}"#
+            } else {
+                r#"{"Written":false}"#
+            }),
             _ => Outcome::respond(error_response(
                 ruststack_sdk::protocol::Protocol::Json,
                 &AwsError::unknown_operation(),

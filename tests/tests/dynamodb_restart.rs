@@ -1,0 +1,105 @@
+//! Tables, items, index entries and TTL settings survive a SIGKILL; the TTL
+//! sweep really deletes expired items.
+
+use ruststack_tests::{Server, json_call, plugin_dir, tempdir};
+use serde_json::{Value, json};
+
+fn call(url: &str, op: &str, body: Value) -> (u16, Value) {
+    json_call(url, &format!("DynamoDB_20120810.{op}"), &body.to_string())
+}
+
+#[test]
+fn state_survives_sigkill() {
+    let plugins = plugin_dir(&["dynamodb"]);
+    let data = tempdir();
+    let mut s = Server::start(&[
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
+    let (st, b) = call(
+        &s.url,
+        "CreateTable",
+        json!({
+            "TableName": "Durable",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}, {"AttributeName": "g", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    );
+    assert_eq!(st, 200, "{b}");
+    for i in 0..5 {
+        let (st, _) = call(
+            &s.url,
+            "PutItem",
+            json!({"TableName": "Durable", "Item": {"pk": {"S": "p"}, "sk": {"N": i.to_string()}, "g": {"S": "grp"}}}),
+        );
+        assert_eq!(st, 200);
+    }
+    let (st, _) = call(
+        &s.url,
+        "UpdateTimeToLive",
+        json!({"TableName": "Durable", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}}),
+    );
+    assert_eq!(st, 200);
+    s.restart();
+    let (_, d) = call(&s.url, "DescribeTable", json!({"TableName": "Durable"}));
+    assert_eq!(d["Table"]["ItemCount"], 5, "{d}");
+    let (_, q) = call(
+        &s.url,
+        "Query",
+        json!({"TableName": "Durable", "IndexName": "byG",
+        "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "grp"}}}),
+    );
+    assert_eq!(q["Count"], 5, "{q}");
+    let (_, t) = call(
+        &s.url,
+        "DescribeTimeToLive",
+        json!({"TableName": "Durable"}),
+    );
+    assert_eq!(t["TimeToLiveDescription"]["TimeToLiveStatus"], "ENABLED");
+
+    // The sweep (a persisted timer chain) deletes expired items after the restart too.
+    let past = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 60)
+        .to_string();
+    let future = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600)
+        .to_string();
+    call(
+        &s.url,
+        "PutItem",
+        json!({"TableName": "Durable", "Item": {"pk": {"S": "ttl"}, "sk": {"N": "1"}, "exp": {"N": past}}}),
+    );
+    call(
+        &s.url,
+        "PutItem",
+        json!({"TableName": "Durable", "Item": {"pk": {"S": "ttl"}, "sk": {"N": "2"}, "exp": {"N": future}}}),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, q) = call(
+            &s.url,
+            "Query",
+            json!({"TableName": "Durable",
+            "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "ttl"}}}),
+        );
+        if q["Count"] == 1 {
+            assert_eq!(q["Items"][0]["sk"]["N"], "2");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired item never swept: {q}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
