@@ -6,6 +6,7 @@ pub(crate) use imp::*;
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use crate::bindings::ruststack::plugin as wit;
+    use crate::invoke::HttpAnswer;
     use crate::{BlobSlice, Request, Response};
     pub use wit::blobs::{BlobError, DigestAlgorithm};
 

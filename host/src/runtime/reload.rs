@@ -73,12 +73,15 @@ async fn reload(runtime: &Arc<Runtime>, path: PathBuf) {
                 runtime.add(version)
             };
             match result {
-                Ok(()) => tracing::info!(
-                    plugin = name.as_str(),
-                    "reloaded from {} in {:?}",
-                    path.display(),
-                    started.elapsed()
-                ),
+                Ok(()) => {
+                    crate::release_freed_memory();
+                    tracing::info!(
+                        plugin = name.as_str(),
+                        "reloaded from {} in {:?}",
+                        path.display(),
+                        started.elapsed()
+                    )
+                }
                 Err(e) => tracing::error!("reloading {} failed: {e:#}", path.display()),
             }
         }

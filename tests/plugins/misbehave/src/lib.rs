@@ -1,9 +1,11 @@
-//! Test fixture for the host's isolation: answers `X-Amz-Target:
-//! Misbehave.<What>` by behaving badly on purpose.
+//! Test fixture for the host: answers `X-Amz-Target: Misbehave.<What>` by
+//! behaving badly on purpose (traps, endless loops, memory hogs) or by
+//! exercising one host capability (invoke, outbound HTTP, timers).
 
 use ruststack_sdk::protocol::error_response;
 use ruststack_sdk::{
-    AwsError, Body, Description, Matcher, Outcome, Protocol, Request, Response, Service, kv,
+    AwsError, Body, Description, Matcher, Outcome, Protocol, Request, Response, Service, invoke,
+    kv, schedule,
 };
 
 struct Misbehave;
@@ -29,6 +31,10 @@ impl Service for Misbehave {
             fallback: false,
             max_inline_body: 1 << 20,
         }
+    }
+
+    fn on_timer(payload: Vec<u8>) {
+        kv::put(b"ticked", &payload);
     }
 
     fn handle(req: Request) -> Outcome {
@@ -61,6 +67,49 @@ impl Service for Misbehave {
                 kv::put(b"written", b"1");
                 ok("{}")
             }
+            "Invoke" => {
+                // Ask the counters plugin to increment `via-invoke`, as a client would.
+                let mut call = req.clone();
+                call.headers = vec![
+                    (
+                        "x-amz-target".into(),
+                        "Counters_20261128.IncrementCounter".into(),
+                    ),
+                    ("content-type".into(), "application/x-amz-json-1.0".into()),
+                ];
+                call.body = Body::Bytes(br#"{"Name":"via-invoke"}"#.to_vec());
+                let answer = invoke::call(&call);
+                let body = match answer.body {
+                    Body::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
+                    _ => String::new(),
+                };
+                ok(&format!(
+                    r#"{{"Status":{},"Served":{}}}"#,
+                    answer.status,
+                    body.contains("Counter")
+                ))
+            }
+            "Fetch" => {
+                let url =
+                    String::from_utf8(req.body_bytes().unwrap_or_default()).unwrap_or_default();
+                match invoke::http("GET", &url, &[], &[], 5_000) {
+                    Ok(a) => ok(&format!(
+                        r#"{{"Status":{},"Body":{:?}}}"#,
+                        a.status,
+                        String::from_utf8_lossy(&a.body)
+                    )),
+                    Err(e) => ok(&format!(r#"{{"Error":{e:?}}}"#)),
+                }
+            }
+            "Schedule" => {
+                schedule::after(200, b"tick");
+                ok("{}")
+            }
+            "Ticked" => ok(if kv::get(b"ticked").is_some() {
+                r#"{"Ticked":true}"#
+            } else {
+                r#"{"Ticked":false}"#
+            }),
             "Read" => ok(if kv::get(b"written").is_some() {
                 r#"{"Written":true}"#
             } else {
