@@ -59,10 +59,19 @@ impl CompileCache {
             }
         }
         let component = Component::new(engine, wasm)?;
-        if let Some(path) = self.path(wasm_hash)
-            && let Err(e) = write_atomically(&path, &component.serialize()?)
-        {
-            tracing::warn!("could not cache compiled plugin at {}: {e}", path.display());
+        if let Some(path) = self.path(wasm_hash) {
+            match write_atomically(&path, &component.serialize()?) {
+                // Load back what was written: the code is then a clean,
+                // file-backed mapping, as on a warm start, and the compiler's
+                // working memory goes with the dropped component.
+                // SAFETY: as above; the file was just written by this engine.
+                Ok(()) => {
+                    if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+                        return Ok((c, false));
+                    }
+                }
+                Err(e) => tracing::warn!("could not cache compiled plugin at {}: {e}", path.display()),
+            }
         }
         Ok((component, false))
     }

@@ -396,7 +396,9 @@ async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
     };
     runs.extend(run_target(&base, cfg.secs).await);
 
-    let cache = scratch.join("load-cache");
+    // A warm start, as every start after the first one: the start-up
+    // measurement filled this cache.
+    let cache = scratch.join("cold-cache-0");
     std::fs::create_dir_all(&cache)?;
     let server = Server::start(cfg, &cache, &scratch.join("load.log"))?;
     let addr = server.addr;
