@@ -53,11 +53,11 @@ dev: build
         if [ "$now" != "$last" ]; then last=$now; just build-plugins || true; fi
     done
 
-# Run every test: unit tests, then end-to-end tests against the real binary.
-# (Everything in release: it shares the host's compiled dependencies.)
+# Run every test: unit tests (in release, sharing the host's compiled
+# dependencies), then end-to-end tests against the real release binary.
 test: build
     cargo test --release --workspace --exclude ruststack-tests
-    RUSTSTACK_BIN=target/release/ruststack cargo test --release -p ruststack-tests -- --test-threads 2
+    RUSTSTACK_BIN=target/release/ruststack cargo test -p ruststack-tests -- --test-threads 2
 
 # Benchmarks: the example plugin against a bare axum handler, start-up and memory.
 bench: build

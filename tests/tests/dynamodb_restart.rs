@@ -1,4 +1,4 @@
-//! Tables, items, index entries and TTL settings survive a SIGKILL; the TTL
+//! Tables, items, index entries, TTL settings and stream records survive a SIGKILL; the TTL
 //! sweep really deletes expired items.
 
 use ruststack_tests::{Server, json_call, plugin_dir, tempdir};
@@ -27,6 +27,7 @@ fn state_survives_sigkill() {
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
             "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"},
         }),
     );
     assert_eq!(st, 200, "{b}");
@@ -54,6 +55,24 @@ fn state_survives_sigkill() {
         "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "grp"}}}),
     );
     assert_eq!(q["Count"], 5, "{q}");
+    let arn = d["Table"]["LatestStreamArn"].as_str().unwrap().to_string();
+    let it = json_call(
+        &s.url,
+        "DynamoDBStreams_20120810.GetShardIterator",
+        &json!({"StreamArn": arn, "ShardId": "shardId-00000000000000000001-00000001", "ShardIteratorType": "TRIM_HORIZON"}).to_string(),
+    )
+    .1;
+    let recs = json_call(
+        &s.url,
+        "DynamoDBStreams_20120810.GetRecords",
+        &json!({"ShardIterator": it["ShardIterator"]}).to_string(),
+    )
+    .1;
+    assert_eq!(
+        recs["Records"].as_array().map(Vec::len),
+        Some(5),
+        "stream records survive: {recs}"
+    );
     let (_, t) = call(
         &s.url,
         "DescribeTimeToLive",

@@ -54,20 +54,39 @@ fn virtual_hosted_requests_name_the_bucket_in_the_host() {
         assert_eq!(st, 200);
         assert!(h.contains_key("etag"));
         // The same object, path-style.
-        let (st, _, body) = send("GET", &format!("{url}/{bucket}/dir/key%20one.txt"), None, &[], vec![]);
+        let (st, _, body) = send(
+            "GET",
+            &format!("{url}/{bucket}/dir/key%20one.txt"),
+            None,
+            &[],
+            vec![],
+        );
         assert_eq!((st, body.as_str()), (200, "virtual"));
-        let (st, _, body) = send("GET", &format!("{url}/?list-type=2&prefix=dir/"), Some(&host), &[], vec![]);
+        let (st, _, body) = send(
+            "GET",
+            &format!("{url}/?list-type=2&prefix=dir/"),
+            Some(&host),
+            &[],
+            vec![],
+        );
         assert_eq!(st, 200);
         assert_eq!(xml_text(&body, "Name").as_deref(), Some(bucket));
         assert_eq!(xml_text(&body, "Key").as_deref(), Some("dir/key one.txt"));
         // Sub-resources work virtual-hosted too.
         let (st, _, body) = send("GET", &format!("{url}/?cors"), Some(&host), &[], vec![]);
         assert_eq!(st, 404);
-        assert_eq!(xml_text(&body, "Code").as_deref(), Some("NoSuchCORSConfiguration"));
+        assert_eq!(
+            xml_text(&body, "Code").as_deref(),
+            Some("NoSuchCORSConfiguration")
+        );
     }
     let (st, _, body) = send("GET", &format!("{url}/"), None, &[], vec![]);
     assert_eq!(st, 200);
-    assert_eq!(xml_all(&body, "Name").len(), 3, "path-style / is ListBuckets: {body}");
+    assert_eq!(
+        xml_all(&body, "Name").len(),
+        3,
+        "path-style / is ListBuckets: {body}"
+    );
 }
 
 #[test]
@@ -108,17 +127,38 @@ fn presigned_urls_work_until_they_expire() {
         )
     };
     let date = amz_date(now);
-    let (st, _, body) = send("PUT", &v4("/presign/v4.txt", &date, 600), None, &[], b"v4 body".to_vec());
+    let (st, _, body) = send(
+        "PUT",
+        &v4("/presign/v4.txt", &date, 600),
+        None,
+        &[],
+        b"v4 body".to_vec(),
+    );
     assert_eq!(st, 200, "{body}");
     let (st, _, body) = send("GET", &v4("/presign/v4.txt", &date, 600), None, &[], vec![]);
     assert_eq!((st, body.as_str()), (200, "v4 body"));
-    let (st, _, _) = send("HEAD", &v4("/presign/v4.txt", &date, 600), None, &[], vec![]);
+    let (st, _, _) = send(
+        "HEAD",
+        &v4("/presign/v4.txt", &date, 600),
+        None,
+        &[],
+        vec![],
+    );
     assert_eq!(st, 200);
     let old = amz_date(now - 3600);
     let (st, _, body) = send("GET", &v4("/presign/v4.txt", &old, 60), None, &[], vec![]);
     assert_eq!(st, 403);
-    assert_eq!(xml_text(&body, "Message").as_deref(), Some("Request has expired"));
-    let (st, _, _) = send("DELETE", &v4("/presign/v4.txt", &date, 600), None, &[], vec![]);
+    assert_eq!(
+        xml_text(&body, "Message").as_deref(),
+        Some("Request has expired")
+    );
+    let (st, _, _) = send(
+        "DELETE",
+        &v4("/presign/v4.txt", &date, 600),
+        None,
+        &[],
+        vec![],
+    );
     assert_eq!(st, 204);
     let (st, _, _) = send("GET", &v4("/presign/v4.txt", &date, 600), None, &[], vec![]);
     assert_eq!(st, 404);
@@ -145,14 +185,20 @@ fn aws_chunked_uploads_are_unframed_and_checksums_verified() {
     let url = s.url();
     s.ok(&["s3", "mb", "s3://chunky"]);
     // 3 MiB in 64 KiB chunks: the body arrives as a blob, unframed by ranges.
-    let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i * 31 % 251) as u8).collect();
+    let data: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
     let crc = {
         // CRC32 (IEEE) of the data, base64 of the big-endian bytes.
         let mut table = [0u32; 256];
         for (i, t) in table.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *t = c;
         }
@@ -175,19 +221,42 @@ fn aws_chunked_uploads_are_unframed_and_checksums_verified() {
     assert_eq!(st, 200, "{text}");
     assert_eq!(h["x-amz-checksum-crc32"], crc.as_str());
     let resp = client().get(format!("{url}/chunky/big")).send().unwrap();
-    assert!(resp.headers().get("content-encoding").is_none(), "aws-chunked is not stored");
+    assert!(
+        resp.headers().get("content-encoding").is_none(),
+        "aws-chunked is not stored"
+    );
     assert_eq!(resp.bytes().unwrap().as_ref(), data.as_slice());
 
     // A small one stays inline; same rules.
-    let body = chunked(b"hello world", 5, Some(("x-amz-checksum-crc32", "DUoRhQ==")));
-    let (st, _, _) = send("PUT", &format!("{url}/chunky/small"), None, &headers[..3], body);
+    let body = chunked(
+        b"hello world",
+        5,
+        Some(("x-amz-checksum-crc32", "DUoRhQ==")),
+    );
+    let (st, _, _) = send(
+        "PUT",
+        &format!("{url}/chunky/small"),
+        None,
+        &headers[..3],
+        body,
+    );
     assert_eq!(st, 200);
     let (_, _, text) = send("GET", &format!("{url}/chunky/small"), None, &[], vec![]);
     assert_eq!(text, "hello world");
 
     // A wrong trailing checksum is BadDigest, and nothing is stored.
-    let body = chunked(b"hello world", 5, Some(("x-amz-checksum-crc32", "AAAAAA==")));
-    let (st, _, text) = send("PUT", &format!("{url}/chunky/bad"), None, &headers[..3], body);
+    let body = chunked(
+        b"hello world",
+        5,
+        Some(("x-amz-checksum-crc32", "AAAAAA==")),
+    );
+    let (st, _, text) = send(
+        "PUT",
+        &format!("{url}/chunky/bad"),
+        None,
+        &headers[..3],
+        body,
+    );
     assert_eq!(st, 400);
     assert_eq!(xml_text(&text, "Code").as_deref(), Some("BadDigest"));
     let (st, _, _) = send("HEAD", &format!("{url}/chunky/bad"), None, &[], vec![]);
@@ -226,7 +295,9 @@ fn base64(b: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -247,12 +318,21 @@ fn cors_preflights_and_responses_follow_the_bucket_rules() {
         "OPTIONS",
         &format!("{url}/corsy/k"),
         None,
-        &[("origin", "https://app.example.com"), ("access-control-request-method", "GET")],
+        &[
+            ("origin", "https://app.example.com"),
+            ("access-control-request-method", "GET"),
+        ],
         vec![],
     );
     assert_eq!(st, 403, "no CORS configuration: {text}");
     let cfg = r#"<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>"#;
-    let (st, _, text) = send("PUT", &format!("{url}/corsy?cors"), None, &[], cfg.as_bytes().to_vec());
+    let (st, _, text) = send(
+        "PUT",
+        &format!("{url}/corsy?cors"),
+        None,
+        &[],
+        cfg.as_bytes().to_vec(),
+    );
     assert_eq!(st, 200, "{text}");
     let (st, h, _) = send(
         "OPTIONS",
@@ -269,12 +349,20 @@ fn cors_preflights_and_responses_follow_the_bucket_rules() {
     assert_eq!(h["access-control-allow-origin"], "https://app.example.com");
     assert_eq!(h["access-control-allow-methods"], "GET, PUT");
     assert_eq!(h["access-control-max-age"], "600");
-    assert!(h["access-control-allow-headers"].to_str().unwrap().contains("x-amz-date"));
+    assert!(
+        h["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("x-amz-date")
+    );
     let (st, _, _) = send(
         "OPTIONS",
         &format!("{url}/corsy/k"),
         None,
-        &[("origin", "https://evil.test"), ("access-control-request-method", "GET")],
+        &[
+            ("origin", "https://evil.test"),
+            ("access-control-request-method", "GET"),
+        ],
         vec![],
     );
     assert_eq!(st, 403);
@@ -282,16 +370,31 @@ fn cors_preflights_and_responses_follow_the_bucket_rules() {
         "OPTIONS",
         &format!("{url}/corsy/k"),
         None,
-        &[("origin", "https://app.example.com"), ("access-control-request-method", "DELETE")],
+        &[
+            ("origin", "https://app.example.com"),
+            ("access-control-request-method", "DELETE"),
+        ],
         vec![],
     );
     assert_eq!(st, 403);
     send("PUT", &format!("{url}/corsy/k"), None, &[], b"x".to_vec());
-    let (st, h, _) = send("GET", &format!("{url}/corsy/k"), None, &[("origin", "https://app.example.com")], vec![]);
+    let (st, h, _) = send(
+        "GET",
+        &format!("{url}/corsy/k"),
+        None,
+        &[("origin", "https://app.example.com")],
+        vec![],
+    );
     assert_eq!(st, 200);
     assert_eq!(h["access-control-allow-origin"], "https://app.example.com");
     assert_eq!(h["access-control-expose-headers"], "ETag");
-    let (_, h, _) = send("GET", &format!("{url}/corsy/k"), None, &[("origin", "https://other.test")], vec![]);
+    let (_, h, _) = send(
+        "GET",
+        &format!("{url}/corsy/k"),
+        None,
+        &[("origin", "https://other.test")],
+        vec![],
+    );
     assert!(h.get("access-control-allow-origin").is_none());
 }
 
@@ -302,20 +405,41 @@ fn errors_have_aws_shapes_and_head_errors_no_body() {
     let (st, h, body) = send("HEAD", &format!("{url}/no-such-bucket"), None, &[], vec![]);
     assert_eq!((st, body.as_str()), (404, ""));
     assert!(h.contains_key("x-amz-request-id"));
-    let (st, _, body) = send("GET", &format!("{url}/no-such-bucket/key"), None, &[], vec![]);
+    let (st, _, body) = send(
+        "GET",
+        &format!("{url}/no-such-bucket/key"),
+        None,
+        &[],
+        vec![],
+    );
     assert_eq!(st, 404);
     assert_eq!(xml_text(&body, "Code").as_deref(), Some("NoSuchBucket"));
-    assert_eq!(xml_text(&body, "BucketName").as_deref(), Some("no-such-bucket"));
+    assert_eq!(
+        xml_text(&body, "BucketName").as_deref(),
+        Some("no-such-bucket")
+    );
     assert!(xml_text(&body, "RequestId").is_some());
     send("PUT", &format!("{url}/errs"), None, &[], vec![]);
     let (st, _, body) = send("GET", &format!("{url}/errs/missing"), None, &[], vec![]);
     assert_eq!(st, 404);
     assert_eq!(xml_text(&body, "Code").as_deref(), Some("NoSuchKey"));
     assert_eq!(xml_text(&body, "Key").as_deref(), Some("missing"));
-    let (st, _, body) = send("PUT", &format!("{url}/errs?versioning"), None, &[], b"<Versioning".to_vec());
+    let (st, _, body) = send(
+        "PUT",
+        &format!("{url}/errs?versioning"),
+        None,
+        &[],
+        b"<Versioning".to_vec(),
+    );
     assert_eq!(st, 400);
     assert_eq!(xml_text(&body, "Code").as_deref(), Some("MalformedXML"));
-    let (st, _, body) = send("POST", &format!("{url}/errs?list-type=2"), None, &[], vec![]);
+    let (st, _, body) = send(
+        "POST",
+        &format!("{url}/errs?list-type=2"),
+        None,
+        &[],
+        vec![],
+    );
     assert!(st == 405 || st == 400, "{st} {body}");
 }
 
@@ -331,7 +455,10 @@ fn sts_get_caller_identity_answers_the_local_account() {
     );
     assert_eq!(st, 200, "{body}");
     assert_eq!(xml_text(&body, "Account").as_deref(), Some("000000000000"));
-    assert_eq!(xml_text(&body, "Arn").as_deref(), Some("arn:aws:iam::000000000000:root"));
+    assert_eq!(
+        xml_text(&body, "Arn").as_deref(),
+        Some("arn:aws:iam::000000000000:root")
+    );
     let id = s.json(&["sts", "get-caller-identity"]);
     assert_eq!(id["Account"], "000000000000");
 }

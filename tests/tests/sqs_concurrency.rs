@@ -281,3 +281,28 @@ fn idle_long_polls_use_no_measurable_cpu() {
     // 8 polls of 5 s: well under 0.1 s of CPU (ticks are 10 ms).
     assert!(used <= 10, "idle polls used {used} ticks of CPU");
 }
+
+#[test]
+fn concurrent_sends_with_one_deduplication_id_enqueue_once() {
+    let (s, _p) = start(&[]);
+    let q = create(&s.url, "dedup.fifo", json!({"FifoQueue": "true"}));
+    for round in 0..5 {
+        let senders: Vec<_> = (0..8)
+            .map(|_| {
+                let (url, q) = (s.url.clone(), q.clone());
+                std::thread::spawn(move || {
+                    let out = ok(&url, "SendMessage", json!({"QueueUrl": q, "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": format!("d{round}")}));
+                    out["MessageId"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        let ids: HashSet<String> = senders.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(ids.len(), 1, "round {round}: {ids:?}");
+    }
+    let attrs = ok(
+        &s.url,
+        "GetQueueAttributes",
+        json!({"QueueUrl": q, "AttributeNames": ["ApproximateNumberOfMessages"]}),
+    );
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "5");
+}

@@ -290,3 +290,23 @@ fn json_errors_carry_the_query_error_header() {
     let body: serde_json::Value = resp.json().unwrap();
     assert_eq!(body["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
 }
+
+#[test]
+fn localstack_style_host_names_route_to_sqs_and_shape_queue_urls() {
+    let (s, _p) = start(&[]);
+    let host = format!("sqs.us-east-1.localhost.localstack.cloud:{}", s.port);
+    // No Version, no target, no signature: the host alone names the service.
+    let x = client()
+        .post(format!("{}/", s.url))
+        .header("host", &host)
+        .form(&[("Action", "CreateQueue"), ("QueueName", "hosted")])
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(
+        xml_text(&x, "QueueUrl"),
+        Some(format!("http://{host}/000000000000/hosted").as_str()),
+        "{x}"
+    );
+}

@@ -151,7 +151,12 @@ pub fn write(model: &Model, shape: &Shape, v: &Value) -> Value {
             let mut out = Map::new();
             for m in &shape.members {
                 if let Some(val) = obj.get(&m.name).filter(|v| !v.is_null()) {
-                    let name = m.location_name.as_deref().unwrap_or(&m.name);
+                    // Query-compatible models (SQS) carry restored query wire
+                    // names as locationName; JSON always uses the member name.
+                    let name = match model.metadata.aws_query_compatible {
+                        Some(_) => &m.name,
+                        None => m.location_name.as_deref().unwrap_or(&m.name),
+                    };
                     out.insert(name.to_string(), write(model, model.shape(&m.shape), val));
                 }
             }
@@ -357,6 +362,18 @@ mod tests {
         assert_eq!(
             serde_json::from_slice::<Value>(&resp.body).unwrap(),
             json!({"MessageId": "m1", "MD5OfMessageBody": "x"})
+        );
+        // Members whose query name was restored keep their JSON name.
+        let op = models::sqs().operation("GetQueueAttributes").unwrap();
+        let resp = encode_output(
+            models::sqs(),
+            op,
+            &json!({"Attributes": {"VisibilityTimeout": "30"}}),
+            "rid",
+        );
+        assert_eq!(
+            serde_json::from_slice::<Value>(&resp.body).unwrap(),
+            json!({"Attributes": {"VisibilityTimeout": "30"}})
         );
     }
 

@@ -106,7 +106,10 @@ pub fn xml_all(xml: &str, name: &str) -> Vec<String> {
 /// Compares two files by content, chunk by chunk.
 pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     use std::io::Read;
-    let (mut fa, mut fb) = (std::fs::File::open(a).unwrap(), std::fs::File::open(b).unwrap());
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
     let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
     loop {
         let na = read_full(&mut fa, &mut ba);

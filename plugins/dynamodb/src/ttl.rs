@@ -1,0 +1,119 @@
+//! Time to Live: UpdateTimeToLive / DescribeTimeToLive, and the sweep that
+//! really deletes expired items. The sweep is a chain of `schedule::after`
+//! timers (they survive restarts); as on AWS, an expired item can still be
+//! read until the sweep deletes it, and TTL values more than five years in
+//! the past are ignored.
+
+use ruststack_sdk::schedule;
+use serde_json::{Value, json};
+
+use crate::attr::{self, Item};
+use crate::error::{Res, table_not_found, validation};
+use crate::storage;
+use crate::table;
+
+/// Milliseconds between sweeps of a table with TTL enabled.
+pub const SWEEP_INTERVAL_MS: u64 = 5_000;
+
+const FIVE_YEARS_SECS: i64 = 5 * 365 * 24 * 3600;
+
+fn payload(name: &str, gen_: u64) -> Vec<u8> {
+    serde_json::to_vec(&json!({"table": name, "gen": gen_})).expect("JSON values serialize")
+}
+
+/// UpdateTimeToLive.
+pub fn update(input: &Value) -> Res<Value> {
+    let name = &crate::table::name_of(input);
+    table::check_name(name, "tableName")?;
+    let mut meta = table::load(name).ok_or_else(|| table_not_found(name))?;
+    let spec = &input["TimeToLiveSpecification"];
+    let attr_name = spec["AttributeName"].as_str().unwrap_or("").to_string();
+    if attr_name.is_empty() {
+        return Err(validation(
+            "1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    let enable = spec["Enabled"] == true;
+    match (&meta.ttl_attribute, enable) {
+        (Some(_), true) => return Err(validation("TimeToLive is already enabled")),
+        (None, false) => return Err(validation("TimeToLive is already disabled")),
+        (Some(cur), false) if *cur != attr_name => {
+            return Err(validation(format!(
+                "TimeToLive is active on a different AttributeName: current AttributeName is {cur}"
+            )));
+        }
+        _ => {}
+    }
+    if enable {
+        meta.ttl_attribute = Some(attr_name.clone());
+        meta.ttl_gen += 1;
+        schedule::after(SWEEP_INTERVAL_MS, &payload(name, meta.ttl_gen));
+    } else {
+        meta.ttl_attribute = None;
+    }
+    table::save(&meta);
+    Ok(json!({"TimeToLiveSpecification": {"Enabled": enable, "AttributeName": attr_name}}))
+}
+
+/// DescribeTimeToLive.
+pub fn describe(input: &Value) -> Res<Value> {
+    let name = &crate::table::name_of(input);
+    table::check_name(name, "tableName")?;
+    let meta = table::load(name).ok_or_else(|| table_not_found(name))?;
+    Ok(match &meta.ttl_attribute {
+        Some(a) => {
+            json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": a}})
+        }
+        None => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
+    })
+}
+
+/// True when `item` has expired at `now_secs` by its TTL attribute.
+pub fn expired(item: &Item, attr_name: &str, now_secs: i64) -> bool {
+    let Some(d) = item.get(attr_name).and_then(attr::num) else {
+        return false;
+    };
+    let Ok(t) = d.to_text().split('.').next().unwrap_or("").parse::<i64>() else {
+        return false;
+    };
+    t <= now_secs && t > now_secs - FIVE_YEARS_SECS
+}
+
+/// A sweep timer fired: delete expired items, then schedule the next sweep.
+pub fn on_timer(payload_bytes: &[u8]) {
+    let Ok(p) = serde_json::from_slice::<Value>(payload_bytes) else {
+        return;
+    };
+    let name = p["table"].as_str().unwrap_or("");
+    let Some(meta) = table::load(name) else {
+        return;
+    };
+    let Some(attr_name) = meta.ttl_attribute.clone() else {
+        return;
+    };
+    if p["gen"].as_u64() != Some(meta.ttl_gen) {
+        return;
+    }
+    let now = (ruststack_sdk::ids::now_ms() / 1000) as i64;
+    let prefix = storage::table_prefix(name);
+    let end = ruststack_sdk::keys::prefix_end(&prefix);
+    let mut start = prefix.clone();
+    loop {
+        let rows = ruststack_sdk::kv::scan(&start, end.as_deref(), 256, false);
+        for (k, v) in &rows {
+            if let Ok(item) = serde_json::from_slice::<Item>(v)
+                && expired(&item, &attr_name, now)
+            {
+                storage::write_item_by(&meta, k, Some((&item, v)), None, true);
+            }
+        }
+        match rows.last() {
+            Some((k, _)) if rows.len() == 256 => {
+                start = k.clone();
+                start.push(0);
+            }
+            _ => break,
+        }
+    }
+    schedule::after(SWEEP_INTERVAL_MS, payload_bytes);
+}

@@ -1,0 +1,242 @@
+//! Buckets: create, head, delete, list, location, versioning state.
+
+use ruststack_sdk::{AwsError, ids};
+use serde_json::{Value, json};
+
+use crate::dispatch::{Ctx, OpResult, Reply};
+use crate::store::{self, Bucket};
+use crate::util::{self, s};
+
+/// The region a `LocationConstraint` names (`EU` is the legacy eu-west-1).
+fn constraint_region(c: &str) -> &str {
+    match c {
+        "" => "us-east-1",
+        "EU" => "eu-west-1",
+        other => other,
+    }
+}
+
+/// Validates a bucket name from a request.
+pub fn check_name(name: &str) -> Result<(), AwsError> {
+    if util::valid_bucket_name(name) {
+        Ok(())
+    } else {
+        Err(
+            AwsError::client("InvalidBucketName", "The specified bucket is not valid.")
+                .with_extra("BucketName", name),
+        )
+    }
+}
+
+/// CreateBucket.
+pub fn create_bucket(ctx: &Ctx, input: &Value) -> OpResult {
+    let name = s(input, "Bucket").unwrap_or_default();
+    check_name(name)?;
+    let constraint = input
+        .pointer("/CreateBucketConfiguration/LocationConstraint")
+        .and_then(Value::as_str);
+    let region = match constraint {
+        Some("us-east-1") => {
+            return Err(AwsError::client(
+                "InvalidLocationConstraint",
+                "The specified location-constraint is not valid",
+            )
+            .with_extra("LocationConstraint", "us-east-1"));
+        }
+        Some(c) => {
+            let r = constraint_region(c);
+            if ctx.region != "us-east-1" && r != ctx.region {
+                return Err(AwsError::client(
+                    "IllegalLocationConstraintException",
+                    format!(
+                        "The {r} location constraint is incompatible for the region specific endpoint this request was sent to."
+                    ),
+                ));
+            }
+            r.to_string()
+        }
+        None if ctx.region != "us-east-1" => {
+            return Err(AwsError::client(
+                "IllegalLocationConstraintException",
+                "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.",
+            ));
+        }
+        None => "us-east-1".to_string(),
+    };
+    let acl_public = s(input, "ACL")
+        .is_some_and(|a| a != "private" && a != "bucket-owner-full-control")
+        || ["GrantRead", "GrantWrite", "GrantReadACP", "GrantWriteACP"]
+            .iter()
+            .any(|g| input.get(*g).is_some());
+    if acl_public && s(input, "ObjectOwnership").is_none_or(|o| o == "BucketOwnerEnforced") {
+        return Err(AwsError::client(
+            "InvalidBucketAclWithObjectOwnership",
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+        ));
+    }
+    let b = Bucket {
+        name: name.to_string(),
+        region: region.clone(),
+        created_ms: ids::now_ms(),
+        versioning: util::flag(input, "ObjectLockEnabledForBucket").then(|| "Enabled".into()),
+        object_lock: util::flag(input, "ObjectLockEnabledForBucket"),
+    };
+    if !store::insert_bucket(&b) {
+        return Err(AwsError::new(
+            409,
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+        )
+        .with_extra("BucketName", name));
+    }
+    if b.object_lock {
+        store::put_config(name, "ObjectLock", &json!({"ObjectLockEnabled": "Enabled"}));
+    }
+    crate::config::new_bucket_defaults(name);
+    if let Some(own) = s(input, "ObjectOwnership") {
+        store::put_config(
+            name,
+            "OwnershipControls",
+            &json!({"Rules": [{"ObjectOwnership": own}]}),
+        );
+    }
+    if let Some(acl) = s(input, "ACL") {
+        store::put_config(name, "Acl", &crate::config::canned_acl(acl));
+    }
+    Ok(json!({
+        "Location": if region == "us-east-1" { format!("/{name}") } else { format!("http://{name}.s3.localhost.localstack.cloud:4566/") },
+        "BucketArn": format!("arn:aws:s3:::{name}"),
+    })
+    .into())
+}
+
+/// HeadBucket: 200 with the region, or a bodiless 404.
+pub fn head_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
+    let name = s(input, "Bucket").unwrap_or_default();
+    let b = store::require_bucket(name)?;
+    Ok(json!({
+        "BucketRegion": b.region,
+        "BucketArn": format!("arn:aws:s3:::{name}"),
+        "AccessPointAlias": false,
+    })
+    .into())
+}
+
+/// DeleteBucket: only when empty (no objects, versions or uploads).
+pub fn delete_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
+    let name = s(input, "Bucket").unwrap_or_default();
+    store::require_bucket(name)?;
+    if store::has_objects(name) {
+        return Err(AwsError::new(
+            409,
+            "BucketNotEmpty",
+            "The bucket you tried to delete is not empty",
+        )
+        .with_extra("BucketName", name));
+    }
+    for u in store::scan_uploads(name, "") {
+        for p in store::parts(&u.id) {
+            let _ = ruststack_sdk::blobs::delete(&p.blob);
+        }
+        store::delete_upload(name, &u);
+    }
+    store::delete_bucket(name);
+    Ok(Reply::default())
+}
+
+/// ListBuckets, with Prefix, MaxBuckets and ContinuationToken.
+pub fn list_buckets(_ctx: &Ctx, input: &Value) -> OpResult {
+    let prefix = s(input, "Prefix").unwrap_or_default();
+    let max = util::n(input, "MaxBuckets").unwrap_or(10_000);
+    if !(1..=10_000).contains(&max) {
+        return Err(util::invalid_argument(
+            "Argument max-buckets must be an integer between 1 and 10000.",
+            "max-buckets",
+            &max.to_string(),
+        ));
+    }
+    let after = s(input, "ContinuationToken").unwrap_or_default();
+    let mut all: Vec<Bucket> = store::buckets()
+        .into_iter()
+        .filter(|b| b.name.starts_with(prefix) && b.name.as_str() > after)
+        .collect();
+    let more = all.len() > max as usize;
+    all.truncate(max as usize);
+    let buckets: Vec<Value> = all
+        .iter()
+        .map(|b| {
+            json!({"Name": b.name, "CreationDate": util::ts(b.created_ms), "BucketRegion": b.region,
+                   "BucketArn": format!("arn:aws:s3:::{}", b.name)})
+        })
+        .collect();
+    let mut out = json!({"Buckets": buckets, "Owner": util::owner()});
+    if more && let Some(last) = all.last() {
+        out["ContinuationToken"] = json!(last.name);
+    }
+    if input.get("Prefix").is_some() {
+        out["Prefix"] = json!(prefix);
+    }
+    Ok(out.into())
+}
+
+/// GetBucketLocation: empty for us-east-1.
+pub fn get_bucket_location(_ctx: &Ctx, input: &Value) -> OpResult {
+    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
+    let loc = if b.region == "us-east-1" {
+        String::new()
+    } else {
+        b.region
+    };
+    Ok(json!({ "LocationConstraint": loc }).into())
+}
+
+/// PutBucketVersioning. The first time versioning is set, existing objects
+/// become `null` versions in the versions table.
+pub fn put_bucket_versioning(_ctx: &Ctx, input: &Value) -> OpResult {
+    let name = s(input, "Bucket").unwrap_or_default();
+    let mut b = store::require_bucket(name)?;
+    let status = input
+        .pointer("/VersioningConfiguration/Status")
+        .and_then(Value::as_str);
+    let status = match status {
+        Some(st @ ("Enabled" | "Suspended")) => st.to_string(),
+        None => return Ok(Reply::default()),
+        Some(_) => return Err(AwsError::malformed_xml()),
+    };
+    if b.object_lock && status == "Suspended" {
+        return Err(AwsError::new(
+            409,
+            "InvalidBucketState",
+            "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+        ));
+    }
+    if b.versioning.is_none() {
+        let mut start = Vec::new();
+        loop {
+            let page = store::scan_objects(name, "", &start, 1000);
+            let Some(last) = page.last() else { break };
+            start = last.key.as_bytes().to_vec();
+            start.push(0);
+            for mut o in page {
+                if o.seq == 0 {
+                    o.seq = store::next_seq(name);
+                    store::put_object(name, &o);
+                }
+                store::put_version(name, &o);
+            }
+        }
+    }
+    b.versioning = Some(status);
+    store::put_bucket(&b);
+    Ok(Reply::default())
+}
+
+/// GetBucketVersioning: no Status until versioning was set.
+pub fn get_bucket_versioning(_ctx: &Ctx, input: &Value) -> OpResult {
+    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
+    Ok(match b.versioning {
+        Some(st) => json!({ "Status": st }),
+        None => json!({}),
+    }
+    .into())
+}

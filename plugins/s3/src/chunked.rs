@@ -1,0 +1,229 @@
+//! Request bodies of object writes, as blobs: plain bodies are kept as they
+//! arrived; `aws-chunked` bodies (`STREAMING-*` payloads, the default of
+//! current AWS CLIs and SDKs) are unframed by reading only the chunk headers
+//! and composing the chunk data slices into a new blob, so no data byte is
+//! copied or held in memory. Trailing checksums are returned.
+
+use ruststack_sdk::{AwsError, BlobSlice, Body, Request, blobs};
+
+/// An uploaded body.
+pub struct Ingested {
+    /// The blob holding the payload bytes.
+    pub blob: String,
+    /// Payload length.
+    pub size: u64,
+    /// Trailing headers (`x-amz-checksum-crc32`, ...), lower-case names.
+    pub trailers: Vec<(String, String)>,
+}
+
+fn io() -> AwsError {
+    AwsError::internal_failure()
+}
+
+fn incomplete() -> AwsError {
+    AwsError::client("IncompleteBody", "The request body terminated unexpectedly")
+}
+
+/// Whether the request body uses aws-chunked framing.
+pub fn is_chunked(req: &Request) -> bool {
+    req.header("content-encoding")
+        .is_some_and(|c| c.split(',').any(|p| p.trim() == "aws-chunked"))
+        || req
+            .header("x-amz-content-sha256")
+            .is_some_and(|v| v.starts_with("STREAMING-"))
+}
+
+/// Source of framed bytes: an in-memory body or a blob read in ranges.
+enum Src<'a> {
+    Mem(&'a [u8]),
+    Blob(&'a str, u64, u64),
+}
+
+impl Src<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Src::Mem(b) => b.len() as u64,
+            Src::Blob(_, _, len) => *len,
+        }
+    }
+
+    fn read(&self, at: u64, n: u32) -> Result<Vec<u8>, AwsError> {
+        match self {
+            Src::Mem(b) => {
+                let s = (at as usize).min(b.len());
+                let e = (s + n as usize).min(b.len());
+                Ok(b[s..e].to_vec())
+            }
+            Src::Blob(id, off, len) => {
+                let n = (n as u64).min(len.saturating_sub(at)) as u32;
+                if n == 0 {
+                    return Ok(Vec::new());
+                }
+                blobs::read(id, off + at, n).map_err(|_| io())
+            }
+        }
+    }
+
+    /// The line starting at `at` (without CRLF) and the offset after it.
+    fn line(&self, at: u64) -> Result<(String, u64), AwsError> {
+        let buf = self.read(at, 4096)?;
+        let end = buf
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(incomplete)?;
+        let line = String::from_utf8_lossy(&buf[..end]).into_owned();
+        Ok((line, at + end as u64 + 2))
+    }
+}
+
+/// Takes the request body as a blob: kept as is, unframed, or written from
+/// inline bytes. The caller owns the returned blob.
+pub fn ingest(req: &Request) -> Result<Ingested, AwsError> {
+    let chunked = is_chunked(req);
+    match &req.body {
+        Body::Empty => {
+            let blob = blobs::create().map_err(|_| io())?;
+            Ok(Ingested {
+                blob,
+                size: 0,
+                trailers: Vec::new(),
+            })
+        }
+        Body::Bytes(b) if !chunked => {
+            let blob = blobs::create().map_err(|_| io())?;
+            blobs::append(&blob, b).map_err(|_| io())?;
+            Ok(Ingested {
+                blob,
+                size: b.len() as u64,
+                trailers: Vec::new(),
+            })
+        }
+        Body::Bytes(b) => {
+            let (slices, trailers) = unframe(&Src::Mem(b))?;
+            let blob = blobs::create().map_err(|_| io())?;
+            let mut size = 0;
+            for (at, len) in slices {
+                blobs::append(&blob, &b[at as usize..(at + len) as usize]).map_err(|_| io())?;
+                size += len;
+            }
+            Ok(Ingested {
+                blob,
+                size,
+                trailers,
+            })
+        }
+        Body::Blob(s) => {
+            blobs::keep(&s.blob).map_err(|_| io())?;
+            let total = match s.length {
+                Some(l) => l,
+                None => blobs::size(&s.blob).map_err(|_| io())? - s.offset,
+            };
+            if !chunked && s.offset == 0 {
+                return Ok(Ingested {
+                    blob: s.blob.clone(),
+                    size: total,
+                    trailers: Vec::new(),
+                });
+            }
+            let (slices, trailers) = if chunked {
+                unframe(&Src::Blob(&s.blob, s.offset, total))?
+            } else {
+                (vec![(0, total)], Vec::new())
+            };
+            let parts: Vec<BlobSlice> = slices
+                .iter()
+                .map(|&(at, len)| BlobSlice {
+                    blob: s.blob.clone(),
+                    offset: s.offset + at,
+                    length: Some(len),
+                })
+                .collect();
+            let size = slices.iter().map(|(_, l)| l).sum();
+            let blob = blobs::compose(&parts).map_err(|_| io())?;
+            // The framed upload had to be kept for the composed blob to share
+            // its file; its own record is dropped once this call committed.
+            drop_later(&s.blob);
+            Ok(Ingested {
+                blob,
+                size,
+                trailers,
+            })
+        }
+    }
+}
+
+/// Timer payloads starting with this name a blob to delete.
+pub const DROP_BLOB: &[u8] = b"drop-blob:";
+
+/// Deletes blob `id` in a later call (after this one commits).
+fn drop_later(id: &str) {
+    let mut payload = DROP_BLOB.to_vec();
+    payload.extend_from_slice(id.as_bytes());
+    ruststack_sdk::schedule::after(0, &payload);
+}
+
+type Unframed = (Vec<(u64, u64)>, Vec<(String, String)>);
+
+/// Walks the chunk headers: `<hex size>[;chunk-signature=..]\r\n<data>\r\n`
+/// up to a zero-size chunk, then trailer lines up to an empty line. Returns
+/// the data ranges and the trailers.
+fn unframe(src: &Src) -> Result<Unframed, AwsError> {
+    let mut at = 0u64;
+    let mut slices = Vec::new();
+    loop {
+        let (line, next) = src.line(at)?;
+        let size_hex = line.split(';').next().unwrap_or("").trim();
+        let size = u64::from_str_radix(size_hex, 16).map_err(|_| incomplete())?;
+        at = next;
+        if size == 0 {
+            break;
+        }
+        if at + size > src.len() {
+            return Err(incomplete());
+        }
+        slices.push((at, size));
+        at += size;
+        // CRLF after the data.
+        if src.read(at, 2)? == b"\r\n" {
+            at += 2;
+        }
+    }
+    let mut trailers = Vec::new();
+    while at < src.len() {
+        let Ok((line, next)) = src.line(at) else {
+            break;
+        };
+        at = next;
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            trailers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    Ok((slices, trailers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unframes_signed_and_unsigned_chunks_with_trailers() {
+        let body = b"5;chunk-signature=abc\r\nhello\r\n3;chunk-signature=d\r\n wo\r\n0;chunk-signature=e\r\nx-amz-checksum-crc32:AAAAAA==\r\nx-amz-trailer-signature:f\r\n\r\n";
+        let (slices, trailers) = unframe(&Src::Mem(body)).unwrap();
+        let data: Vec<u8> = slices
+            .iter()
+            .flat_map(|&(a, l)| body[a as usize..(a + l) as usize].to_vec())
+            .collect();
+        assert_eq!(data, b"hello wo");
+        assert_eq!(
+            trailers[0],
+            ("x-amz-checksum-crc32".into(), "AAAAAA==".into())
+        );
+        let (slices, _) = unframe(&Src::Mem(b"0\r\n\r\n")).unwrap();
+        assert!(slices.is_empty());
+        assert!(unframe(&Src::Mem(b"zz\r\n")).is_err());
+        assert!(unframe(&Src::Mem(b"10\r\nshort")).is_err());
+    }
+}

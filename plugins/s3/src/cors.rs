@@ -1,0 +1,175 @@
+//! CORS on requests: OPTIONS preflights answered from the bucket's CORS
+//! rules, and `Access-Control-*` headers on actual requests whose Origin a
+//! rule allows.
+
+use ruststack_sdk::protocol::encoding::percent_decode;
+use ruststack_sdk::protocol::{Codec, models};
+use ruststack_sdk::{AwsError, Body, Request, Response};
+use serde_json::Value;
+
+use crate::store;
+
+/// The bucket a request addresses (virtual host, else first path segment).
+fn bucket_of(req: &Request, vbucket: Option<&str>) -> Option<String> {
+    if let Some(b) = vbucket {
+        return Some(b.to_string());
+    }
+    let first = req.path.trim_start_matches('/').split('/').next()?;
+    (!first.is_empty()).then(|| percent_decode(first))
+}
+
+/// `*` matches any run of characters (S3 allows one wildcard per origin).
+fn wildcard(pattern: &str, value: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern.eq_ignore_ascii_case(value),
+        Some((a, z)) => {
+            value.len() >= a.len() + z.len()
+                && value[..a.len()].eq_ignore_ascii_case(a)
+                && value[value.len() - z.len()..].eq_ignore_ascii_case(z)
+        }
+    }
+}
+
+fn strings(rule: &Value, name: &str) -> Vec<String> {
+    rule.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The first rule allowing `origin`, `method` and every requested header.
+fn matching_rule(bucket: &str, origin: &str, method: &str, headers: &[String]) -> Option<Value> {
+    let cfg = store::config(bucket, "Cors")?;
+    let rules = cfg.get("CORSRules")?.as_array()?.clone();
+    rules.into_iter().find(|r| {
+        strings(r, "AllowedOrigins")
+            .iter()
+            .any(|o| wildcard(o, origin))
+            && strings(r, "AllowedMethods").iter().any(|m| m == method)
+            && headers
+                .iter()
+                .all(|h| strings(r, "AllowedHeaders").iter().any(|a| wildcard(a, h)))
+    })
+}
+
+fn allow_headers(rule: &Value, origin: &str, out: &mut Vec<(String, String)>) {
+    let any = strings(rule, "AllowedOrigins").iter().any(|o| o == "*");
+    out.push((
+        "Access-Control-Allow-Origin".into(),
+        if any { "*".into() } else { origin.to_string() },
+    ));
+    out.push((
+        "Access-Control-Allow-Methods".into(),
+        strings(rule, "AllowedMethods").join(", "),
+    ));
+    if !any {
+        out.push(("Access-Control-Allow-Credentials".into(), "true".into()));
+    }
+    let expose = strings(rule, "ExposeHeaders");
+    if !expose.is_empty() {
+        out.push(("Access-Control-Expose-Headers".into(), expose.join(", ")));
+    }
+    if let Some(age) = rule.get("MaxAgeSeconds").and_then(Value::as_i64) {
+        out.push(("Access-Control-Max-Age".into(), age.to_string()));
+    }
+    out.push((
+        "Vary".into(),
+        "Origin, Access-Control-Request-Headers, Access-Control-Request-Method".into(),
+    ));
+}
+
+fn error(req: &Request, e: AwsError) -> Response {
+    Codec::new(models::s3())
+        .encode_error(&e, &req.context.request_id)
+        .into()
+}
+
+/// Answers an OPTIONS preflight from the bucket's CORS rules.
+pub fn preflight(req: &Request, vbucket: Option<&str>) -> Response {
+    let forbidden = || {
+        AwsError::new(
+            403,
+            "AccessForbidden",
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        )
+    };
+    let (Some(origin), Some(method)) = (
+        req.header("origin"),
+        req.header("access-control-request-method"),
+    ) else {
+        return error(
+            req,
+            AwsError::client(
+                "BadRequest",
+                "Insufficient information. Origin request header needed.",
+            ),
+        );
+    };
+    let Some(bucket) = bucket_of(req, vbucket) else {
+        return error(req, forbidden());
+    };
+    if store::bucket(&bucket).is_none() {
+        return error(req, crate::util::no_such_bucket(&bucket));
+    }
+    let headers: Vec<String> = req
+        .header("access-control-request-headers")
+        .map(|h| {
+            h.split(',')
+                .map(|x| x.trim().to_ascii_lowercase())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(rule) = matching_rule(&bucket, origin, method, &headers) else {
+        return error(
+            req,
+            forbidden()
+                .with_extra("Method", method)
+                .with_extra("ResourceType", "BUCKET"),
+        );
+    };
+    let mut out = vec![("x-amz-request-id".into(), req.context.request_id.clone())];
+    allow_headers(&rule, origin, &mut out);
+    if !headers.is_empty() {
+        out.push(("Access-Control-Allow-Headers".into(), headers.join(", ")));
+    }
+    Response {
+        status: 200,
+        headers: out,
+        body: Body::Empty,
+    }
+}
+
+/// Adds `Access-Control-*` headers to an actual cross-origin request's
+/// response when a rule allows it.
+pub fn add_headers(req: &Request, vbucket: Option<&str>, resp: &mut Response) {
+    if req.method == "OPTIONS" {
+        return;
+    }
+    let Some(origin) = req.header("origin") else {
+        return;
+    };
+    let Some(bucket) = bucket_of(req, vbucket) else {
+        return;
+    };
+    if let Some(rule) = matching_rule(&bucket, origin, &req.method, &[]) {
+        allow_headers(&rule, origin, &mut resp.headers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*", "http://a.com"));
+        assert!(wildcard("http://*.example.com", "http://www.example.com"));
+        assert!(!wildcard("http://*.example.com", "http://example.org"));
+        assert!(wildcard("x-amz-*", "x-amz-date"));
+    }
+}

@@ -1,0 +1,247 @@
+//! From an HTTP request to an operation and back: addressing style,
+//! presigned-URL expiry, model decoding, the per-operation handlers, and the
+//! response details S3 adds (no body on HEAD, CORS headers).
+
+use ruststack_sdk::protocol::{Codec, HttpRequest, Operation, models, time};
+use ruststack_sdk::{AwsError, Body, Outcome, Request, Response, blobs};
+use serde_json::Value;
+
+use crate::{bucket, config, cors, list, multipart, object, util};
+
+/// What an operation handler sees.
+pub struct Ctx<'a> {
+    /// The request.
+    pub req: &'a Request,
+    /// The region the request was sent to.
+    pub region: String,
+}
+
+impl Ctx<'_> {
+    /// A request header (lower-case name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.req.header(name)
+    }
+}
+
+/// What an operation handler returns: the output value (encoded by the
+/// model), and what the model cannot say.
+#[derive(Default)]
+pub struct Reply {
+    /// The output shape's value.
+    pub value: Value,
+    /// A streaming body (GetObject).
+    pub body: Option<Body>,
+    /// A status other than the model's (206 for ranges).
+    pub status: Option<u16>,
+    /// Headers the model does not describe.
+    pub headers: Vec<(String, String)>,
+}
+
+impl From<Value> for Reply {
+    fn from(value: Value) -> Self {
+        Reply {
+            value,
+            ..Reply::default()
+        }
+    }
+}
+
+/// Operation result.
+pub type OpResult = Result<Reply, AwsError>;
+
+/// Serves one S3 request.
+pub fn handle(req: &Request) -> Outcome {
+    let model = models::s3();
+    let codec = Codec::new(model);
+    let rid = req.context.request_id.clone();
+    let head = req.method == "HEAD";
+    let vbucket = util::virtual_bucket(&req.context.host);
+    let mut resp = if req.method == "OPTIONS" {
+        cors::preflight(req, vbucket.as_deref())
+    } else {
+        match serve(req, vbucket.as_deref()) {
+            Ok((op, reply)) => {
+                let mut r = codec.encode_output(op, &reply.value, &rid);
+                if let Some(s) = reply.status {
+                    r.status = s;
+                }
+                r.headers.extend(reply.headers);
+                let mut resp: Response = r.into();
+                if let Some(b) = reply.body {
+                    resp.body = b;
+                }
+                resp
+            }
+            Err(mut e) => {
+                // Extras named `header:<name>` are response headers (the
+                // bucket region on a HEAD error, the delete-marker flag),
+                // not elements of the XML error body.
+                let (hdrs, extra): (Vec<_>, Vec<_>) = e
+                    .extra
+                    .drain(..)
+                    .partition(|(k, _)| k.starts_with("header:"));
+                e.extra = extra;
+                let mut r: Response = codec.encode_error(&e, &rid).into();
+                if e.status == 304 {
+                    r.body = Body::Empty;
+                    r.headers
+                        .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+                }
+                for (k, v) in hdrs {
+                    r.headers.push((k["header:".len()..].to_string(), v));
+                }
+                r
+            }
+        }
+    };
+    if head {
+        resp.body = Body::Empty;
+    }
+    if !resp.headers.iter().any(|(k, _)| k == "x-amz-id-2") {
+        resp.headers.push(("x-amz-id-2".into(), rid.clone()));
+    }
+    cors::add_headers(req, vbucket.as_deref(), &mut resp);
+    Outcome::respond(resp)
+}
+
+/// Rejects presigned URLs past their expiry (SigV4 and SigV2).
+fn check_presigned(req: &Request) -> Result<(), AwsError> {
+    let q = ruststack_sdk::protocol::encoding::parse_form(&req.query);
+    let get = |n: &str| q.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let now = req.context.received_at_ms as f64 / 1000.0;
+    let expired = |expires_at: f64| {
+        AwsError::new(403, "AccessDenied", "Request has expired")
+            .with_extra("Expires", time::format_iso8601(expires_at))
+            .with_extra("ServerTime", time::format_iso8601(now))
+    };
+    if let (Some(date), Some(exp)) = (get("X-Amz-Date"), get("X-Amz-Expires")) {
+        let Some(start) = time::parse_iso8601(date).or_else(|| parse_amz_date(date)) else {
+            return Err(AwsError::new(
+                403,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+            ));
+        };
+        let Ok(secs) = exp.parse::<u64>() else {
+            return Err(AwsError::new(
+                403,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires should be a number",
+            ));
+        };
+        if secs > 604_800 {
+            return Err(AwsError::new(
+                403,
+                "AuthorizationQueryParametersError",
+                "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+            ));
+        }
+        if now > start + secs as f64 {
+            return Err(expired(start + secs as f64).with_extra("X-Amz-Expires", exp));
+        }
+    } else if let (Some(_), Some(exp)) = (get("Signature"), get("Expires"))
+        && let Ok(at) = exp.parse::<f64>()
+        && now > at
+    {
+        return Err(expired(at));
+    }
+    Ok(())
+}
+
+/// `20130524T000000Z` (the SigV4 date format).
+fn parse_amz_date(s: &str) -> Option<f64> {
+    if s.len() != 16 {
+        return None;
+    }
+    let iso = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15]
+    );
+    time::parse_iso8601(&iso)
+}
+
+fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Reply), AwsError> {
+    check_presigned(req)?;
+    let model = models::s3();
+    let probe = HttpRequest {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        headers: &req.headers,
+        body: &[],
+    };
+    let op = ruststack_sdk::protocol::resolve_operation(model, &probe, vbucket)?;
+    let streaming = matches!(op.name.as_str(), "PutObject" | "UploadPart");
+    let body = if streaming {
+        Vec::new()
+    } else {
+        match &req.body {
+            Body::Empty => Vec::new(),
+            Body::Bytes(b) => b.clone(),
+            Body::Blob(s) => blobs::read_all(&s.blob).map_err(|_| AwsError::internal_failure())?,
+        }
+    };
+    // Decode with the operation already resolved (resolving walks every
+    // operation's URI template; once per request is enough).
+    let path = match vbucket {
+        Some(b) => ruststack_sdk::protocol::rest::path_style(b, &req.path),
+        None => req.path.clone(),
+    };
+    let http = HttpRequest {
+        path: &path,
+        body: &body,
+        ..probe
+    };
+    let input = ruststack_sdk::protocol::decode_input(model, op, &http)?;
+    let ctx = Ctx {
+        req,
+        region: req.context.region.clone(),
+    };
+    let reply = route(&ctx, &op.name, &input)?;
+    Ok((op, reply))
+}
+
+fn route(ctx: &Ctx, op: &str, input: &Value) -> OpResult {
+    match op {
+        "ListBuckets" => bucket::list_buckets(ctx, input),
+        "CreateBucket" => bucket::create_bucket(ctx, input),
+        "HeadBucket" => bucket::head_bucket(ctx, input),
+        "DeleteBucket" => bucket::delete_bucket(ctx, input),
+        "GetBucketLocation" => bucket::get_bucket_location(ctx, input),
+        "PutBucketVersioning" => bucket::put_bucket_versioning(ctx, input),
+        "GetBucketVersioning" => bucket::get_bucket_versioning(ctx, input),
+        "PutObject" => object::put_object(ctx, input),
+        "GetObject" => object::get_object(ctx, input, false),
+        "HeadObject" => object::get_object(ctx, input, true),
+        "DeleteObject" => object::delete_object(ctx, input),
+        "DeleteObjects" => object::delete_objects(ctx, input),
+        "CopyObject" => object::copy_object(ctx, input),
+        "GetObjectAttributes" => object::get_object_attributes(ctx, input),
+        "GetObjectTagging" => object::get_object_tagging(ctx, input),
+        "PutObjectTagging" => object::put_object_tagging(ctx, input),
+        "DeleteObjectTagging" => object::delete_object_tagging(ctx, input),
+        "GetObjectAcl" => object::get_object_acl(ctx, input),
+        "PutObjectAcl" => object::put_object_acl(ctx, input),
+        "GetObjectRetention" | "PutObjectRetention" | "GetObjectLegalHold"
+        | "PutObjectLegalHold" => object::lock(ctx, op, input),
+        "ListObjects" => list::list_objects(ctx, input, false),
+        "ListObjectsV2" => list::list_objects(ctx, input, true),
+        "ListObjectVersions" => list::list_object_versions(ctx, input),
+        "CreateMultipartUpload" => multipart::create(ctx, input),
+        "UploadPart" => multipart::upload_part(ctx, input),
+        "UploadPartCopy" => multipart::upload_part_copy(ctx, input),
+        "CompleteMultipartUpload" => multipart::complete(ctx, input),
+        "AbortMultipartUpload" => multipart::abort(ctx, input),
+        "ListMultipartUploads" => multipart::list_uploads(ctx, input),
+        "ListParts" => multipart::list_parts(ctx, input),
+        other => match config::handle(ctx, other, input) {
+            Some(r) => r,
+            None => Err(AwsError::not_implemented(other)),
+        },
+    }
+}

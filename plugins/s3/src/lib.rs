@@ -1,0 +1,88 @@
+//! Amazon S3 for RustStack (rest-xml), plus the minimal STS
+//! (`GetCallerIdentity`) that the AWS CLI, SDKs and Terraform call first.
+//!
+//! Requests are resolved and decoded by the botocore S3 model
+//! (`models::s3()`); each operation is one function in a file named by the
+//! resource it touches. Object bodies stay in host blobs end to end: uploads
+//! are kept (or composed, for `aws-chunked` framing and multipart) and
+//! downloads are blob slices, so an object's size costs the plugin no memory.
+
+mod bucket;
+mod chunked;
+mod config;
+mod cors;
+mod dispatch;
+mod list;
+mod multipart;
+mod notify;
+mod object;
+mod store;
+mod sts;
+#[cfg(test)]
+mod tests;
+mod util;
+
+use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
+
+/// The plugin's version.
+pub const VERSION: &str = "0.1.0";
+
+/// Request bodies longer than this arrive as blobs: object bodies never
+/// enter plugin memory; XML documents (far smaller) stay inline.
+pub const MAX_INLINE_BODY: u32 = 64 * 1024;
+
+/// The S3 service.
+pub struct S3;
+
+impl Service for S3 {
+    fn describe() -> Description {
+        let host = |p: &str| Matcher {
+            host_pattern: Some(p.into()),
+            ..Matcher::none()
+        };
+        Description {
+            name: "s3".into(),
+            version: VERSION.into(),
+            protocol: Protocol::RestXml,
+            matchers: vec![
+                Matcher {
+                    signing_service: Some("s3".into()),
+                    ..Matcher::none()
+                },
+                host("*.localhost"),
+                host("*.s3.localhost.localstack.cloud"),
+                host("**.s3.**"),
+                host("**.s3-*.amazonaws.com"),
+                Matcher {
+                    signing_service: Some("sts".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    query_version: Some(sts::VERSION.into()),
+                    query_actions: vec!["GetCallerIdentity".into()],
+                    ..Matcher::none()
+                },
+            ],
+            fallback: true,
+            max_inline_body: MAX_INLINE_BODY,
+        }
+    }
+
+    fn handle(req: Request) -> Outcome {
+        if sts::is_sts(&req) {
+            return sts::handle(&req);
+        }
+        dispatch::handle(&req)
+    }
+
+    fn on_timer(payload: Vec<u8>) {
+        match payload.strip_prefix(chunked::DROP_BLOB) {
+            Some(id) => {
+                let _ = ruststack_sdk::blobs::delete(&String::from_utf8_lossy(id));
+            }
+            None => notify::deliver(&payload),
+        }
+    }
+}
+
+ruststack_sdk::plugin!(S3);

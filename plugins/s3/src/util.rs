@@ -1,0 +1,216 @@
+//! Small helpers shared by the operations: S3's errors, names, encodings.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use ruststack_sdk::AwsError;
+use serde_json::{Value, json};
+
+/// The account every request acts as.
+pub const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
+
+/// The bucket owner as S3 reports it.
+pub fn owner() -> Value {
+    json!({"ID": OWNER_ID, "DisplayName": "webfile"})
+}
+
+/// `NoSuchBucket` (404).
+pub fn no_such_bucket(name: &str) -> AwsError {
+    AwsError::new(404, "NoSuchBucket", "The specified bucket does not exist")
+        .with_extra("BucketName", name)
+}
+
+/// `NoSuchKey` (404).
+pub fn no_such_key(key: &str) -> AwsError {
+    AwsError::new(404, "NoSuchKey", "The specified key does not exist.").with_extra("Key", key)
+}
+
+/// `NoSuchUpload` (404).
+pub fn no_such_upload(id: &str) -> AwsError {
+    AwsError::new(
+        404,
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+    )
+    .with_extra("UploadId", id)
+}
+
+/// `InvalidArgument` (400) naming the offending argument.
+pub fn invalid_argument(msg: &str, name: &str, value: &str) -> AwsError {
+    AwsError::client("InvalidArgument", msg)
+        .with_extra("ArgumentName", name)
+        .with_extra("ArgumentValue", value)
+}
+
+/// `PreconditionFailed` (412).
+pub fn precondition_failed(condition: &str) -> AwsError {
+    AwsError::new(
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+    )
+    .with_extra("Condition", condition)
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Standard base64.
+pub fn b64(b: &[u8]) -> String {
+    B64.encode(b)
+}
+
+/// Decodes standard base64.
+pub fn unb64(s: &str) -> Option<Vec<u8>> {
+    B64.decode(s.trim()).ok()
+}
+
+/// Epoch milliseconds as the epoch-seconds JSON number the codec expects.
+pub fn ts(ms: u64) -> Value {
+    json!(ms / 1000)
+}
+
+/// A string member of a decoded input.
+pub fn s<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get(name).and_then(Value::as_str)
+}
+
+/// An integer member of a decoded input.
+pub fn n(v: &Value, name: &str) -> Option<i64> {
+    v.get(name).and_then(Value::as_i64)
+}
+
+/// A boolean member of a decoded input.
+pub fn flag(v: &Value, name: &str) -> bool {
+    v.get(name).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// Whether `name` follows S3's general purpose bucket naming rules.
+pub fn valid_bucket_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    if !(3..=63).contains(&b.len()) {
+        return false;
+    }
+    let ok_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-';
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if !b.iter().all(|&c| ok_char(c)) || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return false;
+    }
+    let ip = name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok());
+    let reserved = ["xn--", "sthree-", "amzn-s3-demo-"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
+            .iter()
+            .any(|p| name.ends_with(p));
+    !ip && !reserved
+}
+
+/// The bucket named by a virtual-hosted Host (`<bucket>.localhost`,
+/// `<bucket>.s3.<anything>`, `<bucket>.s3-<region>.amazonaws.com`), or
+/// `None` for path-style hosts.
+pub fn virtual_bucket(host: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    let host = host.split(':').next().unwrap_or("");
+    if let Some(b) = host.strip_suffix(".localhost") {
+        return (!b.is_empty() && b != "s3" && !b.ends_with(".s3")).then(|| b.to_string());
+    }
+    if let Some(i) = host.find(".s3.") {
+        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
+    }
+    if let Some(i) = host.find(".s3-")
+        && host.ends_with(".amazonaws.com")
+    {
+        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
+    }
+    None
+}
+
+/// Parses a query string / `x-amz-tagging` header into tag pairs.
+pub fn parse_tagging(s: &str) -> Vec<(String, String)> {
+    ruststack_sdk::protocol::encoding::parse_form(s)
+}
+
+/// Tags as the model's `TagSet` value.
+pub fn tag_set(tags: &[(String, String)]) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// Reads a model `TagSet` value into pairs, validating as S3 does.
+pub fn tags_from(v: Option<&Value>) -> Result<Vec<(String, String)>, AwsError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for t in v.and_then(Value::as_array).into_iter().flatten() {
+        let k = s(t, "Key").unwrap_or_default().to_string();
+        let val = s(t, "Value").unwrap_or_default().to_string();
+        if k.is_empty() || k.chars().count() > 128 || val.chars().count() > 256 {
+            return Err(AwsError::client(
+                "InvalidTag",
+                "The TagKey you have provided is invalid",
+            ));
+        }
+        if out.iter().any(|(x, _)| *x == k) {
+            return Err(AwsError::client(
+                "InvalidTag",
+                "Cannot provide multiple Tags with the same key",
+            ));
+        }
+        out.push((k, val));
+    }
+    Ok(out)
+}
+
+/// Percent-encodes a key for `EncodingType=url` listings.
+pub fn url_encode(s: &str) -> String {
+    ruststack_sdk::protocol::encoding::uri_encode(s, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["abc", "my-bucket.1", "a1b", "0ab"] {
+            assert!(valid_bucket_name(ok), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "ABC",
+            "a..b",
+            "-ab",
+            "ab-",
+            "192.168.1.1",
+            "xn--ab",
+            "a_b",
+            "ab-s3alias",
+            &"a".repeat(64),
+        ] {
+            assert!(!valid_bucket_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn virtual_hosts() {
+        assert_eq!(virtual_bucket("b1.localhost").as_deref(), Some("b1"));
+        assert_eq!(virtual_bucket("localhost"), None);
+        assert_eq!(virtual_bucket("127.0.0.1"), None);
+        assert_eq!(
+            virtual_bucket("my.b.s3.localhost.localstack.cloud").as_deref(),
+            Some("my.b")
+        );
+        assert_eq!(virtual_bucket("s3.localhost.localstack.cloud"), None);
+        assert_eq!(
+            virtual_bucket("b.s3.us-east-1.amazonaws.com").as_deref(),
+            Some("b")
+        );
+        assert_eq!(virtual_bucket("s3.amazonaws.com"), None);
+    }
+}

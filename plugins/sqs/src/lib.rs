@@ -1,0 +1,237 @@
+//! Amazon SQS for RustStack.
+//!
+//! Speaks both wire protocols with one set of operations: JSON
+//! (`X-Amz-Target: AmazonSQS.<Op>`, what current SDKs and the AWS CLI send)
+//! and the legacy query protocol (`Action=<Op>&Version=2012-11-05` form
+//! posts, XML answers). Requests sent to a queue URL path
+//! (`/<account>/<name>`) are served too, the path standing in for `QueueUrl`.
+//!
+//! All state is in kv: queues (`queues`), messages (`messages`) with their
+//! visibility as absolute times, so nothing needs timers and everything
+//! survives restarts.
+
+mod attributes;
+mod digest;
+mod errors;
+mod messages;
+mod moves;
+mod queues;
+
+use ruststack_sdk::http::Reply;
+use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, models};
+use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
+
+/// The account every queue URL carries locally.
+pub const ACCOUNT: &str = "000000000000";
+
+/// The SQS service plugin.
+pub struct Sqs;
+
+impl Service for Sqs {
+    fn describe() -> Description {
+        Description {
+            name: "sqs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            protocol: Protocol::Json,
+            matchers: vec![
+                Matcher {
+                    target_prefix: Some("AmazonSQS.".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    query_version: Some("2012-11-05".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    signing_service: Some("sqs".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    path_prefix: Some(format!("/{ACCOUNT}/")),
+                    ..Matcher::none()
+                },
+                // LocalStack-style endpoints: sqs.<region>.localhost.localstack.cloud
+                // and <region>.queue.localhost.localstack.cloud.
+                Matcher {
+                    host_pattern: Some("sqs.*.localhost.localstack.cloud".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    host_pattern: Some("*.queue.localhost.localstack.cloud".into()),
+                    ..Matcher::none()
+                },
+            ],
+            fallback: false,
+            max_inline_body: 2 * 1024 * 1024,
+        }
+    }
+
+    fn handle(req: Request) -> Outcome {
+        serve(&req)
+    }
+}
+
+ruststack_sdk::plugin!(Sqs);
+
+/// The queue URL a request was sent to, when its path is `/<account>/<name>`.
+fn path_queue_url(req: &Request) -> Option<String> {
+    let path = req.path.split('?').next().unwrap_or_default();
+    let mut parts = path.trim_start_matches('/').split('/');
+    let (account, name) = (parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+        || name.is_empty()
+    {
+        return None;
+    }
+    let host = if req.context.host.is_empty() {
+        "localhost"
+    } else {
+        &req.context.host
+    };
+    Some(format!(
+        "http://{host}:{}/{account}/{name}",
+        req.context.port
+    ))
+}
+
+fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decodes, dispatches and encodes one request in the protocol it came in.
+fn serve(req: &Request) -> Outcome {
+    let rid = req.context.request_id.as_str();
+    let mut body = match req.body_bytes() {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome::respond(
+                Codec::with_protocol(models::sqs(), Wire::Json).encode_error(&e, rid),
+            );
+        }
+    };
+    let wire = req
+        .with_http(&body, Wire::of_request)
+        .unwrap_or(Wire::Query);
+    let codec = Codec::with_protocol(models::sqs(), wire);
+    // A request to a queue URL path names its queue by the path.
+    let mut query = req.query.clone();
+    if let Some(url) = path_queue_url(req) {
+        match wire {
+            Wire::Query => {
+                let has = req.with_http(&body, |h| {
+                    ruststack_sdk::protocol::query::params(h)
+                        .iter()
+                        .any(|(k, _)| k == "QueueUrl")
+                });
+                if !has {
+                    let extra = format!("QueueUrl={}", encode_component(&url));
+                    query = if query.is_empty() {
+                        extra
+                    } else {
+                        format!("{query}&{extra}")
+                    };
+                }
+            }
+            _ => {
+                if let Ok(Value::Object(mut o)) = serde_json::from_slice::<Value>(&body)
+                    && !o.contains_key("QueueUrl")
+                {
+                    o.insert("QueueUrl".into(), Value::String(url));
+                    body = serde_json::to_vec(&o).unwrap_or(body);
+                }
+            }
+        }
+    }
+    let http = HttpRequest {
+        method: &req.method,
+        path: &req.path,
+        query: &query,
+        headers: &req.headers,
+        body: &body,
+    };
+    let decoded = codec.decode_request(&http, None).map_err(|e| {
+        // A batch without entries is EmptyBatchRequest, not a missing member.
+        match codec.resolve_operation(&http, None) {
+            Ok(op) if op.name.ends_with("Batch") && e.message.ends_with("parameter Entries.") => {
+                errors::empty_batch(&op.name)
+            }
+            _ => fix_codec_error(wire, e),
+        }
+    });
+    let result = decoded.and_then(|(op, input)| dispatch(req, &op.name, &input).map(|r| (op, r)));
+    match result {
+        Ok((op, Reply::Output(v))) => Outcome::respond(codec.encode_output(op, &v, rid)),
+        Ok((_, Reply::Wait(w))) => w,
+        Err(e) => Outcome::respond(codec.encode_error(&e, rid)),
+    }
+}
+
+/// Codec errors in SQS's own terms: a missing member is `MissingParameter`
+/// on both protocols, a badly typed one `InvalidParameterValue`.
+fn fix_codec_error(wire: Wire, e: AwsError) -> AwsError {
+    match e.code.as_str() {
+        "ValidationException" if wire == Wire::Json => {
+            let member = e
+                .message
+                .split('\'')
+                .nth(1)
+                .map(|m| {
+                    let mut c = m.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            errors::missing_parameter(&member)
+        }
+        "MissingParameter" => e.with_query_code("MissingParameter"),
+        "InvalidParameterValue" => AwsError::client("InvalidParameterValueException", e.message)
+            .with_query_code("InvalidParameterValue"),
+        _ => e,
+    }
+}
+
+fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
+    v.map(Reply::Output)
+}
+
+fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
+    match op {
+        "CreateQueue" => out(queues::create(req, input)),
+        "GetQueueUrl" => out(queues::get_url(req, input)),
+        "ListQueues" => out(queues::list(req, input)),
+        "DeleteQueue" => out(queues::delete(req, input)),
+        "PurgeQueue" => out(queues::purge(req, input)),
+        "GetQueueAttributes" => out(queues::get_attributes(req, input)),
+        "SetQueueAttributes" => out(queues::set_attributes(req, input)),
+        "TagQueue" => out(queues::tag(req, input)),
+        "UntagQueue" => out(queues::untag(req, input)),
+        "ListQueueTags" => out(queues::list_tags(req, input)),
+        "AddPermission" => out(queues::add_permission(req, input)),
+        "RemovePermission" => out(queues::remove_permission(req, input)),
+        "ListDeadLetterSourceQueues" => out(queues::dead_letter_sources(req, input)),
+        "SendMessage" => out(messages::send(req, input)),
+        "SendMessageBatch" => out(messages::send_batch(req, input)),
+        "ReceiveMessage" => messages::receive(req, input),
+        "DeleteMessage" => out(messages::delete(req, input)),
+        "DeleteMessageBatch" => out(messages::delete_batch(req, input)),
+        "ChangeMessageVisibility" => out(messages::change_visibility(req, input)),
+        "ChangeMessageVisibilityBatch" => out(messages::change_visibility_batch(req, input)),
+        "StartMessageMoveTask" => out(moves::start(req, input)),
+        "CancelMessageMoveTask" => out(moves::cancel(req, input)),
+        "ListMessageMoveTasks" => out(moves::list(req, input)),
+        other => Err(AwsError::not_implemented(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,920 @@
+//! Messages: stored one record per message under its queue, in send order
+//! (a per-queue sequence), with visibility kept as an absolute time so that
+//! in-flight messages, delays and retention are computed when read and
+//! survive restarts without timers.
+//!
+//! Concurrency: every change to a message (receive, delete, visibility) is a
+//! compare-and-set of its record against the bytes this request read. Two
+//! receivers that pick the same message cannot both commit: the host re-runs
+//! the loser on fresh data, where the message is in flight and skipped.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use ruststack_sdk::http::Reply;
+use ruststack_sdk::ids::{now_ms, random_hex, uuid};
+use ruststack_sdk::table::Table;
+use ruststack_sdk::{AwsError, Outcome, Request};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+use crate::attributes;
+use crate::digest::{attributes_md5, md5_hex};
+use crate::errors::{self, invalid_parameter, missing_parameter};
+use crate::queues::{self, Queue};
+
+/// What a message carries, stored apart from its (small, often rewritten)
+/// state so that scans and compare-and-sets never touch bodies.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct Content {
+    /// Body text.
+    pub body: String,
+    /// Message attributes as sent (`{name: {DataType, StringValue|BinaryValue}}`).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub attrs: Map<String, Value>,
+    /// Message system attributes as sent (AWSTraceHeader).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub sys_attrs: Map<String, Value>,
+}
+
+/// The state of a stored message.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Msg {
+    /// MessageId.
+    pub id: String,
+    /// When it was sent, ms.
+    pub sent_ms: u64,
+    /// When it is (or becomes) visible, ms.
+    pub visible_at: u64,
+    /// Times received.
+    pub receive_count: u64,
+    /// First receive time, ms (0: never).
+    pub first_receive_ms: u64,
+    /// Changes on every receive; the receipt handle carries it.
+    pub nonce: String,
+    /// Who sent it.
+    pub sender: String,
+    /// FIFO: MessageGroupId.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// FIFO: MessageDeduplicationId.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<String>,
+    /// ARN of the queue it was dead-lettered from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlq_source: Option<String>,
+}
+
+/// A FIFO deduplication record.
+#[derive(Serialize, Deserialize)]
+struct Dedup {
+    id: String,
+    seq: u64,
+    until_ms: u64,
+}
+
+/// Counts for the Approximate* attributes.
+pub struct Counts {
+    /// Receivable now.
+    pub visible: u64,
+    /// Received and not yet visible again.
+    pub in_flight: u64,
+    /// Sent with a delay that has not passed.
+    pub delayed: u64,
+}
+
+fn msgs() -> Table<Msg> {
+    Table::new("msgs")
+}
+
+fn bodies() -> Table<Content> {
+    Table::new("bodies")
+}
+
+/// Moves a message's content from one queue to another.
+fn move_content(from: &Queue, from_seq: u64, to: &Queue, to_seq: u64) {
+    let c = bodies().get(&from.key().u64(from_seq)).unwrap_or_default();
+    bodies().delete(&from.key().u64(from_seq));
+    bodies().put(&to.key().u64(to_seq), &c);
+}
+
+fn seqs() -> Table<u64> {
+    Table::new("seq")
+}
+
+fn notify() -> Table<u64> {
+    Table::new("notify")
+}
+
+fn dedups() -> Table<Dedup> {
+    Table::new("dedup")
+}
+
+const DEDUP_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+/// The key prefix whose writes wake long polls on `q`.
+fn wake_key(q: &Queue) -> Vec<u8> {
+    notify().raw_key(&q.key())
+}
+
+fn wake(q: &Queue) {
+    notify().put(&q.key(), &now_ms());
+}
+
+fn next_seq(q: &Queue) -> u64 {
+    seqs()
+        .update(&q.key(), |n| Some(n.unwrap_or(0) + 1))
+        .expect("update stores a value")
+}
+
+fn seq_of(key: &[u8]) -> u64 {
+    key.get(key.len().saturating_sub(8)..)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
+}
+
+/// Deletes every message of a queue (DeleteQueue, PurgeQueue).
+pub fn delete_all(q: &Queue) {
+    let mut prefixes = vec![msgs().raw_key(&q.key()), bodies().raw_key(&q.key())];
+    if q.fifo() {
+        prefixes.extend([dedups().raw_key(&q.key()), attempts().raw_key(&q.key())]);
+    }
+    for prefix in prefixes {
+        for (k, _) in ruststack_sdk::kv::scan_prefix(&prefix, None, u32::MAX) {
+            ruststack_sdk::kv::delete(&k);
+        }
+    }
+}
+
+fn expired(q: &Queue, m: &Msg, now: u64) -> bool {
+    m.sent_ms + q.int("MessageRetentionPeriod") * 1000 <= now
+}
+
+/// Visible, in-flight and delayed counts (expired messages excluded).
+pub fn counts(q: &Queue) -> Counts {
+    let now = now_ms();
+    let mut c = Counts {
+        visible: 0,
+        in_flight: 0,
+        delayed: 0,
+    };
+    for (_, m) in msgs().list(&q.key(), None, u32::MAX).items {
+        if expired(q, &m, now) {
+            continue;
+        }
+        if m.visible_at <= now {
+            c.visible += 1;
+        } else if m.receive_count > 0 {
+            c.in_flight += 1;
+        } else {
+            c.delayed += 1;
+        }
+    }
+    c
+}
+
+// ----- receipt handles -----
+
+fn receipt(q: &Queue, seq: u64, nonce: &str) -> String {
+    let raw = format!("{}\n{}\n{seq}\n{nonce}", q.region, q.name);
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+/// The message sequence and nonce in a receipt handle of queue `q`.
+fn parse_receipt(q: &Queue, handle: &str) -> Result<(u64, String), AwsError> {
+    let bad = || errors::receipt_invalid(handle);
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(handle)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let parts: Vec<&str> = text.split('\n').collect();
+    let [region, name, seq, nonce] = parts.as_slice() else {
+        return Err(bad());
+    };
+    if *region != q.region || *name != q.name {
+        return Err(bad());
+    }
+    Ok((seq.parse().map_err(|_| bad())?, nonce.to_string()))
+}
+
+// ----- send -----
+
+fn valid_body(body: &str) -> Result<(), AwsError> {
+    for c in body.chars() {
+        let ok = matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+        if !ok {
+            return Err(errors::invalid_contents(c));
+        }
+    }
+    Ok(())
+}
+
+/// Checks message attributes; returns their size in bytes.
+fn check_attrs(attrs: &Map<String, Value>) -> Result<usize, AwsError> {
+    if attrs.len() > 10 {
+        return Err(invalid_parameter(format!(
+            "Number of message attributes [{}] exceeds the allowed maximum [10].",
+            attrs.len()
+        )));
+    }
+    let mut size = 0;
+    for (name, a) in attrs {
+        let valid_name = !name.is_empty()
+            && name.len() <= 256
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            && !name.starts_with('.')
+            && !name.ends_with('.')
+            && !name.contains("..")
+            && !name.to_ascii_lowercase().starts_with("aws.")
+            && !name.to_ascii_lowercase().starts_with("amazon.");
+        if !valid_name {
+            return Err(invalid_parameter(format!(
+                "Message attribute name '{name}' is invalid."
+            )));
+        }
+        let dt = a["DataType"].as_str().unwrap_or_default();
+        let base = dt.split('.').next().unwrap_or_default();
+        if !matches!(base, "String" | "Number" | "Binary") {
+            return Err(invalid_parameter(format!(
+                "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+            )));
+        }
+        let value_len = if base == "Binary" {
+            match a["BinaryValue"].as_str() {
+                Some(b) if !b.is_empty() => b.len() * 3 / 4,
+                _ => {
+                    return Err(invalid_parameter(format!(
+                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{dt}'."
+                    )));
+                }
+            }
+        } else {
+            match a["StringValue"].as_str() {
+                Some(s) if !s.is_empty() => {
+                    if base == "Number" && s.trim().parse::<f64>().is_err() {
+                        return Err(invalid_parameter(format!(
+                            "Can't cast the value of message (user) attribute '{name}' to a number."
+                        )));
+                    }
+                    valid_body(s)?;
+                    s.len()
+                }
+                _ => {
+                    return Err(invalid_parameter(format!(
+                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{dt}'."
+                    )));
+                }
+            }
+        };
+        size += name.len() + dt.len() + value_len;
+    }
+    Ok(size)
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One message to send, from SendMessage or a batch entry.
+fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> {
+    let body = entry["MessageBody"].as_str().unwrap_or_default();
+    if body.is_empty() {
+        return Err(missing_parameter("MessageBody"));
+    }
+    valid_body(body)?;
+    let attrs = entry["MessageAttributes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let attrs_size = check_attrs(&attrs)?;
+    let sys_attrs = entry["MessageSystemAttributes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for name in sys_attrs.keys() {
+        if name != "AWSTraceHeader" {
+            return Err(invalid_parameter(format!(
+                "Message system attribute name '{name}' is invalid."
+            )));
+        }
+    }
+    let max = q.int("MaximumMessageSize");
+    if (body.len() + attrs_size) as u64 > max {
+        return Err(invalid_parameter(format!(
+            "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
+        )));
+    }
+    let delay = match entry["DelaySeconds"].as_i64() {
+        Some(d) if !(0..=900).contains(&d) => {
+            return Err(invalid_parameter(format!(
+                "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
+            )));
+        }
+        Some(_) if q.fifo() => {
+            return Err(invalid_parameter(format!(
+                "Value {} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.",
+                entry["DelaySeconds"]
+            )));
+        }
+        Some(d) => d as u64,
+        None => q.int("DelaySeconds"),
+    };
+    if !q.fifo() && entry.get("MessageDeduplicationId").is_some() {
+        return Err(invalid_parameter(
+            "The request includes a parameter that is not valid for this queue type.",
+        ));
+    }
+    let group = entry["MessageGroupId"].as_str().map(str::to_string);
+    let mut dedup = entry["MessageDeduplicationId"].as_str().map(str::to_string);
+    let now = now_ms();
+    let mut out = json!({"MD5OfMessageBody": md5_hex(body.as_bytes())});
+    if !attrs.is_empty() {
+        out["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
+    }
+    if !sys_attrs.is_empty() {
+        out["MD5OfMessageSystemAttributes"] = json!(attributes_md5(&sys_attrs));
+    }
+    let mut dedup_key = None;
+    if q.fifo() {
+        let Some(g) = group.as_deref() else {
+            return Err(missing_parameter("MessageGroupId"));
+        };
+        if dedup.is_none() {
+            if !q.flag("ContentBasedDeduplication") {
+                return Err(invalid_parameter(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                ));
+            }
+            dedup = Some(sha256_hex(body));
+        }
+        let d = dedup.as_deref().unwrap_or_default();
+        let scope = if q.attrs.get("DeduplicationScope").map(String::as_str) == Some("messageGroup")
+        {
+            g
+        } else {
+            ""
+        };
+        let key = q.key().str(scope).str(d);
+        let existing = dedups().get_raw(&key);
+        if let Some((prev, _)) = existing.as_ref().filter(|(p, _)| p.until_ms > now) {
+            out["MessageId"] = json!(prev.id);
+            out["SequenceNumber"] = json!(format!("{:020}", prev.seq));
+            return Ok(out);
+        }
+        dedup_key = Some((key, existing.map(|(_, raw)| raw)));
+    }
+    let seq = next_seq(q);
+    let m = Msg {
+        id: uuid(),
+        sent_ms: now,
+        visible_at: now + delay * 1000,
+        receive_count: 0,
+        first_receive_ms: 0,
+        nonce: String::new(),
+        sender: req
+            .context
+            .access_key
+            .clone()
+            .unwrap_or_else(|| req.context.account.clone()),
+        group: group.filter(|_| q.fifo()),
+        dedup: dedup.filter(|_| q.fifo()),
+        dlq_source: None,
+    };
+    if let Some((key, expired_raw)) = dedup_key {
+        // Compare-and-set: of two concurrent sends with one deduplication id,
+        // the second is re-run and finds the first's record.
+        let record = Dedup {
+            id: m.id.clone(),
+            seq,
+            until_ms: now + DEDUP_WINDOW_MS,
+        };
+        match expired_raw {
+            Some(raw) => dedups().replace(&key, &raw, Some(&record)),
+            None => dedups().insert_new(&key, &record),
+        };
+        out["SequenceNumber"] = json!(format!("{seq:020}"));
+    }
+    out["MessageId"] = json!(m.id);
+    msgs().put(&q.key().u64(seq), &m);
+    bodies().put(
+        &q.key().u64(seq),
+        &Content {
+            body: body.to_string(),
+            attrs,
+            sys_attrs,
+        },
+    );
+    wake(q);
+    Ok(out)
+}
+
+/// SendMessage.
+pub fn send(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    send_one(req, &q, input)
+}
+
+/// Checks the shape of a batch: 1 to 10 entries with distinct, valid ids.
+fn check_batch(op: &str, entries: &[Value]) -> Result<(), AwsError> {
+    if entries.is_empty() {
+        return Err(errors::empty_batch(op));
+    }
+    if entries.len() > 10 {
+        return Err(errors::too_many_entries(entries.len()));
+    }
+    let mut seen = HashSet::new();
+    for e in entries {
+        let id = e["Id"].as_str().unwrap_or_default();
+        if id.is_empty()
+            || id.len() > 80
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(errors::invalid_batch_id());
+        }
+        if !seen.insert(id) {
+            return Err(errors::ids_not_distinct());
+        }
+    }
+    Ok(())
+}
+
+fn batch_error(id: &str, e: &AwsError) -> Value {
+    json!({"Id": id, "Code": e.query_error_code(), "Message": e.message, "SenderFault": e.sender_fault})
+}
+
+/// Splits per-entry results into AWS's Successful/Failed lists.
+fn batch_output(results: Vec<(String, Result<Value, AwsError>)>) -> Value {
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for (id, r) in results {
+        match r {
+            Ok(mut v) => {
+                v["Id"] = json!(id);
+                ok.push(v);
+            }
+            Err(e) => failed.push(batch_error(&id, &e)),
+        }
+    }
+    json!({"Successful": ok, "Failed": failed})
+}
+
+/// SendMessageBatch.
+pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
+    check_batch("SendMessageBatch", &entries)?;
+    let total: usize = entries
+        .iter()
+        .map(|e| {
+            e["MessageBody"].as_str().map_or(0, str::len)
+                + check_attrs(e["MessageAttributes"].as_object().unwrap_or(&Map::new()))
+                    .unwrap_or(0)
+        })
+        .sum();
+    let max = q.int("MaximumMessageSize").max(262_144);
+    if total as u64 > max {
+        return Err(errors::batch_too_long(max));
+    }
+    let results = entries
+        .iter()
+        .map(|e| {
+            (
+                e["Id"].as_str().unwrap_or_default().to_string(),
+                send_one(req, &q, e),
+            )
+        })
+        .collect();
+    Ok(batch_output(results))
+}
+
+// ----- receive -----
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The system attributes of a received message that were asked for.
+fn system_attributes(
+    q: &Queue,
+    m: &Msg,
+    c: &Content,
+    seq: u64,
+    wanted: &[String],
+) -> Map<String, Value> {
+    let all = wanted.iter().any(|n| n == "All");
+    let want = |n: &str| all || wanted.iter().any(|w| w == n);
+    let mut out = Map::new();
+    let mut put = |n: &str, v: String| {
+        if want(n) {
+            out.insert(n.to_string(), json!(v));
+        }
+    };
+    put("SenderId", m.sender.clone());
+    put("SentTimestamp", m.sent_ms.to_string());
+    put("ApproximateReceiveCount", m.receive_count.to_string());
+    put(
+        "ApproximateFirstReceiveTimestamp",
+        m.first_receive_ms.to_string(),
+    );
+    if q.fifo() {
+        put("SequenceNumber", format!("{seq:020}"));
+        if let Some(d) = &m.dedup {
+            put("MessageDeduplicationId", d.clone());
+        }
+        if let Some(g) = &m.group {
+            put("MessageGroupId", g.clone());
+        }
+    }
+    if let Some(t) = c
+        .sys_attrs
+        .get("AWSTraceHeader")
+        .and_then(|a| a["StringValue"].as_str())
+    {
+        put("AWSTraceHeader", t.to_string());
+    }
+    if let Some(src) = &m.dlq_source {
+        put("DeadLetterQueueSourceArn", src.clone());
+    }
+    out
+}
+
+/// The message attributes asked for: names, `All`, `.*`, or `prefix.*`.
+fn message_attributes(c: &Content, wanted: &[String]) -> Map<String, Value> {
+    c.attrs
+        .iter()
+        .filter(|(name, _)| {
+            wanted.iter().any(|w| {
+                w == "All"
+                    || w == ".*"
+                    || *w == **name
+                    || w.strip_suffix(".*")
+                        .is_some_and(|p| name.starts_with(&format!("{p}.")))
+            })
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Moves a message to its queue's dead-letter queue (within this request).
+fn dead_letter(q: &Queue, from_seq: u64, raw: &[u8], m: &Msg, target: &Queue) -> bool {
+    if !msgs().replace(&q.key().u64(from_seq), raw, None) {
+        return false;
+    }
+    let seq = next_seq(target);
+    move_content(q, from_seq, target, seq);
+    let mut moved = m.clone();
+    moved.receive_count = 0;
+    moved.first_receive_ms = 0;
+    moved.visible_at = now_ms();
+    moved.dlq_source = Some(q.arn());
+    msgs().put(&target.key().u64(seq), &moved);
+    wake(target);
+    true
+}
+
+/// ReceiveMessage: claims up to MaxNumberOfMessages visible messages (FIFO:
+/// in order per group, skipping groups with a message in flight); with
+/// nothing to return and WaitTimeSeconds left, asks the host to wait on the
+/// queue's wake key until a send or the next message becomes visible.
+pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    let max = match input["MaxNumberOfMessages"].as_i64() {
+        Some(n) if !(1..=10).contains(&n) => {
+            return Err(invalid_parameter(format!(
+                "Value {n} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+            )));
+        }
+        Some(n) => n as usize,
+        None => 1,
+    };
+    let vt = match input["VisibilityTimeout"].as_i64() {
+        Some(v) if !(0..=43_200).contains(&v) => {
+            return Err(invalid_parameter(format!(
+                "Value {v} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided."
+            )));
+        }
+        Some(v) => v as u64,
+        None => q.int("VisibilityTimeout"),
+    };
+    let wait_s = match input["WaitTimeSeconds"].as_i64() {
+        Some(w) if !(0..=20).contains(&w) => {
+            return Err(invalid_parameter(format!(
+                "Value {w} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
+            )));
+        }
+        Some(w) => w as u64,
+        None => q.int("ReceiveMessageWaitTimeSeconds"),
+    };
+    let mut sys_wanted = names(&input["AttributeNames"]);
+    sys_wanted.extend(names(&input["MessageSystemAttributeNames"]));
+    let attr_wanted = names(&input["MessageAttributeNames"]);
+    let redrive = q
+        .attrs
+        .get("RedrivePolicy")
+        .and_then(|p| attributes::parse_redrive(p))
+        .and_then(|r| queues::by_arn(&r.target_arn).map(|t| (r.max_receive_count, t)));
+
+    let now = now_ms();
+    let attempt = input["ReceiveRequestAttemptId"]
+        .as_str()
+        .filter(|_| q.fifo());
+    if let Some(id) = attempt
+        && let Some(again) = repeat_attempt(&q, id, now, &sys_wanted, &attr_wanted)
+    {
+        return Ok(Reply::Output(json!({"Messages": again})));
+    }
+    let mut out = Vec::new();
+    let mut claimed_seqs = Vec::new();
+    let mut next_visible: Option<u64> = None;
+    let mut blocked: HashSet<String> = HashSet::new();
+    let mut after: Option<Vec<u8>> = None;
+    'scan: loop {
+        let page = msgs().list(&q.key(), after.as_deref(), 256);
+        for (short, m) in &page.items {
+            let seq = seq_of(short);
+            let key = q.key().u64(seq);
+            if expired(&q, m, now) {
+                if let Some((_, raw)) = msgs().get_raw(&key)
+                    && msgs().replace(&key, &raw, None)
+                {
+                    bodies().delete(&key);
+                }
+                continue;
+            }
+            let group = m.group.clone().unwrap_or_default();
+            if q.fifo() && blocked.contains(&group) {
+                continue;
+            }
+            if m.visible_at > now {
+                next_visible = Some(next_visible.map_or(m.visible_at, |n| n.min(m.visible_at)));
+                if q.fifo() {
+                    blocked.insert(group);
+                }
+                continue;
+            }
+            let Some((current, raw)) = msgs().get_raw(&key) else {
+                continue;
+            };
+            if let Some((max_receives, target)) = &redrive
+                && current.receive_count >= *max_receives
+            {
+                dead_letter(&q, seq, &raw, &current, target);
+                continue;
+            }
+            let mut claimed = current.clone();
+            claimed.receive_count += 1;
+            if claimed.first_receive_ms == 0 {
+                claimed.first_receive_ms = now;
+            }
+            claimed.visible_at = now + vt * 1000;
+            claimed.nonce = random_hex(8);
+            if !msgs().replace(&key, &raw, Some(&claimed)) {
+                continue;
+            }
+            out.push(render(&q, &claimed, seq, &sys_wanted, &attr_wanted));
+            claimed_seqs.push((seq, claimed.nonce.clone()));
+            if out.len() >= max {
+                break 'scan;
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    if out.is_empty() && wait_s > 0 && !req.context.final_call {
+        let deadline = req.context.received_at_ms + wait_s * 1000;
+        if now < deadline {
+            let mut until = deadline;
+            if let Some(v) = next_visible {
+                until = until.min(v.max(now + 1));
+            }
+            let ms = (until - now).min(u32::MAX as u64) as u32;
+            return Ok(Reply::Wait(Outcome::wait(&wake_key(&q), ms.max(1))));
+        }
+    }
+    if let Some(id) = attempt
+        && !claimed_seqs.is_empty()
+    {
+        attempts().put(
+            &q.key().str(id),
+            &Attempt {
+                messages: claimed_seqs,
+                until_ms: now + DEDUP_WINDOW_MS,
+            },
+        );
+    }
+    Ok(Reply::Output(if out.is_empty() {
+        json!({})
+    } else {
+        json!({"Messages": out})
+    }))
+}
+
+/// A FIFO receive attempt, remembered for 5 minutes so that a retried
+/// ReceiveMessage with the same ReceiveRequestAttemptId gets the same
+/// messages (and receipt handles) while they are still in flight.
+#[derive(Serialize, Deserialize)]
+struct Attempt {
+    messages: Vec<(u64, String)>,
+    until_ms: u64,
+}
+
+fn attempts() -> Table<Attempt> {
+    Table::new("attempts")
+}
+
+fn repeat_attempt(
+    q: &Queue,
+    id: &str,
+    now: u64,
+    sys_wanted: &[String],
+    attr_wanted: &[String],
+) -> Option<Vec<Value>> {
+    let a = attempts()
+        .get(&q.key().str(id))
+        .filter(|a| a.until_ms > now)?;
+    let again: Vec<Value> = a
+        .messages
+        .iter()
+        .filter_map(|(seq, nonce)| {
+            let m = msgs().get(&q.key().u64(*seq))?;
+            (m.nonce == *nonce && m.visible_at > now)
+                .then(|| render(q, &m, *seq, sys_wanted, attr_wanted))
+        })
+        .collect();
+    (!again.is_empty()).then_some(again)
+}
+
+fn render(q: &Queue, m: &Msg, seq: u64, sys_wanted: &[String], attr_wanted: &[String]) -> Value {
+    let c = bodies().get(&q.key().u64(seq)).unwrap_or_default();
+    let mut v = json!({
+        "MessageId": m.id,
+        "ReceiptHandle": receipt(q, seq, &m.nonce),
+        "MD5OfBody": md5_hex(c.body.as_bytes()),
+        "Body": c.body,
+    });
+    let sys = system_attributes(q, m, &c, seq, sys_wanted);
+    if !sys.is_empty() {
+        v["Attributes"] = Value::Object(sys);
+    }
+    let attrs = message_attributes(&c, attr_wanted);
+    if !attrs.is_empty() {
+        v["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
+        v["MessageAttributes"] = Value::Object(attrs);
+    }
+    v
+}
+
+// ----- delete and visibility -----
+
+fn delete_one(q: &Queue, handle: &str) -> Result<Value, AwsError> {
+    let (seq, nonce) = parse_receipt(q, handle)?;
+    let key = q.key().u64(seq);
+    if let Some((m, raw)) = msgs().get_raw(&key)
+        && m.nonce == nonce
+        && msgs().replace(&key, &raw, None)
+    {
+        bodies().delete(&key);
+    }
+    Ok(json!({}))
+}
+
+/// DeleteMessage: a stale or repeated handle succeeds without effect, as on AWS.
+pub fn delete(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    let handle = input["ReceiptHandle"].as_str().unwrap_or_default();
+    delete_one(&q, handle)
+}
+
+/// DeleteMessageBatch.
+pub fn delete_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
+    check_batch("DeleteMessageBatch", &entries)?;
+    let results = entries
+        .iter()
+        .map(|e| {
+            let id = e["Id"].as_str().unwrap_or_default().to_string();
+            (
+                id,
+                delete_one(&q, e["ReceiptHandle"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    Ok(batch_output(results))
+}
+
+fn change_one(q: &Queue, handle: &str, timeout: Option<i64>) -> Result<Value, AwsError> {
+    let (seq, nonce) = parse_receipt(q, handle)?;
+    let timeout = match timeout {
+        Some(t) if (0..=43_200).contains(&t) => t as u64,
+        Some(t) => {
+            return Err(invalid_parameter(format!(
+                "Value {t} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided."
+            )));
+        }
+        None => return Err(missing_parameter("VisibilityTimeout")),
+    };
+    let key = q.key().u64(seq);
+    let Some((mut m, raw)) = msgs().get_raw(&key).filter(|(m, _)| m.nonce == nonce) else {
+        return Err(invalid_parameter(format!(
+            "Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+        )));
+    };
+    let now = now_ms();
+    if m.visible_at <= now {
+        return Err(errors::not_inflight());
+    }
+    if now + timeout * 1000 > m.first_receive_ms + 43_200_000 {
+        return Err(invalid_parameter(format!(
+            "Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+        )));
+    }
+    m.visible_at = now + timeout * 1000;
+    msgs().replace(&key, &raw, Some(&m));
+    if timeout == 0 {
+        wake(q);
+    }
+    Ok(json!({}))
+}
+
+/// ChangeMessageVisibility.
+pub fn change_visibility(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    change_one(
+        &q,
+        input["ReceiptHandle"].as_str().unwrap_or_default(),
+        input["VisibilityTimeout"].as_i64(),
+    )
+}
+
+/// ChangeMessageVisibilityBatch.
+pub fn change_visibility_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input)?;
+    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
+    check_batch("ChangeMessageVisibilityBatch", &entries)?;
+    let results = entries
+        .iter()
+        .map(|e| {
+            let id = e["Id"].as_str().unwrap_or_default().to_string();
+            let r = change_one(
+                &q,
+                e["ReceiptHandle"].as_str().unwrap_or_default(),
+                e["VisibilityTimeout"].as_i64().or(Some(0)),
+            );
+            (id, r)
+        })
+        .collect();
+    Ok(batch_output(results))
+}
+
+/// Moves every message of `source` to `destination`, or back to the queue
+/// it was dead-lettered from; returns how many moved.
+pub fn move_all(source: &Queue, destination: Option<&Queue>) -> u64 {
+    let mut moved = 0;
+    for (short, m) in msgs().list(&source.key(), None, u32::MAX).items {
+        let target = match destination {
+            Some(d) => Some(d.clone()),
+            None => m.dlq_source.as_deref().and_then(queues::by_arn),
+        };
+        let Some(target) = target else {
+            continue;
+        };
+        let from_seq = seq_of(&short);
+        let key = source.key().u64(from_seq);
+        let Some((_, raw)) = msgs().get_raw(&key) else {
+            continue;
+        };
+        if !msgs().replace(&key, &raw, None) {
+            continue;
+        }
+        let seq = next_seq(&target);
+        move_content(source, from_seq, &target, seq);
+        let mut m = m;
+        m.receive_count = 0;
+        m.first_receive_ms = 0;
+        m.visible_at = now_ms();
+        m.dlq_source = None;
+        msgs().put(&target.key().u64(seq), &m);
+        wake(&target);
+        moved += 1;
+    }
+    moved
+}
