@@ -57,7 +57,7 @@ dev: build
 # dependencies), then end-to-end tests against the real release binary.
 test: build
     cargo test --release --workspace --exclude ruststack-tests
-    RUSTSTACK_BIN=target/release/ruststack cargo test -p ruststack-tests -- --test-threads 2
+    RUSTSTACK_BIN=target/release/ruststack cargo test -p ruststack-tests --no-fail-fast -- --test-threads 2
 
 # Benchmarks: the example plugin against a bare axum handler, start-up and memory.
 bench: build

@@ -141,14 +141,17 @@ impl Router {
         }
     }
 
-    /// The index of the plugin that serves a request.
+    /// The index of the plugin that serves a request. A request that names
+    /// an operation (`X-Amz-Target` or `Action`) that no plugin claims does
+    /// not go to the fallback: it belongs to a service that is not loaded.
     pub fn route(&self, facts: &RequestFacts) -> Option<usize> {
+        let names_operation = facts.target.is_some() || facts.action.is_some();
         self.entries
             .iter()
             .filter_map(|(i, m)| score(m, facts).map(|s| (s, *i)))
             .max_by_key(|(s, i)| (*s, std::cmp::Reverse(*i)))
             .map(|(_, i)| i)
-            .or(self.fallback)
+            .or(self.fallback.filter(|_| !names_operation))
     }
 }
 
@@ -234,6 +237,13 @@ mod tests {
         f.target = None;
         assert_eq!(r.route(&f), Some(2));
         f.signing_service = None;
+        f.path = "/bucket/key".into();
         assert_eq!(r.route(&f), Some(0));
+        // Names an operation nobody serves: not for the fallback.
+        f.target = Some("Nobody_2020.Do".into());
+        assert_eq!(r.route(&f), None);
+        f.target = None;
+        f.action = Some("ListWidgets".into());
+        assert_eq!(r.route(&f), None);
     }
 }

@@ -70,7 +70,9 @@ impl CompileCache {
                         return Ok((c, false));
                     }
                 }
-                Err(e) => tracing::warn!("could not cache compiled plugin at {}: {e}", path.display()),
+                Err(e) => {
+                    tracing::warn!("could not cache compiled plugin at {}: {e}", path.display())
+                }
             }
         }
         Ok((component, false))

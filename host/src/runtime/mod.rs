@@ -211,6 +211,7 @@ impl Runtime {
         warm.store.data_mut().plugin = description.name.as_str().into();
         self.store.ensure_namespace(&description.name)?;
         let version = Arc::new(PluginVersion {
+            name: description.name.as_str().into(),
             description,
             source,
             hash,
@@ -327,7 +328,7 @@ impl Runtime {
         depth: u32,
         timer_key: Option<Vec<u8>>,
     ) -> Result<(Option<Outcome>, u64), Failure> {
-        let name: Arc<str> = version.description.name.as_str().into();
+        let name = version.name.clone();
         let unavailable = |e: anyhow::Error| Failure::Unavailable {
             plugin: name.to_string(),
             message: format!("{e:#}"),

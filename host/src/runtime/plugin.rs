@@ -50,6 +50,8 @@ pub fn wasm_hash(bytes: &[u8]) -> String {
 
 /// A loaded, callable version of a plugin.
 pub struct PluginVersion {
+    /// The declared name, shared by every call's state.
+    pub name: std::sync::Arc<str>,
     /// What the plugin said about itself.
     pub description: Description,
     /// Where it came from.

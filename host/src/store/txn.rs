@@ -491,6 +491,9 @@ impl CallTxn {
             ));
         }
         if let Some(inc) = &incoming_kept {
+            if durable {
+                File::open(blobfiles::file_path(self.store.blob_dir(), &inc.file))?.sync_data()?;
+            }
             blob_puts.push((
                 inc.blob_id.clone(),
                 BlobRecord {
@@ -522,6 +525,14 @@ impl CallTxn {
         match outcome {
             CommitOutcome::Committed => {
                 self.new_files.retain(|f| !committed_files.contains(f));
+                // A committed blob composed from the incoming body keeps its file.
+                if let Some(inc) = self
+                    .incoming
+                    .as_ref()
+                    .filter(|i| committed_files.contains(&i.file))
+                {
+                    inc.kept.store(true, std::sync::atomic::Ordering::Release);
+                }
                 if let Some(inc) = incoming_kept {
                     inc.kept.store(true, std::sync::atomic::Ordering::Release);
                 }

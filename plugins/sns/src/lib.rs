@@ -1,0 +1,136 @@
+//! Amazon SNS for RustStack.
+//!
+//! Query protocol (`Action=<Op>&Version=2010-03-31` form posts, XML answers),
+//! decoded and encoded by the vendored botocore model. Topics, subscriptions
+//! and FIFO deduplication records live in kv; messages are delivered for
+//! real: to SQS queues through `invoke` (synchronously, so a published
+//! message is in the queue when Publish answers) and to HTTP(S) endpoints
+//! through outbound HTTP from timers, retried per the delivery policy.
+
+mod delivery;
+mod errors;
+mod filter;
+mod publish;
+mod subscriptions;
+mod tags;
+mod topics;
+
+#[cfg(test)]
+mod tests;
+
+use ruststack_sdk::http::{Reply, serve_model};
+use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::{Value, models};
+use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
+
+use crate::errors::invalid_parameter;
+
+/// The SNS service plugin.
+pub struct Sns;
+
+impl Service for Sns {
+    fn describe() -> Description {
+        Description {
+            name: "sns".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            protocol: Protocol::Query,
+            matchers: vec![
+                Matcher {
+                    query_version: Some("2010-03-31".into()),
+                    ..Matcher::none()
+                },
+                Matcher {
+                    signing_service: Some("sns".into()),
+                    ..Matcher::none()
+                },
+            ],
+            fallback: false,
+            max_inline_body: 2 * 1024 * 1024,
+        }
+    }
+
+    fn handle(req: Request) -> Outcome {
+        serve(&req)
+    }
+
+    fn on_timer(payload: Vec<u8>) {
+        if let Ok(job) = serde_json::from_slice::<delivery::HttpJob>(&payload) {
+            job.run();
+        }
+    }
+}
+
+ruststack_sdk::plugin!(Sns);
+
+fn out(r: Result<Value, AwsError>) -> Result<Reply, AwsError> {
+    r.map(Reply::Output)
+}
+
+/// Decodes, dispatches and encodes one request.
+fn serve(req: &Request) -> Outcome {
+    serve_model(models::sns(), req, |op, input| match op.name.as_str() {
+        "CreateTopic" => out(topics::create(req, &input)),
+        "DeleteTopic" => out(topics::delete(&input)),
+        "ListTopics" => out(topics::list(&input)),
+        "GetTopicAttributes" => out(topics::get_attributes(&input)),
+        "SetTopicAttributes" => out(topics::set_attributes(&input)),
+        "AddPermission" => out(topics::add_permission(&input)),
+        "RemovePermission" => out(topics::remove_permission(&input)),
+        "GetDataProtectionPolicy" => out(topics::get_data_protection_policy(&input)),
+        "PutDataProtectionPolicy" => out(topics::put_data_protection_policy(&input)),
+        "TagResource" => out(tags::tag(&input)),
+        "UntagResource" => out(tags::untag(&input)),
+        "ListTagsForResource" => out(tags::list(&input)),
+        "Subscribe" => out(subscriptions::subscribe(req, &input)),
+        "ConfirmSubscription" => out(subscriptions::confirm(&input)),
+        "Unsubscribe" => out(subscriptions::unsubscribe(&input)),
+        "ListSubscriptions" => out(subscriptions::list(&input)),
+        "ListSubscriptionsByTopic" => out(subscriptions::list_by_topic(&input)),
+        "GetSubscriptionAttributes" => out(subscriptions::get_attributes(&input)),
+        "SetSubscriptionAttributes" => out(subscriptions::set_attributes(&input)),
+        "Publish" => out(publish::publish(req, &input)),
+        "PublishBatch" => out(publish::publish_batch(req, &input)),
+        other => Err(AwsError::not_implemented(other)),
+    })
+}
+
+/// `http://<host>:<port>` of this server as the caller addressed it.
+pub fn base_url(req: &Request) -> String {
+    let host = if req.context.host.is_empty() {
+        "localhost"
+    } else {
+        &req.context.host
+    };
+    format!("http://{host}:{}", req.context.port)
+}
+
+/// Percent-encodes a query parameter value.
+pub fn url_encode(s: &str) -> String {
+    ruststack_sdk::protocol::encoding::uri_encode(s, false)
+}
+
+/// The kv key of a subscription (for delivery jobs).
+pub fn subscriptions_key(sub_arn: &str) -> Key {
+    Key::new().str(sub_arn)
+}
+
+/// A NextToken for a listing that stopped after `key`.
+pub fn next_token(key: &[u8]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key to list after, from the input's NextToken.
+pub fn page_after(input: &Value) -> Result<Option<Vec<u8>>, AwsError> {
+    let Some(t) = input["NextToken"].as_str().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || invalid_parameter("NextToken");
+    if t.len() % 2 != 0 {
+        return Err(bad());
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+        .collect::<Result<Vec<u8>, AwsError>>()
+        .map(Some)
+}

@@ -1,0 +1,437 @@
+//! Publish and PublishBatch: validation, FIFO sequencing and deduplication,
+//! then fan-out through [`crate::delivery`].
+
+use std::collections::BTreeMap;
+
+use ruststack_sdk::ids::{now_ms, parse_arn, uuid};
+use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::Value;
+use ruststack_sdk::table::Table;
+use ruststack_sdk::{AwsError, Request};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::delivery;
+use crate::errors::{invalid_parameter, invalid_parameter_value, not_found};
+use crate::topics::{self, Topic};
+
+/// Largest message (and attributes) SNS accepts.
+const MAX_MESSAGE: usize = 256 * 1024;
+/// FIFO deduplication window.
+const DEDUP_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+/// One message attribute as published.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Attribute {
+    /// `String`, `Number`, `Binary`, `String.Array`, optionally with a custom suffix.
+    pub data_type: String,
+    /// The value of String and Number types.
+    pub string_value: Option<String>,
+    /// Base64 of the value of Binary types.
+    pub binary_value: Option<String>,
+}
+
+/// A message on its way to subscribers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Message {
+    /// Its id.
+    pub id: String,
+    /// The topic it was published to.
+    pub topic_arn: String,
+    /// Optional subject (shown in envelopes).
+    pub subject: Option<String>,
+    /// The message, or the `default` one of a `MessageStructure=json` message.
+    pub message: String,
+    /// Per-protocol messages of a `MessageStructure=json` message.
+    pub per_protocol: BTreeMap<String, String>,
+    /// Message attributes.
+    pub attributes: BTreeMap<String, Attribute>,
+    /// FIFO message group.
+    pub group_id: Option<String>,
+    /// FIFO deduplication id.
+    pub dedup_id: Option<String>,
+    /// FIFO sequence number.
+    pub sequence: Option<String>,
+    /// Publish time, ms since the epoch.
+    pub timestamp_ms: u64,
+    /// The topic's `SignatureVersion` (`1`: SHA1, `2`: SHA256).
+    #[serde(default)]
+    pub signature_version: String,
+}
+
+impl Message {
+    /// The text a protocol gets (per-protocol or default).
+    pub fn text_for(&self, protocol: &str) -> &str {
+        self.per_protocol
+            .get(protocol)
+            .map(String::as_str)
+            .unwrap_or(&self.message)
+    }
+}
+
+/// A FIFO deduplication record.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Dedup {
+    message_id: String,
+    sequence: String,
+    expires_ms: u64,
+}
+
+fn dedup_table() -> Table<Dedup> {
+    Table::new("dedup")
+}
+
+/// An SMS "sent" with Publish(PhoneNumber), kept for inspection.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Sms {
+    /// The phone number.
+    pub phone_number: String,
+    /// The text.
+    pub message: String,
+    /// Message id.
+    pub message_id: String,
+    /// When, ms since the epoch.
+    pub timestamp_ms: u64,
+}
+
+fn sms_table() -> Table<Sms> {
+    Table::new("sms")
+}
+
+/// Validates the `MessageAttributes` map of an input.
+pub fn attributes(v: &Value) -> Result<BTreeMap<String, Attribute>, AwsError> {
+    let mut out = BTreeMap::new();
+    let Some(map) = v.as_object() else {
+        return Ok(out);
+    };
+    if map.len() > 10 {
+        return Err(invalid_parameter(
+            "MessageAttributes: Number of message attributes [{}] exceeds the allowed maximum [10].".replace("{}", &map.len().to_string()),
+        ));
+    }
+    for (name, a) in map {
+        let data_type = a["DataType"].as_str().unwrap_or_default().to_string();
+        let base = data_type.split('.').next().unwrap_or_default().to_string();
+        let base = base.as_str();
+        if !matches!(base, "String" | "Number" | "Binary") {
+            return Err(invalid_parameter_value(format!(
+                "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+            )));
+        }
+        let string_value = a["StringValue"].as_str().map(str::to_string);
+        let binary_value = a["BinaryValue"].as_str().map(str::to_string);
+        let empty = || {
+            invalid_parameter_value(format!(
+                "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{base}'."
+            ))
+        };
+        match base {
+            "Binary" => {
+                if binary_value.as_deref().is_none_or(str::is_empty) {
+                    return Err(empty());
+                }
+            }
+            _ => {
+                let s = string_value
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(empty)?;
+                if base == "Number" && !valid_number(s) {
+                    return Err(invalid_parameter_value(format!(
+                        "An error occurred while trying to deliver your message. Could not parse the number for message attribute '{name}'."
+                    )));
+                }
+                if data_type == "String.Array" {
+                    match serde_json::from_str::<Value>(s) {
+                        Ok(Value::Array(items))
+                            if items.iter().all(|i| !i.is_array() && !i.is_object()) => {}
+                        _ => {
+                            return Err(invalid_parameter(format!(
+                                "The message attribute '{name}' with type 'String.Array' has an invalid value."
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        out.insert(
+            name.clone(),
+            Attribute {
+                data_type,
+                string_value: if base == "Binary" { None } else { string_value },
+                binary_value: if base == "Binary" { binary_value } else { None },
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn valid_number(s: &str) -> bool {
+    s.parse::<f64>()
+        .is_ok_and(|n| n.is_finite() && n.abs() <= 1e15)
+}
+
+/// What one publish needs besides the topic.
+struct Input<'a> {
+    message: &'a str,
+    subject: Option<&'a str>,
+    structure: Option<&'a str>,
+    attributes: &'a Value,
+    group_id: Option<&'a str>,
+    dedup_id: Option<&'a str>,
+}
+
+impl<'a> Input<'a> {
+    fn of(v: &'a Value) -> Self {
+        Input {
+            message: v["Message"].as_str().unwrap_or_default(),
+            subject: v["Subject"].as_str(),
+            structure: v["MessageStructure"].as_str(),
+            attributes: &v["MessageAttributes"],
+            group_id: v["MessageGroupId"].as_str(),
+            dedup_id: v["MessageDeduplicationId"].as_str(),
+        }
+    }
+}
+
+/// Publish to a topic, a target ARN or a phone number.
+pub fn publish(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let topic_arn = input["TopicArn"].as_str().or(input["TargetArn"].as_str());
+    let phone = input["PhoneNumber"].as_str();
+    let one = Input::of(input);
+    match (topic_arn, phone) {
+        (Some(_), Some(_)) => Err(invalid_parameter(
+            "Only one of TopicArn, TargetArn or PhoneNumber may be set",
+        )),
+        (None, None) => Err(invalid_parameter(
+            "TopicArn or TargetArn Reason: no value for required parameter",
+        )),
+        (None, Some(p)) => publish_sms(p, &one),
+        (Some(arn), None) => {
+            match parse_arn(arn) {
+                Some(a) if a.service == "sns" => {}
+                _ => return Err(invalid_parameter("TopicArn")),
+            }
+            if arn.contains(":endpoint/") {
+                return Err(not_found("Endpoint does not exist"));
+            }
+            let topic = topics::get(arn)?;
+            let (id, seq) = publish_one(req, &topic, &one)?;
+            let mut out = json!({"MessageId": id});
+            if let Some(s) = seq {
+                out["SequenceNumber"] = json!(s);
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn publish_sms(phone: &str, input: &Input<'_>) -> Result<Value, AwsError> {
+    let digits = phone.strip_prefix('+').unwrap_or(phone);
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid_parameter(
+            "PhoneNumber Reason: input incorrectly formatted",
+        ));
+    }
+    if input.message.is_empty() {
+        return Err(invalid_parameter("Empty message"));
+    }
+    let sms = Sms {
+        phone_number: phone.to_string(),
+        message: input.message.to_string(),
+        message_id: uuid(),
+        timestamp_ms: now_ms(),
+    };
+    sms_table().put(&Key::new().str(&sms.message_id), &sms);
+    Ok(json!({"MessageId": sms.message_id}))
+}
+
+/// Validates, sequences and delivers one message: (message id, sequence number).
+fn publish_one(
+    req: &Request,
+    topic: &Topic,
+    input: &Input<'_>,
+) -> Result<(String, Option<String>), AwsError> {
+    if input.message.is_empty() {
+        return Err(invalid_parameter("Empty message"));
+    }
+    if input.message.len() > MAX_MESSAGE {
+        return Err(invalid_parameter("Message too long"));
+    }
+    if let Some(s) = input.subject
+        && (s.is_empty()
+            || s.len() > 100
+            || !s.chars().all(|c| c.is_ascii() && !c.is_ascii_control()))
+    {
+        return Err(invalid_parameter("Subject"));
+    }
+    let attributes = attributes(input.attributes)?;
+    let (message, per_protocol) = match input.structure {
+        None => (input.message.to_string(), BTreeMap::new()),
+        Some("json") => structured(input.message)?,
+        Some(_) => {
+            return Err(invalid_parameter(
+                "MessageStructure: Invalid message structure. Supported value: json",
+            ));
+        }
+    };
+    let fifo = topic.fifo();
+    let mut dedup_id = input.dedup_id.map(str::to_string);
+    if fifo {
+        if input.group_id.is_none_or(str::is_empty) {
+            return Err(invalid_parameter(
+                "The MessageGroupId parameter is required for FIFO topics",
+            ));
+        }
+        if dedup_id.is_none() {
+            if !topic.content_based_dedup() {
+                return Err(invalid_parameter(
+                    "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                ));
+            }
+            let hash = Sha256::digest(input.message.as_bytes());
+            dedup_id = Some(hash.iter().map(|b| format!("{b:02x}")).collect());
+        }
+    } else if input.dedup_id.is_some() {
+        return Err(invalid_parameter(
+            "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+        ));
+    }
+    let now = now_ms();
+    let mut sequence = None;
+    if fifo {
+        let dkey = Key::new()
+            .str(&topic.arn)
+            .str(dedup_id.as_deref().unwrap_or_default());
+        if let Some(d) = dedup_table().get(&dkey)
+            && d.expires_ms > now
+        {
+            return Ok((d.message_id, Some(d.sequence)));
+        }
+        let updated = topics::table().update(&topics::key(&topic.arn), |cur| {
+            let mut t = cur?;
+            t.sequence += 1;
+            Some(t)
+        });
+        let n = updated.map(|t| t.sequence).unwrap_or(1);
+        let seq = format!("{:020}", 10_000_000_000_000_000u64 + n);
+        sequence = Some(seq.clone());
+        let id = uuid();
+        dedup_table().put(
+            &dkey,
+            &Dedup {
+                message_id: id.clone(),
+                sequence: seq,
+                expires_ms: now + DEDUP_WINDOW_MS,
+            },
+        );
+        let msg = Message {
+            id,
+            topic_arn: topic.arn.clone(),
+            subject: input.subject.map(str::to_string),
+            message,
+            per_protocol,
+            attributes,
+            group_id: input.group_id.map(str::to_string),
+            dedup_id,
+            sequence: sequence.clone(),
+            timestamp_ms: now,
+            signature_version: topic.signature_version(),
+        };
+        delivery::fan_out(req, &msg);
+        return Ok((msg.id, sequence));
+    }
+    let msg = Message {
+        id: uuid(),
+        topic_arn: topic.arn.clone(),
+        subject: input.subject.map(str::to_string),
+        message,
+        per_protocol,
+        attributes,
+        group_id: input.group_id.map(str::to_string),
+        dedup_id: None,
+        sequence: None,
+        timestamp_ms: now,
+        signature_version: topic.signature_version(),
+    };
+    delivery::fan_out(req, &msg);
+    Ok((msg.id, sequence))
+}
+
+/// Splits a `MessageStructure=json` message into default and per-protocol texts.
+fn structured(message: &str) -> Result<(String, BTreeMap<String, String>), AwsError> {
+    let v: Value = serde_json::from_str(message)
+        .map_err(|_| invalid_parameter("Message Structure - JSON message body failed to parse"))?;
+    let obj = v.as_object().ok_or_else(|| {
+        invalid_parameter("Message Structure - JSON message body failed to parse")
+    })?;
+    let default = obj.get("default").and_then(Value::as_str).ok_or_else(|| {
+        invalid_parameter("Message Structure - No default entry in JSON message body")
+    })?;
+    let per = obj
+        .iter()
+        .filter(|(k, _)| *k != "default")
+        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+        .collect();
+    Ok((default.to_string(), per))
+}
+
+/// PublishBatch: up to 10 entries with distinct ids; failures per entry.
+pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+    let entries = input["PublishBatchRequestEntries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if entries.is_empty() {
+        return Err(AwsError::client(
+            "EmptyBatchRequest",
+            "The batch request doesn't contain any entries",
+        ));
+    }
+    if entries.len() > 10 {
+        return Err(AwsError::client(
+            "TooManyEntriesInBatchRequest",
+            "The batch request contains more entries than permissible",
+        ));
+    }
+    let mut ids: Vec<&str> = entries.iter().filter_map(|e| e["Id"].as_str()).collect();
+    ids.sort_unstable();
+    if ids.windows(2).any(|w| w[0] == w[1]) {
+        return Err(AwsError::client(
+            "BatchEntryIdsNotDistinct",
+            "Two or more batch entries in the request have the same Id",
+        ));
+    }
+    let topic = topics::get(topic_arn)?;
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for e in &entries {
+        let id = e["Id"].as_str().unwrap_or_default();
+        let valid_id = !id.is_empty()
+            && id.len() <= 80
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_id {
+            return Err(AwsError::client(
+                "InvalidBatchEntryId",
+                "The Id of a batch entry in a batch request doesn't abide by the specification",
+            ));
+        }
+        match publish_one(req, &topic, &Input::of(e)) {
+            Ok((mid, seq)) => {
+                let mut s = json!({"Id": id, "MessageId": mid});
+                if let Some(seq) = seq {
+                    s["SequenceNumber"] = json!(seq);
+                }
+                ok.push(s);
+            }
+            Err(err) => failed.push(json!({
+                "Id": id, "Code": err.code, "Message": err.message, "SenderFault": err.sender_fault
+            })),
+        }
+    }
+    Ok(json!({"Successful": ok, "Failed": failed}))
+}

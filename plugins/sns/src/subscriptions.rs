@@ -1,0 +1,509 @@
+//! Subscriptions: subscribe, confirm, unsubscribe, list, attributes.
+
+use std::collections::BTreeMap;
+
+use ruststack_sdk::ids::{parse_arn, random_hex, uuid};
+use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::Value;
+use ruststack_sdk::table::Table;
+use ruststack_sdk::{AwsError, Request};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::errors::{invalid_parameter, not_found, subscription_not_found};
+use crate::topics::{self, Topic, string_map};
+use crate::{base_url, delivery, filter, next_token, page_after};
+
+/// Subscriptions listed per page (as AWS).
+const PAGE: u32 = 100;
+
+/// A stored subscription.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Subscription {
+    /// Its ARN (`<topic arn>:<uuid>`).
+    pub arn: String,
+    /// The topic it belongs to.
+    pub topic_arn: String,
+    /// `sqs`, `http`, `https`, `email`, ...
+    pub protocol: String,
+    /// Where messages go, as given.
+    pub endpoint: String,
+    /// Owning account.
+    pub owner: String,
+    /// Waiting for ConfirmSubscription.
+    pub pending: bool,
+    /// The confirmation token while pending.
+    pub token: Option<String>,
+    /// Base URL of this server, for SubscribeURL/UnsubscribeURL.
+    pub base_url: String,
+    /// Attributes set by the caller.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl Subscription {
+    /// True when messages go out unwrapped.
+    pub fn raw(&self) -> bool {
+        self.attributes
+            .get("RawMessageDelivery")
+            .map(String::as_str)
+            == Some("true")
+    }
+
+    /// The URL that unsubscribes this subscription.
+    pub fn unsubscribe_url(&self) -> String {
+        format!(
+            "{}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn={}",
+            self.base_url,
+            crate::url_encode(&self.arn)
+        )
+    }
+}
+
+/// Subscriptions by ARN.
+pub fn table() -> Table<Subscription> {
+    Table::new("subs")
+}
+
+/// (topic ARN, subscription ARN) → subscription ARN, to list a topic's.
+fn by_topic() -> Table<String> {
+    Table::new("subs-by-topic")
+}
+
+/// Confirmation token → subscription ARN.
+fn tokens() -> Table<String> {
+    Table::new("tokens")
+}
+
+/// (topic, protocol, endpoint) → subscription ARN: one subscription per endpoint.
+fn by_endpoint() -> Table<String> {
+    Table::new("subs-by-endpoint")
+}
+
+fn endpoint_key(s: &Subscription) -> Key {
+    Key::new()
+        .str(&s.topic_arn)
+        .str(&s.protocol)
+        .str(&s.endpoint)
+}
+
+fn key(sub_arn: &str) -> Key {
+    Key::new().str(sub_arn)
+}
+
+fn topic_key(topic_arn: &str, sub_arn: &str) -> Key {
+    Key::new().str(topic_arn).str(sub_arn)
+}
+
+/// Every subscription of a topic.
+pub fn of_topic(topic_arn: &str) -> Vec<Subscription> {
+    let t = table();
+    let mut out = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = by_topic().list(&Key::new().str(topic_arn), after.as_deref(), 500);
+        out.extend(page.items.iter().filter_map(|(_, a)| t.get(&key(a))));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return out,
+        }
+    }
+}
+
+/// (confirmed, pending, deleted) counts of a topic.
+pub fn counts(topic_arn: &str) -> (usize, usize, usize) {
+    let subs = of_topic(topic_arn);
+    let pending = subs.iter().filter(|s| s.pending).count();
+    (subs.len() - pending, pending, 0)
+}
+
+/// Removes a subscription and its index rows.
+fn remove(s: &Subscription) {
+    table().delete(&key(&s.arn));
+    by_topic().delete(&topic_key(&s.topic_arn, &s.arn));
+    by_endpoint().delete(&endpoint_key(s));
+    if let Some(t) = &s.token {
+        tokens().delete(&Key::new().str(t));
+    }
+}
+
+/// Deletes every subscription of a deleted topic.
+pub fn delete_all_of_topic(topic_arn: &str) {
+    for s in of_topic(topic_arn) {
+        remove(&s);
+    }
+}
+
+const PROTOCOLS: &[&str] = &[
+    "http",
+    "https",
+    "email",
+    "email-json",
+    "sms",
+    "sqs",
+    "application",
+    "lambda",
+    "firehose",
+];
+
+/// Attributes Subscribe and SetSubscriptionAttributes accept.
+const SETTABLE: &[&str] = &[
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+    "ReplayPolicy",
+];
+
+/// The queue ARN an sqs endpoint names (ARN, or queue URL `.../<account>/<name>`).
+pub fn queue_arn(endpoint: &str, region: &str) -> Option<String> {
+    if let Some(a) = parse_arn(endpoint) {
+        return (a.service == "sqs" && !a.resource.is_empty()).then(|| endpoint.to_string());
+    }
+    let rest = endpoint
+        .strip_prefix("http://")
+        .or_else(|| endpoint.strip_prefix("https://"))?;
+    let mut parts = rest.split('/');
+    let host = parts.next()?;
+    let (account, name) = (parts.next()?, parts.next()?);
+    if parts.next().is_some_and(|p| !p.is_empty()) || account.is_empty() || name.is_empty() {
+        return None;
+    }
+    // `sqs.<region>.amazonaws.com` URLs carry their region.
+    let region = host
+        .strip_prefix("sqs.")
+        .and_then(|h| h.split('.').next())
+        .filter(|r| r.contains('-'))
+        .unwrap_or(region);
+    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+}
+
+/// Checks one subscription attribute.
+fn validate_attribute(name: &str, value: &str, protocol: &str) -> Result<(), AwsError> {
+    match name {
+        "RawMessageDelivery" => {
+            if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") {
+                return Err(invalid_parameter(
+                    "Attributes Reason: RawMessageDelivery: Invalid value",
+                ));
+            }
+            if !matches!(protocol, "sqs" | "http" | "https" | "firehose") {
+                return Err(invalid_parameter(format!(
+                    "Attributes Reason: Delivery protocol [{protocol}] does not support raw message delivery."
+                )));
+            }
+        }
+        "FilterPolicyScope" if !matches!(value, "MessageAttributes" | "MessageBody") => {
+            return Err(invalid_parameter(
+                "Attributes Reason: FilterPolicyScope: Invalid filter policy scope, valid values are: MessageAttributes, MessageBody",
+            ));
+        }
+        "DeliveryPolicy" | "RedrivePolicy" | "ReplayPolicy" if !value.is_empty() => {
+            let v: Value = serde_json::from_str(value)
+                .map_err(|_| invalid_parameter(format!("{name}: failed to parse JSON")))?;
+            if !v.is_object() {
+                return Err(invalid_parameter(format!("{name}: must be a JSON object")));
+            }
+            if name == "RedrivePolicy"
+                && v["deadLetterTargetArn"]
+                    .as_str()
+                    .and_then(parse_arn)
+                    .is_none_or(|a| a.service != "sqs")
+            {
+                return Err(invalid_parameter(
+                    "RedrivePolicy: deadLetterTargetArn is missing or invalid",
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks the filter policy against the scope it will apply to.
+fn validate_filter(attrs: &BTreeMap<String, String>) -> Result<(), AwsError> {
+    match attrs.get("FilterPolicy").filter(|p| !p.is_empty()) {
+        Some(p) => filter::validate(
+            p,
+            attrs.get("FilterPolicyScope").map(String::as_str) == Some("MessageBody"),
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Subscribe: sqs (and lambda, firehose, application) confirm at once;
+/// http(s) get a SubscriptionConfirmation; email and sms stay pending.
+pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
+    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+    topics::check_arn(topic_arn)?;
+    let protocol = input["Protocol"].as_str().unwrap_or_default().to_string();
+    let endpoint = input["Endpoint"].as_str().unwrap_or_default().to_string();
+    let topic = topics::get(topic_arn)?;
+    if !PROTOCOLS.contains(&protocol.as_str()) {
+        return Err(invalid_parameter(format!(
+            "Amazon SNS does not support this protocol string: {protocol}"
+        )));
+    }
+    check_endpoint(&topic, &protocol, &endpoint, &req.context.region)?;
+    let attrs = string_map(&input["Attributes"]);
+    for (k, v) in &attrs {
+        if !SETTABLE.contains(&k.as_str()) {
+            return Err(invalid_parameter(format!(
+                "Attributes Reason: Unknown attribute {k}"
+            )));
+        }
+        validate_attribute(k, v, &protocol)?;
+    }
+    validate_filter(&attrs)?;
+    let return_arn = input["ReturnSubscriptionArn"].as_bool().unwrap_or(false);
+    // Subscribing the same endpoint twice answers the existing subscription.
+    if let Some(existing) = of_topic(topic_arn)
+        .into_iter()
+        .find(|s| s.protocol == protocol && s.endpoint == endpoint)
+    {
+        let differs = attrs
+            .iter()
+            .any(|(k, v)| existing.attributes.get(k) != Some(v));
+        if differs {
+            return Err(invalid_parameter(
+                "Attributes Reason: Subscription already exists with different attributes",
+            ));
+        }
+        return Ok(arn_answer(&existing, return_arn));
+    }
+    let needs_confirmation = matches!(protocol.as_str(), "http" | "https" | "email" | "email-json");
+    let mut attrs = attrs;
+    if let Some(v) = attrs.get_mut("RawMessageDelivery") {
+        *v = v.to_ascii_lowercase();
+    }
+    let sub = Subscription {
+        arn: format!("{topic_arn}:{}", uuid()),
+        topic_arn: topic_arn.to_string(),
+        protocol: protocol.clone(),
+        endpoint,
+        owner: req.context.account.clone(),
+        pending: needs_confirmation,
+        token: needs_confirmation.then(|| random_hex(64)),
+        base_url: base_url(req),
+        attributes: attrs,
+    };
+    // A compare-and-set, so two concurrent subscribes of one endpoint
+    // cannot both create a subscription (the loser re-runs and finds it).
+    if !by_endpoint().insert_new(&endpoint_key(&sub), &sub.arn) {
+        return Err(AwsError::internal_failure());
+    }
+    table().put(&key(&sub.arn), &sub);
+    by_topic().put(&topic_key(topic_arn, &sub.arn), &sub.arn);
+    if let Some(t) = &sub.token {
+        tokens().put(&Key::new().str(t), &sub.arn);
+    }
+    if matches!(protocol.as_str(), "http" | "https") {
+        delivery::confirmation(&sub, "SubscriptionConfirmation");
+    }
+    Ok(arn_answer(&sub, return_arn))
+}
+
+fn arn_answer(s: &Subscription, return_arn: bool) -> Value {
+    if s.pending && !return_arn {
+        json!({"SubscriptionArn": "pending confirmation"})
+    } else {
+        json!({"SubscriptionArn": s.arn})
+    }
+}
+
+fn check_endpoint(
+    topic: &Topic,
+    protocol: &str,
+    endpoint: &str,
+    region: &str,
+) -> Result<(), AwsError> {
+    let bad = || invalid_parameter("Endpoint");
+    match protocol {
+        "sqs" => {
+            let q =
+                queue_arn(endpoint, region).ok_or_else(|| invalid_parameter("SQS endpoint ARN"))?;
+            let fifo_queue = q.ends_with(".fifo");
+            if topic.fifo() && !fifo_queue {
+                return Err(invalid_parameter(
+                    "Endpoint Reason: FIFO SNS Topics can only be subscribed by FIFO SQS queues",
+                ));
+            }
+            if !topic.fifo() && fifo_queue {
+                return Err(invalid_parameter(
+                    "Endpoint Reason: Please use FIFO SNS topic",
+                ));
+            }
+        }
+        "http" if !endpoint.starts_with("http://") => {
+            return Err(invalid_parameter(
+                "Endpoint must match the specified protocol",
+            ));
+        }
+        "https" if !endpoint.starts_with("https://") => {
+            return Err(invalid_parameter(
+                "Endpoint must match the specified protocol",
+            ));
+        }
+        "email" | "email-json" if !endpoint.contains('@') => return Err(bad()),
+        "sms" if endpoint.is_empty() => return Err(bad()),
+        "lambda" | "firehose" | "application" if parse_arn(endpoint).is_none() => {
+            return Err(bad());
+        }
+        _ => {}
+    }
+    if topic.fifo() && protocol != "sqs" {
+        return Err(invalid_parameter(format!(
+            "Invalid protocol type: {protocol}"
+        )));
+    }
+    Ok(())
+}
+
+/// ConfirmSubscription: the token from the SubscriptionConfirmation.
+pub fn confirm(input: &Value) -> Result<Value, AwsError> {
+    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+    let token = input["Token"].as_str().unwrap_or_default();
+    topics::get(topic_arn)?;
+    let invalid = || invalid_parameter("Token");
+    let sub_arn = tokens().get(&Key::new().str(token)).ok_or_else(invalid)?;
+    let mut sub = table().get(&key(&sub_arn)).ok_or_else(invalid)?;
+    if sub.topic_arn != topic_arn {
+        return Err(invalid());
+    }
+    sub.pending = false;
+    table().put(&key(&sub.arn), &sub);
+    Ok(json!({"SubscriptionArn": sub.arn}))
+}
+
+/// Unsubscribe: http(s) endpoints get an UnsubscribeConfirmation.
+pub fn unsubscribe(input: &Value) -> Result<Value, AwsError> {
+    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
+    match parse_arn(sub_arn) {
+        Some(a) if a.service == "sns" => {}
+        _ => return Err(invalid_parameter("SubscriptionArn")),
+    }
+    let sub = table()
+        .get(&key(sub_arn))
+        .ok_or_else(subscription_not_found)?;
+    remove(&sub);
+    if !sub.pending && matches!(sub.protocol.as_str(), "http" | "https") {
+        delivery::confirmation(&sub, "UnsubscribeConfirmation");
+    }
+    Ok(json!({}))
+}
+
+fn summary(s: &Subscription) -> Value {
+    json!({
+        "SubscriptionArn": if s.pending { "PendingConfirmation" } else { s.arn.as_str() },
+        "Owner": s.owner,
+        "Protocol": s.protocol,
+        "Endpoint": s.endpoint,
+        "TopicArn": s.topic_arn,
+    })
+}
+
+/// ListSubscriptions, 100 per page.
+pub fn list(input: &Value) -> Result<Value, AwsError> {
+    let after = page_after(input)?;
+    let page = table().list(&Key::new(), after.as_deref(), PAGE);
+    let subs: Vec<Value> = page.items.iter().map(|(_, s)| summary(s)).collect();
+    let mut out = json!({"Subscriptions": subs});
+    if let Some(n) = page.next {
+        out["NextToken"] = json!(next_token(&n));
+    }
+    Ok(out)
+}
+
+/// ListSubscriptionsByTopic, 100 per page.
+pub fn list_by_topic(input: &Value) -> Result<Value, AwsError> {
+    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+    topics::check_arn(topic_arn)?;
+    topics::get(topic_arn)?;
+    let after = page_after(input)?;
+    let page = by_topic().list(&Key::new().str(topic_arn), after.as_deref(), PAGE);
+    let subs: Vec<Value> = page
+        .items
+        .iter()
+        .filter_map(|(_, a)| table().get(&key(a)))
+        .map(|s| summary(&s))
+        .collect();
+    let mut out = json!({"Subscriptions": subs});
+    if let Some(n) = page.next {
+        out["NextToken"] = json!(next_token(&n));
+    }
+    Ok(out)
+}
+
+/// GetSubscriptionAttributes.
+pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
+    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
+    if parse_arn(sub_arn).is_none() {
+        return Err(invalid_parameter("SubscriptionArn"));
+    }
+    let s = table()
+        .get(&key(sub_arn))
+        .ok_or_else(subscription_not_found)?;
+    let mut a = s.attributes.clone();
+    a.insert("SubscriptionArn".into(), s.arn.clone());
+    a.insert("TopicArn".into(), s.topic_arn.clone());
+    a.insert("Owner".into(), s.owner.clone());
+    a.insert("Protocol".into(), s.protocol.clone());
+    a.insert("Endpoint".into(), s.endpoint.clone());
+    a.insert("PendingConfirmation".into(), s.pending.to_string());
+    a.insert(
+        "ConfirmationWasAuthenticated".into(),
+        (!s.pending).to_string(),
+    );
+    a.entry("RawMessageDelivery".into())
+        .or_insert_with(|| "false".into());
+    if a.contains_key("FilterPolicy") {
+        a.entry("FilterPolicyScope".into())
+            .or_insert_with(|| "MessageAttributes".into());
+    }
+    if matches!(s.protocol.as_str(), "http" | "https") {
+        let effective = delivery::effective_policy(&s);
+        a.insert("EffectiveDeliveryPolicy".into(), effective);
+    }
+    Ok(json!({"Attributes": a}))
+}
+
+/// SetSubscriptionAttributes: one attribute; an empty policy unsets it.
+pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
+    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
+    let name = input["AttributeName"].as_str().unwrap_or_default();
+    let value = input["AttributeValue"].as_str().unwrap_or_default();
+    let s = table()
+        .get(&key(sub_arn))
+        .ok_or_else(|| not_found("Subscription does not exist"))?;
+    if !SETTABLE.contains(&name) {
+        return Err(invalid_parameter("AttributeName"));
+    }
+    validate_attribute(name, value, &s.protocol)?;
+    let value = if name == "RawMessageDelivery" {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_string()
+    };
+    let mut after = s.attributes.clone();
+    after.insert(name.to_string(), value.clone());
+    validate_filter(&after)?;
+    table().update(&key(sub_arn), |cur| {
+        let mut s = cur?;
+        if value.is_empty() {
+            s.attributes.remove(name);
+        } else {
+            s.attributes.insert(name.to_string(), value.clone());
+        }
+        Some(s)
+    });
+    Ok(json!({}))
+}
+
+/// The subscription a SubscribeURL/ConfirmSubscription token confirms (for tests).
+#[cfg(test)]
+pub fn by_token(token: &str) -> Option<Subscription> {
+    tokens()
+        .get(&Key::new().str(token))
+        .and_then(|a| table().get(&key(&a)))
+}
