@@ -189,7 +189,7 @@ fn replay(s: &S3, style: &Style, bucket: &str) {
     // destroy aws_s3_object: deleteAllObjectVersions.
     let (_, _, body) = style.get("/?versions&prefix=tf%2Fobject.txt");
     let ids = xml_all(&body, "VersionId");
-    assert_eq!(ids, [vid.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&vid));
     for id in ids {
         let (st, _, _) = style.call(
             "DELETE",
