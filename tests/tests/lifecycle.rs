@@ -182,10 +182,18 @@ fn compiled_plugins_are_cached_and_listed() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("1.0.0") && line.contains("json"), "{line}");
     // One compiled artefact per listed plugin (built-ins included).
-    let listed = text.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+    let listed = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
     assert_eq!(cached.len(), listed, "{text}");
-    assert!(cached.iter().all(|f| f.file_name().to_string_lossy().ends_with(".cwasm")));
+    assert!(
+        cached
+            .iter()
+            .all(|f| f.file_name().to_string_lossy().ends_with(".cwasm"))
+    );
 }
 
 #[test]
