@@ -128,6 +128,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         memory_bytes: args.memory_limit_mb.saturating_mul(1024 * 1024),
         max_uses: 10_000,
         fresh_instances: args.fresh_instances,
+        max_concurrent_calls: args
+            .max_concurrent_calls
+            .unwrap_or_else(|| 2 * std::thread::available_parallelism().map_or(2, |n| n.get())),
     };
     let runtime = Runtime::new(
         store,
@@ -177,6 +180,7 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
         memory_bytes: 512 << 20,
         max_uses: 1,
         fresh_instances: true,
+        max_concurrent_calls: 1,
     };
     let runtime: Arc<Runtime> = Runtime::new(store, Some(cache_dir(&args, false)), limits)?;
     println!(

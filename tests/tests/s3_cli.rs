@@ -694,9 +694,7 @@ fn multipart_uploads_complete_by_the_rules_and_list() {
         &bad_order.iter().map(String::as_str).collect::<Vec<_>>(),
         "InvalidPartOrder",
     );
-    let bad_part = complete(format!(
-        r#"{{"Parts":[{{"PartNumber":1,"ETag":"\"0000\""}}]}}"#
-    ));
+    let bad_part = complete(r#"{"Parts":[{"PartNumber":1,"ETag":"\"0000\""}]}"#.to_string());
     s.fails_with(
         &bad_part.iter().map(String::as_str).collect::<Vec<_>>(),
         "InvalidPart",

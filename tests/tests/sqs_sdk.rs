@@ -59,7 +59,7 @@ async fn sdk_queue_and_message_operations() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.queue_urls(), [url.clone()]);
+    assert_eq!(listed.queue_urls(), std::slice::from_ref(&url));
     let attrs = c
         .get_queue_attributes()
         .queue_url(&url)

@@ -47,6 +47,10 @@ pub struct Limits {
     pub max_uses: u64,
     /// A new instance for every request (finds plugins that keep state in memory).
     pub fresh_instances: bool,
+    /// Most calls one plugin runs at once; more wait for a turn. Calls are
+    /// mostly CPU work, so more than a few per core only costs memory (an
+    /// instance each) without adding throughput.
+    pub max_concurrent_calls: usize,
 }
 
 /// Why a call produced no answer from the plugin.
@@ -219,6 +223,7 @@ impl Runtime {
             pre,
             pool: Mutex::new(Vec::new()),
             retired: Default::default(),
+            turns: tokio::sync::Semaphore::new(self.limits.max_concurrent_calls.max(1)),
         });
         tracing::debug!(
             plugin = version.description.name.as_str(),
@@ -332,6 +337,19 @@ impl Runtime {
         let unavailable = |e: anyhow::Error| Failure::Unavailable {
             plugin: name.to_string(),
             message: format!("{e:#}"),
+        };
+        // Nested calls (`invoke`) skip the queue: their caller holds a turn,
+        // possibly of this same plugin.
+        let _turn = if depth == 0 {
+            Some(
+                version
+                    .turns
+                    .acquire()
+                    .await
+                    .map_err(|e| unavailable(e.into()))?,
+            )
+        } else {
+            None
         };
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {

@@ -66,6 +66,8 @@ pub struct PluginVersion {
     pub pool: Mutex<Vec<Warm>>,
     /// Set when a newer version replaced this one: its instances are not reused.
     pub retired: AtomicBool,
+    /// Turns to run a call (see `Limits::max_concurrent_calls`).
+    pub turns: tokio::sync::Semaphore,
 }
 
 impl PluginVersion {

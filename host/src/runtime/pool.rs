@@ -9,7 +9,7 @@ use super::plugin::PluginVersion;
 use super::state::CallState;
 
 /// Most idle instances kept per plugin version.
-pub const MAX_IDLE: usize = 64;
+pub const MAX_IDLE: usize = 16;
 
 /// An instantiated plugin with its store.
 pub struct Warm {
