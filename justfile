@@ -68,6 +68,7 @@ new-plugin NAME: build
     ./target/release/ruststack new {{NAME}}
 
 # Format and lint.
-lint:
+lint: wasm-target
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --release --workspace --all-targets -- -D warnings
+    cargo clippy --target {{target}} -p ruststack-sdk -- -D warnings

@@ -405,6 +405,20 @@ fn subscriptions_and_their_attributes() {
         ],
     );
     assert_eq!(email["SubscriptionArn"], "pending confirmation");
+    let sms = cli(
+        u,
+        &[
+            "sns",
+            "subscribe",
+            "--topic-arn",
+            &arn,
+            "--protocol",
+            "sms",
+            "--notification-endpoint",
+            "+15555550100",
+        ],
+    );
+    assert_eq!(sms["SubscriptionArn"], "pending confirmation");
 
     let a = cli(
         u,
@@ -476,7 +490,7 @@ fn subscriptions_and_their_attributes() {
     assert!(e.contains("InvalidParameter"), "{e}");
 
     let all = cli(u, &["sns", "list-subscriptions"]);
-    assert_eq!(all["Subscriptions"].as_array().unwrap().len(), 2);
+    assert_eq!(all["Subscriptions"].as_array().unwrap().len(), 3);
     let by = cli(
         u,
         &["sns", "list-subscriptions-by-topic", "--topic-arn", &arn],
@@ -494,7 +508,7 @@ fn subscriptions_and_their_attributes() {
             t["SubscriptionsConfirmed"].as_str(),
             t["SubscriptionsPending"].as_str()
         ),
-        (Some("1"), Some("1"))
+        (Some("1"), Some("2"))
     );
 
     let e = cli_err(

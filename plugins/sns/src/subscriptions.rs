@@ -272,7 +272,10 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
         }
         return Ok(arn_answer(&existing, return_arn));
     }
-    let needs_confirmation = matches!(protocol.as_str(), "http" | "https" | "email" | "email-json");
+    let needs_confirmation = matches!(
+        protocol.as_str(),
+        "http" | "https" | "email" | "email-json" | "sms"
+    );
     let mut attrs = attrs;
     if let Some(v) = attrs.get_mut("RawMessageDelivery") {
         *v = v.to_ascii_lowercase();
