@@ -107,7 +107,7 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
         });
         let rows = kv::scan_prefix(&prefix, after_full.as_deref(), limit.saturating_add(1));
         let more = rows.len() > limit as usize;
-        let mut items: Vec<(Vec<u8>, V)> = rows
+        let items: Vec<(Vec<u8>, V)> = rows
             .into_iter()
             .take(limit as usize)
             .filter_map(|(k, v)| {
@@ -120,7 +120,6 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
         } else {
             None
         };
-        items.shrink_to_fit();
         Page { items, next }
     }
 

@@ -9,7 +9,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use redb::{Database, ReadableDatabase, ReadableTable};
+use redb::{Database, ReadableDatabase};
 use serde::{Deserialize, Serialize};
 
 use super::BLOB_FILES;
@@ -136,7 +136,6 @@ pub fn sweep_orphans(db: &Database, dir: &Path) -> Result<()> {
     if removed > 0 {
         tracing::info!("removed {removed} unreferenced blob files");
     }
-    let _ = files.iter()?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::blobfiles::{self, BlobRecord};
 use super::notify::ChangeFeed;
-use super::{BLOB_FILES, BLOBS, Durability, TIMERS, kv_table_name};
+use super::{BLOB_FILES, BLOBS, TIMERS, kv_table_name};
 
 /// The most calls folded into one redb transaction.
 const MAX_BATCH: usize = 512;
@@ -85,22 +85,15 @@ pub fn spawn(
     db: Arc<Database>,
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
-    durability: Durability,
 ) -> Result<CommitterHandle> {
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::Builder::new()
         .name("ruststack-commit".into())
-        .spawn(move || run(db, blob_dir, feed, durability, rx))?;
+        .spawn(move || run(db, blob_dir, feed, rx))?;
     Ok(CommitterHandle { tx })
 }
 
-fn run(
-    db: Arc<Database>,
-    blob_dir: PathBuf,
-    feed: Arc<ChangeFeed>,
-    _durability: Durability,
-    rx: mpsc::Receiver<Msg>,
-) {
+fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, rx: mpsc::Receiver<Msg>) {
     let mut timer_seq: u64 = 0;
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();

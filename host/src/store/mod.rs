@@ -115,7 +115,7 @@ impl Store {
         init_tables(&db)?;
         blobfiles::sweep_orphans(&db, &blob_dir)?;
         let feed = Arc::new(ChangeFeed::default());
-        let committer = commit::spawn(db.clone(), blob_dir.clone(), feed.clone(), durability)?;
+        let committer = commit::spawn(db.clone(), blob_dir.clone(), feed.clone())?;
         Ok(Arc::new(Self {
             db,
             blob_dir,

@@ -113,12 +113,12 @@ pub fn ingest(req: &Request) -> Result<Ingested, AwsError> {
             })
         }
         Body::Blob(s) => {
-            blobs::keep(&s.blob).map_err(|_| io())?;
             let total = match s.length {
                 Some(l) => l,
                 None => blobs::size(&s.blob).map_err(|_| io())? - s.offset,
             };
             if !chunked && s.offset == 0 {
+                blobs::keep(&s.blob).map_err(|_| io())?;
                 return Ok(Ingested {
                     blob: s.blob.clone(),
                     size: total,
@@ -139,10 +139,9 @@ pub fn ingest(req: &Request) -> Result<Ingested, AwsError> {
                 })
                 .collect();
             let size = slices.iter().map(|(_, l)| l).sum();
+            // The composed blob shares the upload's file; the host keeps that
+            // file for it, and the framed upload itself is dropped.
             let blob = blobs::compose(&parts).map_err(|_| io())?;
-            // The framed upload had to be kept for the composed blob to share
-            // its file; its own record is dropped once this call committed.
-            drop_later(&s.blob);
             Ok(Ingested {
                 blob,
                 size,
@@ -150,16 +149,6 @@ pub fn ingest(req: &Request) -> Result<Ingested, AwsError> {
             })
         }
     }
-}
-
-/// Timer payloads starting with this name a blob to delete.
-pub const DROP_BLOB: &[u8] = b"drop-blob:";
-
-/// Deletes blob `id` in a later call (after this one commits).
-fn drop_later(id: &str) {
-    let mut payload = DROP_BLOB.to_vec();
-    payload.extend_from_slice(id.as_bytes());
-    ruststack_sdk::schedule::after(0, &payload);
 }
 
 type Unframed = (Vec<(u64, u64)>, Vec<(String, String)>);

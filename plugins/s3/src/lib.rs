@@ -76,12 +76,7 @@ impl Service for S3 {
     }
 
     fn on_timer(payload: Vec<u8>) {
-        match payload.strip_prefix(chunked::DROP_BLOB) {
-            Some(id) => {
-                let _ = ruststack_sdk::blobs::delete(&String::from_utf8_lossy(id));
-            }
-            None => notify::deliver(&payload),
-        }
+        notify::deliver(&payload)
     }
 }
 
