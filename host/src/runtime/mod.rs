@@ -33,6 +33,8 @@ use crate::store::{self, CallTxn, CommitOutcome, IncomingBody, Store};
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// How often a call whose compare-and-set lost is run again before giving up.
 const MAX_ATTEMPTS: u32 = 100;
+/// After this many lost races a call runs alone among its plugin's calls.
+const SOLO_AFTER: u32 = 3;
 /// The longest one request may spend waiting in total (long polls).
 const MAX_TOTAL_WAIT: Duration = Duration::from_secs(15 * 60);
 
@@ -224,6 +226,7 @@ impl Runtime {
             pool: Mutex::new(Vec::new()),
             retired: Default::default(),
             turns: tokio::sync::Semaphore::new(self.limits.max_concurrent_calls.max(1)),
+            solo: tokio::sync::RwLock::new(()),
         });
         tracing::debug!(
             plugin = version.description.name.as_str(),
@@ -334,9 +337,13 @@ impl Runtime {
         timer_key: Option<Vec<u8>>,
     ) -> Result<(Option<Outcome>, u64), Failure> {
         let name = version.name.clone();
-        let unavailable = |e: anyhow::Error| Failure::Unavailable {
-            plugin: name.to_string(),
-            message: format!("{e:#}"),
+        let unavailable = |e: anyhow::Error| {
+            let failure = Failure::Unavailable {
+                plugin: name.to_string(),
+                message: format!("{e:#}"),
+            };
+            tracing::error!(plugin = &*name, "{failure}");
+            failure
         };
         // Nested calls (`invoke`) skip the queue: their caller holds a turn,
         // possibly of this same plugin.
@@ -351,9 +358,22 @@ impl Runtime {
         } else {
             None
         };
+        // Shared while racing; exclusive once the call has lost often enough,
+        // so that no other call of this plugin can commit under it.
+        let mut _shared = if depth == 0 {
+            Some(version.solo.read().await)
+        } else {
+            None
+        };
+        let mut _alone = None;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 tokio::task::yield_now().await;
+            }
+            if attempt == SOLO_AFTER && _shared.is_some() {
+                _shared = None;
+                _alone = Some(version.solo.write().await);
+                tracing::debug!(plugin = &*name, "running alone after {attempt} lost races");
             }
             let mut warm = match pool::take(version).filter(|_| !self.limits.fresh_instances) {
                 Some(w) => w,

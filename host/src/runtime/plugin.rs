@@ -68,6 +68,9 @@ pub struct PluginVersion {
     pub retired: AtomicBool,
     /// Turns to run a call (see `Limits::max_concurrent_calls`).
     pub turns: tokio::sync::Semaphore,
+    /// Calls hold this shared; a call that keeps losing compare-and-set races
+    /// takes it exclusively so its next attempt cannot lose again.
+    pub solo: tokio::sync::RwLock<()>,
 }
 
 impl PluginVersion {
