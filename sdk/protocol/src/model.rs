@@ -20,8 +20,9 @@ pub struct Model {
     pub metadata: Metadata,
     /// Operations by name.
     pub operations: BTreeMap<String, Operation>,
-    /// Shapes by name.
-    pub shapes: BTreeMap<String, Shape>,
+    /// Shapes by name. Looked up for every member of every request and
+    /// response, so it is a hash map with a fast hasher.
+    pub shapes: rustc_hash::FxHashMap<String, Shape>,
 }
 
 /// Service-wide settings from the model's `metadata`.
@@ -81,6 +82,10 @@ pub struct Http {
     pub request_uri: String,
     /// Success status when it is not 200 (e.g. 204).
     pub response_code: Option<u16>,
+    /// `request_uri` parsed once when the model loads: REST requests are
+    /// matched against every operation's template.
+    #[serde(skip)]
+    pub template: crate::rest::UriTemplate,
 }
 
 impl Default for Http {
@@ -89,6 +94,7 @@ impl Default for Http {
             method: "POST".into(),
             request_uri: "/".into(),
             response_code: None,
+            template: crate::rest::UriTemplate::default(),
         }
     }
 }
@@ -350,8 +356,11 @@ impl Model {
     /// Parses a botocore-format model and checks that every shape reference
     /// resolves, so the codecs can index shapes without failing later.
     pub fn from_json(json: &str) -> Result<Model, ModelError> {
-        let model: Model = serde_json::from_str(json).map_err(|e| ModelError(e.to_string()))?;
+        let mut model: Model = serde_json::from_str(json).map_err(|e| ModelError(e.to_string()))?;
         model.check()?;
+        for op in model.operations.values_mut() {
+            op.http.template = crate::rest::UriTemplate::parse(&op.http.request_uri);
+        }
         Ok(model)
     }
 

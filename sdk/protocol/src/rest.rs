@@ -24,7 +24,7 @@ pub enum Segment {
 
 /// A parsed `requestUri` such as `/{Bucket}/{Key+}?uploads` or
 /// `/{Bucket}?list-type=2`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UriTemplate {
     /// Path segments.
     pub segments: Vec<Segment>,
@@ -67,6 +67,38 @@ impl UriTemplate {
             })
             .collect();
         UriTemplate { segments, query }
+    }
+
+    /// Whether the path, split by [`PathSegments::new`], fits the template;
+    /// unlike [`UriTemplate::match_path`] it allocates nothing.
+    fn fits(&self, path: &PathSegments<'_>) -> bool {
+        let segs = &path.raw;
+        let mut i = 0;
+        for seg in &self.segments {
+            match seg {
+                Segment::Literal(l) => {
+                    if path.decoded.get(i).map(|s| s.as_ref()) != Some(l.as_str()) {
+                        return false;
+                    }
+                    i += 1;
+                }
+                Segment::Label(_) => {
+                    if segs.get(i).is_none_or(|s| s.is_empty()) {
+                        return false;
+                    }
+                    i += 1;
+                }
+                Segment::Greedy(_) => {
+                    // Joined with `/`, the rest is empty only if it is at
+                    // most one empty segment.
+                    match segs.get(i..) {
+                        None | Some([]) | Some([""]) => return false,
+                        Some(_) => i = segs.len(),
+                    }
+                }
+            }
+        }
+        matches!(segs.get(i..), Some([]) | Some([""]) | None)
     }
 
     /// Matches a raw (percent-encoded) path; returns the decoded labels.
@@ -132,6 +164,30 @@ impl UriTemplate {
     }
 }
 
+/// A request path split once into raw and percent-decoded segments, so that
+/// matching it against every operation's template costs no allocation.
+struct PathSegments<'a> {
+    raw: Vec<&'a str>,
+    decoded: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> PathSegments<'a> {
+    fn new(path: &'a str) -> Self {
+        let raw = split_path(path);
+        let decoded = raw
+            .iter()
+            .map(|s| {
+                if s.contains('%') {
+                    std::borrow::Cow::Owned(percent_decode(s))
+                } else {
+                    std::borrow::Cow::Borrowed(*s)
+                }
+            })
+            .collect();
+        PathSegments { raw, decoded }
+    }
+}
+
 /// Rewrites a virtual-hosted S3 path (`/key`, with the bucket from the host)
 /// to path style (`/bucket/key`).
 pub fn path_style(bucket: &str, path: &str) -> String {
@@ -159,11 +215,12 @@ pub fn resolve_operation<'m>(
         None => req.path,
     };
     let query = parse_form(req.query);
+    let segments = PathSegments::new(path);
     let mut best: Option<(_, &Operation)> = None;
     let mut path_matched = false;
     for op in model.operations.values() {
-        let t = UriTemplate::parse(&op.http.request_uri);
-        if t.match_path(path).is_none() || !t.match_query(&query) {
+        let t = &op.http.template;
+        if !t.fits(&segments) || !t.match_query(&query) {
             continue;
         }
         path_matched = true;
@@ -225,9 +282,7 @@ pub fn decode_bindings(
     req: &HttpRequest<'_>,
     out: &mut Map<String, Value>,
 ) -> Result<(), AwsError> {
-    let labels = UriTemplate::parse(&op.http.request_uri)
-        .match_path(req.path)
-        .unwrap_or_default();
+    let labels = op.http.template.match_path(req.path).unwrap_or_default();
     let query = parse_form(req.query);
     let bound_query: Vec<&str> = shape
         .members

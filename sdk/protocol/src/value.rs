@@ -143,21 +143,32 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
     match (shape.kind, v) {
         (ShapeType::Structure, Value::Object(obj)) => {
             for m in &shape.members {
-                let here = if path.is_empty() {
-                    lower_first(&m.name)
-                } else {
-                    format!("{path}.{}", lower_first(&m.name))
+                // Built only when needed: most members are present scalars.
+                let here = || {
+                    if path.is_empty() {
+                        lower_first(&m.name)
+                    } else {
+                        format!("{path}.{}", lower_first(&m.name))
+                    }
                 };
                 match obj.get(&m.name) {
                     None | Some(Value::Null) => {
                         if shape.required.contains(&m.name) && !is_streaming(model, m) {
                             return Err(MissingMember {
                                 member: m.name.clone(),
-                                path: here,
+                                path: here(),
                             });
                         }
                     }
-                    Some(child) => check(model, model.shape(&m.shape), child, &here)?,
+                    Some(child) => {
+                        let ms = model.shape(&m.shape);
+                        if matches!(
+                            ms.kind,
+                            ShapeType::Structure | ShapeType::List | ShapeType::Map
+                        ) {
+                            check(model, ms, child, &here())?;
+                        }
+                    }
                 }
             }
             Ok(())
