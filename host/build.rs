@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use sha2::{Digest, Sha256};
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let dir = std::env::var("RUSTSTACK_BUILTIN_PLUGINS")
@@ -23,17 +25,22 @@ fn main() {
     }
     entries.sort();
     let mut code = String::from(
-        "/// Service plugins compiled into this binary: (file name, wasm).\npub static BUILTINS: &[(&str, &[u8])] = &[\n",
+        "/// Service plugins compiled into this binary: (file name, SHA-256 of the\n/// wasm, wasm). The hash is computed here so that a start with a warm compile\n/// cache never reads (and never pages in) the embedded bytes.\npub static BUILTINS: &[(&str, &str, &[u8])] = &[\n",
     );
     for p in &entries {
         let abs = p.canonicalize().unwrap();
         let name = p.file_name().unwrap().to_string_lossy();
+        let hash = hex(&Sha256::digest(std::fs::read(&abs).unwrap()));
         code.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
+            "    ({name:?}, {hash:?}, include_bytes!({:?})),\n",
             abs.display().to_string()
         ));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtins.rs");
     std::fs::write(out, code).unwrap();
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -28,6 +28,7 @@ use runtime::{Limits, Runtime, Source};
 use store::Store;
 
 fn main() -> ExitCode {
+    tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -61,7 +62,7 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
 fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
     let mut out: Vec<Source> = builtin::BUILTINS
         .iter()
-        .map(|(file, bytes)| Source::Builtin { file, bytes })
+        .map(|(file, hash, bytes)| Source::Builtin { file, hash, bytes })
         .collect();
     for dir in &args.plugin_dirs {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -103,6 +104,23 @@ async fn load_all(runtime: &Runtime, args: &PluginArgs) -> Result<()> {
     runtime.install(versions)?;
     release_freed_memory();
     Ok(())
+}
+
+/// Keeps glibc's allocator from holding on to memory after bursts of big
+/// bodies: buffers of 128 KiB and more are always mapped on their own (and
+/// unmapped when freed) instead of glibc's threshold creeping up to 32 MiB
+/// and keeping them in the heap, and two arenas (one per worker on a small
+/// machine) instead of eight per core limit fragmentation. Called first
+/// thing, before any thread exists.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called before any
+    // other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 /// Hands memory freed after start-up (Cranelift's working set when plugins

@@ -195,10 +195,9 @@ impl Runtime {
 
     /// Compiles (or loads from cache), links and describes one plugin.
     pub async fn load(&self, source: Source) -> Result<Arc<PluginVersion>> {
-        let bytes = source
+        let (bytes, hash) = source
             .read()
             .with_context(|| format!("reading {}", source.display()))?;
-        let hash = wasm_hash(&bytes);
         let (component, from_cache) =
             tokio::task::block_in_place(|| self.cache.load(&self.engine, &bytes, &hash))
                 .with_context(|| format!("compiling {}", source.display()))?;
@@ -299,10 +298,13 @@ impl Runtime {
             plugin,
             wasi: WasiCtx::builder().inherit_stderr().build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: state::MemoryWatch {
+                limits: StoreLimitsBuilder::new()
+                    .memory_size(self.limits.memory_bytes)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                high_water: 0,
+            },
             runtime: self.me.clone(),
             txn: None,
             depth: 0,

@@ -18,6 +18,8 @@ pub enum Source {
     Builtin {
         /// File name it was built as.
         file: &'static str,
+        /// SHA-256 of the wasm, computed when the binary was built.
+        hash: &'static str,
         /// The wasm bytes.
         bytes: &'static [u8],
     },
@@ -34,11 +36,18 @@ impl Source {
         }
     }
 
-    /// The wasm bytes.
-    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+    /// The wasm bytes and their SHA-256. Built-in bytes are borrowed, not
+    /// read: with a warm compile cache they are never touched.
+    pub fn read(&self) -> std::io::Result<(std::borrow::Cow<'static, [u8]>, String)> {
         match self {
-            Source::Builtin { bytes, .. } => Ok(bytes.to_vec()),
-            Source::File(p) => std::fs::read(p),
+            Source::Builtin { bytes, hash, .. } => {
+                Ok((std::borrow::Cow::Borrowed(*bytes), hash.to_string()))
+            }
+            Source::File(p) => {
+                let bytes = std::fs::read(p)?;
+                let hash = wasm_hash(&bytes);
+                Ok((std::borrow::Cow::Owned(bytes), hash))
+            }
         }
     }
 }

@@ -26,10 +26,17 @@ pub fn take(version: &PluginVersion) -> Option<Warm> {
     version.pool.lock().unwrap().pop()
 }
 
+/// An instance whose memory grew past this is not kept: wasm memory never
+/// shrinks, so one big request (a long listing) would otherwise pin its
+/// pages for as long as the instance lives.
+pub const MAX_KEPT_MEMORY: usize = 16 << 20;
+
 /// Returns an instance after a successful call, unless it should be retired.
 pub fn give_back(version: &PluginVersion, mut warm: Warm, max_uses: u64) {
     warm.uses += 1;
-    if warm.uses >= max_uses || version.is_retired() {
+    let high_water = warm.store.data().limits.high_water;
+    tracing::trace!(plugin = &*version.name, high_water, "instance memory");
+    if warm.uses >= max_uses || version.is_retired() || high_water > MAX_KEPT_MEMORY {
         return;
     }
     let mut pool = version.pool.lock().unwrap();

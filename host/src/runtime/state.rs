@@ -18,8 +18,8 @@ pub struct CallState {
     pub wasi: WasiCtx,
     /// WASI resources.
     pub table: ResourceTable,
-    /// Memory cap.
-    pub limits: StoreLimits,
+    /// Memory cap, and how big the instance's memory has grown.
+    pub limits: MemoryWatch,
     /// The runtime, for `invoke`; weak so that pooled instances do not keep it alive.
     pub runtime: Weak<Runtime>,
     /// The running call's transaction.
@@ -45,5 +45,59 @@ impl WasiView for CallState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
+    }
+}
+
+/// The store's resource limiter: enforces the memory cap and remembers the
+/// largest linear memory the instance has reached, since wasm memory never
+/// shrinks and an instance that once handled a big request keeps its pages.
+pub struct MemoryWatch {
+    /// The cap (and table limits).
+    pub limits: StoreLimits,
+    /// Largest memory size granted so far, in bytes.
+    pub high_water: usize,
+}
+
+impl wasmtime::ResourceLimiter for MemoryWatch {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let ok = self.limits.memory_growing(current, desired, maximum)?;
+        if ok {
+            self.high_water = self.high_water.max(desired);
+        }
+        Ok(ok)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
     }
 }

@@ -76,6 +76,9 @@ const ACCOUNT: &str = "000000000000";
 const REGION: &str = "us-east-1";
 
 fn main() -> Result<()> {
+    if std::env::args().nth(1).as_deref() == Some(SERVE_BASELINE) {
+        return serve_baseline_process();
+    }
     let mut cfg = Config::from_env()?;
     let scratch = tempfile::Builder::new()
         .prefix("ruststack-bench-")
@@ -546,12 +549,12 @@ impl Bench {
 }
 
 async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
-    let baseline = spawn_baseline()?;
+    let baseline = Baseline::spawn()?;
     let mut runs = run_target(
         "Baseline",
         "baseline (bare axum)",
-        baseline,
-        Work::fixed(json_request(baseline, "Baseline.Get", "{}")),
+        baseline.addr,
+        Work::fixed(json_request(baseline.addr, "Baseline.Get", "{}")),
         None,
         cfg.secs,
     )
@@ -1554,20 +1557,53 @@ fn parse_head(head: &[u8]) -> Result<(u16, usize)> {
 // Baseline
 // ---------------------------------------------------------------------------
 
-/// Serves the bare axum handler on its own 2-worker runtime (the shape of the
-/// real server on this machine), so the only difference left is ruststack itself.
-fn spawn_baseline() -> Result<SocketAddr> {
+/// The argument that makes this binary serve the baseline instead of measuring.
+const SERVE_BASELINE: &str = "--serve-baseline";
+
+/// The bare axum handler, served by a child process on its own 2-worker
+/// runtime: the same shape as the real server (a separate process reached
+/// over loopback, on this machine's cores), so the only difference left is
+/// ruststack itself. Dropping it stops the process.
+struct Baseline {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Baseline {
+    /// Starts this binary with [`SERVE_BASELINE`] and reads the address it prints.
+    fn spawn() -> Result<Self> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg(SERVE_BASELINE)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the baseline server")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let addr = line
+            .trim()
+            .parse()
+            .with_context(|| format!("the baseline server printed {line:?}"))?;
+        Ok(Self { child, addr })
+    }
+}
+
+impl Drop for Baseline {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The baseline process: prints its address, then serves until killed.
+fn serve_baseline_process() -> Result<()> {
     let listener = StdListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    std::thread::Builder::new()
-        .name("baseline".into())
-        .spawn(move || {
-            if let Err(e) = serve_baseline(listener) {
-                eprintln!("bench: baseline server failed: {e:#}");
-            }
-        })?;
-    Ok(addr)
+    let mut out = std::io::stdout();
+    writeln!(out, "{}", listener.local_addr()?)?;
+    out.flush()?;
+    serve_baseline(listener)
 }
 
 fn serve_baseline(listener: StdListener) -> Result<()> {
@@ -1600,7 +1636,7 @@ fn render(cfg: &Config, startup: &Startup, load: &LoadReport) -> String {
     let _ = writeln!(
         out,
         "# RustStack benchmark\n\n{} s per run after {} s warm-up, keep-alive HTTP/1.1, one request in flight per connection. \
-         {} CPU(s). Baseline: bare axum 0.8 handler, same process as the load generator, 2-worker runtime. \
+         {} CPU(s). Baseline: bare axum 0.8 handler in its own process (as the server is), 2-worker runtime. \
          Server: `ruststack serve --data-dir <temp>{}`.\n",
         cfg.secs.as_secs_f64(),
         WARMUP.as_secs_f64(),
