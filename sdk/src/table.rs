@@ -2,13 +2,27 @@
 //! [`keys`](crate::keys) under a table prefix, so one plugin can keep many
 //! tables in its namespace and list them in order.
 
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::keys::{Key, prefix_end};
 use crate::kv;
+
+/// Most values [`Table::get_shared`] keeps parsed per instance.
+const PARSED_CACHE: usize = 64;
+
+thread_local! {
+    /// Values parsed by [`Table::get_shared`]: full kv key → (stored bytes,
+    /// parsed value).
+    static PARSED: RefCell<HashMap<Vec<u8>, (Vec<u8>, Rc<dyn Any>)>> =
+        RefCell::new(HashMap::new());
+}
 
 /// A named collection of `V` values keyed by [`Key`]s.
 pub struct Table<V> {
@@ -52,6 +66,38 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
     /// The value under `key`; a value that no longer parses counts as absent.
     pub fn get(&self, key: &Key) -> Option<V> {
         kv::get(&self.full(key)).and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    /// The value under `key`, parsed once per instance for as long as its
+    /// stored bytes stay the same. For values read by nearly every request (a
+    /// table's or a queue's settings), whose parsing would otherwise cost more
+    /// than the request's own work. The bytes are still read through kv on
+    /// every call, so a change made by any instance is seen at once and the
+    /// read takes part in the call's transaction like any other.
+    pub fn get_shared(&self, key: &Key) -> Option<Rc<V>>
+    where
+        V: 'static,
+    {
+        let full = self.full(key);
+        let raw = kv::get(&full)?;
+        let hit = PARSED.with(|c| {
+            c.borrow()
+                .get(&full)
+                .filter(|(seen, _)| *seen == raw)
+                .and_then(|(_, v)| v.clone().downcast::<V>().ok())
+        });
+        if hit.is_some() {
+            return hit;
+        }
+        let value: Rc<V> = Rc::new(serde_json::from_slice(&raw).ok()?);
+        PARSED.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= PARSED_CACHE {
+                c.clear();
+            }
+            c.insert(full, (raw, value.clone() as Rc<dyn Any>));
+        });
+        Some(value)
     }
 
     /// The value and its stored bytes (for a later [`Table::replace`]).

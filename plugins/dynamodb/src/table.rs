@@ -56,11 +56,14 @@ pub fn save(meta: &TableMeta) {
     tables().put(&Key::new().str(meta.name()), meta);
 }
 
-/// The table for an item operation, or ResourceNotFoundException.
-pub fn require(input: &Value) -> Res<TableMeta> {
+/// The table for an item operation, or ResourceNotFoundException. Shared:
+/// item operations only read it, and it is parsed once per instance.
+pub fn require(input: &Value) -> Res<std::rc::Rc<TableMeta>> {
     let name = &crate::table::name_of(input);
     check_name(name, "tableName")?;
-    load(name).ok_or_else(crate::error::not_found)
+    tables()
+        .get_shared(&Key::new().str(name))
+        .ok_or_else(crate::error::not_found)
 }
 
 fn key_of(schema: &Value) -> (String, Option<String>) {

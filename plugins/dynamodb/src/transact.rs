@@ -22,7 +22,7 @@ use crate::table::{self, TableMeta};
 const TOKEN_TTL_MS: u64 = 10 * 60 * 1000;
 
 struct Step {
-    meta: TableMeta,
+    meta: std::rc::Rc<TableMeta>,
     kv_key: Vec<u8>,
     old: Option<(Item, Vec<u8>)>,
     /// `Some(None)` deletes, `None` only checks.
