@@ -17,11 +17,12 @@ use crate::kv;
 /// Most values [`Table::get_shared`] keeps parsed per instance.
 const PARSED_CACHE: usize = 64;
 
+/// Values parsed by [`Table::get_shared`]: full kv key → (stored bytes,
+/// parsed value).
+type ParsedCache = HashMap<Vec<u8>, (Vec<u8>, Rc<dyn Any>)>;
+
 thread_local! {
-    /// Values parsed by [`Table::get_shared`]: full kv key → (stored bytes,
-    /// parsed value).
-    static PARSED: RefCell<HashMap<Vec<u8>, (Vec<u8>, Rc<dyn Any>)>> =
-        RefCell::new(HashMap::new());
+    static PARSED: RefCell<ParsedCache> = RefCell::new(HashMap::new());
 }
 
 /// A named collection of `V` values keyed by [`Key`]s.
