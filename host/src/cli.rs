@@ -78,7 +78,8 @@ pub struct ServeArgs {
     /// Most memory one plugin instance may use, in MiB.
     #[arg(long, env = "RUSTSTACK_MEMORY_LIMIT_MB", default_value_t = 512)]
     pub memory_limit_mb: usize,
-    /// Most requests one plugin runs at once (more wait for a turn) [default: 2 per core].
+    /// Most requests one plugin runs at once (more wait for a turn; a request whose
+    /// writes wait to be stored holds none) [default: 2 per core].
     #[arg(long, env = "RUSTSTACK_MAX_CONCURRENT_CALLS")]
     pub max_concurrent_calls: Option<usize>,
     /// Use a new plugin instance for every request (finds plugins that keep

@@ -347,27 +347,21 @@ impl Runtime {
             tracing::error!(plugin = &*name, "{failure}");
             failure
         };
-        // Nested calls (`invoke`) skip the queue: their caller holds a turn,
-        // possibly of this same plugin.
-        let _turn = if depth == 0 {
-            Some(
-                version
-                    .turns
-                    .acquire()
-                    .await
-                    .map_err(|e| unavailable(e.into()))?,
-            )
-        } else {
-            None
-        };
         // Shared while racing; exclusive once the call has lost often enough,
-        // so that no other call of this plugin can commit under it.
+        // so that no other call of this plugin can commit under it. Taken
+        // before a turn and never awaited while holding one, so a call
+        // waiting for it never keeps a turn from the calls it waits for.
         let mut _shared = if depth == 0 {
             Some(version.solo.read().await)
         } else {
             None
         };
         let mut _alone = None;
+        // A turn is held while the plugin runs, not while its writes wait for
+        // the committer, so that more calls run meanwhile and commit together.
+        // Nested calls (`invoke`) skip the queue: their caller holds a turn,
+        // possibly of this same plugin.
+        let mut turn = None;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 tokio::task::yield_now().await;
@@ -376,6 +370,15 @@ impl Runtime {
                 _shared = None;
                 _alone = Some(version.solo.write().await);
                 tracing::debug!(plugin = &*name, "running alone after {attempt} lost races");
+            }
+            if depth == 0 && turn.is_none() {
+                turn = Some(
+                    version
+                        .turns
+                        .acquire()
+                        .await
+                        .map_err(|e| unavailable(e.into()))?,
+                );
             }
             let mut warm = match pool::take(version).filter(|_| !self.limits.fresh_instances) {
                 Some(w) => w,
@@ -422,6 +425,7 @@ impl Runtime {
                             "the call lost its transaction"
                         )));
                     };
+                    drop(turn.take());
                     match txn.commit().await.map_err(unavailable)? {
                         CommitOutcome::Committed => return Ok((outcome, seq)),
                         CommitOutcome::Conflict => continue,
