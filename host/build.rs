@@ -30,7 +30,7 @@ fn main() {
     for p in &entries {
         let abs = p.canonicalize().unwrap();
         let name = p.file_name().unwrap().to_string_lossy();
-        let hash = hex(&Sha256::digest(std::fs::read(&abs).unwrap()));
+        let hash = hex::encode(Sha256::digest(std::fs::read(&abs).unwrap()));
         code.push_str(&format!(
             "    ({name:?}, {hash:?}, include_bytes!({:?})),\n",
             abs.display().to_string()
@@ -39,8 +39,4 @@ fn main() {
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtins.rs");
     std::fs::write(out, code).unwrap();
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

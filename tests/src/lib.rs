@@ -208,6 +208,29 @@ pub struct CliOutput {
     pub stderr: String,
 }
 
+/// The JSON a successful CLI run printed (`{}` when it printed nothing);
+/// panics with the CLI's stderr when the run failed.
+pub fn cli_ok(out: CliOutput) -> serde_json::Value {
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    if out.stdout.trim().is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+}
+
+/// The stderr of a CLI run that failed with the AWS error `code` (the CLI
+/// prints it in parentheses); panics on success or another error.
+pub fn cli_err(out: CliOutput, code: &str) -> String {
+    assert_ne!(out.code, 0, "expected {code}, got {}", out.stdout);
+    assert!(
+        out.stderr.contains(&format!("({code})")),
+        "expected {code}: {}",
+        out.stderr
+    );
+    out.stderr
+}
+
 /// Runs the AWS CLI (`$AWS_CLI` or `aws` on the PATH) against `url` with
 /// test credentials. `data_path` adds service models (botocore's `AWS_DATA_PATH`).
 pub fn aws_cli(url: &str, data_path: Option<&Path>, args: &[&str]) -> CliOutput {

@@ -2,32 +2,13 @@
 //! seed's commands, expressions, indexes, batches, transactions and the
 //! errors AWS gives for bad input.
 
-use ruststack_tests::{CliOutput, Server, aws_cli, plugin_dir};
+use ruststack_tests::{Server, aws_cli, cli_err as err, cli_ok as ok, plugin_dir};
 use serde_json::{Value, json};
 
 fn server() -> (Server, tempfile::TempDir) {
     let plugins = plugin_dir(&["dynamodb"]);
     let s = Server::start(&["--ephemeral", "--plugins", plugins.path().to_str().unwrap()]);
     (s, plugins)
-}
-
-fn ok(out: CliOutput) -> Value {
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    if out.stdout.trim().is_empty() {
-        json!({})
-    } else {
-        serde_json::from_str(&out.stdout).unwrap()
-    }
-}
-
-fn err(out: CliOutput, code: &str) -> String {
-    assert_ne!(out.code, 0, "expected {code}, got {}", out.stdout);
-    assert!(
-        out.stderr.contains(&format!("({code})")),
-        "expected {code}: {}",
-        out.stderr
-    );
-    out.stderr
 }
 
 #[test]

@@ -1,27 +1,8 @@
 //! PartiQL through the AWS CLI: ExecuteStatement (SELECT, INSERT, UPDATE,
 //! DELETE), BatchExecuteStatement and ExecuteTransaction.
 
-use ruststack_tests::{CliOutput, Server, aws_cli, plugin_dir};
-use serde_json::{Value, json};
-
-fn ok(out: CliOutput) -> Value {
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    if out.stdout.trim().is_empty() {
-        json!({})
-    } else {
-        serde_json::from_str(&out.stdout).unwrap()
-    }
-}
-
-fn err(out: CliOutput, code: &str) -> String {
-    assert_ne!(out.code, 0, "expected {code}, got {}", out.stdout);
-    assert!(
-        out.stderr.contains(&format!("({code})")),
-        "expected {code}: {}",
-        out.stderr
-    );
-    out.stderr
-}
+use ruststack_tests::{Server, aws_cli, cli_err as err, cli_ok as ok, plugin_dir};
+use serde_json::json;
 
 #[test]
 fn partiql_statements() {

@@ -2,17 +2,8 @@
 //! with the images the view type asks for; TTL deletions carry the
 //! DynamoDB service principal.
 
-use ruststack_tests::{CliOutput, Server, aws_cli, plugin_dir};
-use serde_json::{Value, json};
-
-fn ok(out: CliOutput) -> Value {
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    if out.stdout.trim().is_empty() {
-        json!({})
-    } else {
-        serde_json::from_str(&out.stdout).unwrap()
-    }
-}
+use ruststack_tests::{Server, aws_cli, cli_ok as ok, plugin_dir};
+use serde_json::json;
 
 #[test]
 fn stream_records_follow_writes() {

@@ -351,7 +351,7 @@ impl Runtime {
         // so that no other call of this plugin can commit under it. Taken
         // before a turn and never awaited while holding one, so a call
         // waiting for it never keeps a turn from the calls it waits for.
-        let mut _shared = if depth == 0 {
+        let mut shared = if depth == 0 {
             Some(version.solo.read().await)
         } else {
             None
@@ -366,8 +366,8 @@ impl Runtime {
             if attempt > 0 {
                 tokio::task::yield_now().await;
             }
-            if attempt == SOLO_AFTER && _shared.is_some() {
-                _shared = None;
+            if attempt == SOLO_AFTER && shared.is_some() {
+                shared = None;
                 _alone = Some(version.solo.write().await);
                 tracing::debug!(plugin = &*name, "running alone after {attempt} lost races");
             }

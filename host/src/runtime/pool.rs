@@ -35,7 +35,6 @@ pub const MAX_KEPT_MEMORY: usize = 16 << 20;
 pub fn give_back(version: &PluginVersion, mut warm: Warm, max_uses: u64) {
     warm.uses += 1;
     let high_water = warm.store.data().limits.high_water;
-    tracing::trace!(plugin = &*version.name, high_water, "instance memory");
     if warm.uses >= max_uses || version.is_retired() || high_water > MAX_KEPT_MEMORY {
         return;
     }

@@ -102,37 +102,28 @@ impl UriTemplate {
     }
 
     /// Matches a raw (percent-encoded) path; returns the decoded labels.
+    /// Whether it matches is [`UriTemplate::fits`]'s decision alone.
     pub fn match_path(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let segs = split_path(path);
+        let segs = PathSegments::new(path);
+        if !self.fits(&segs) {
+            return None;
+        }
         let mut labels = Vec::new();
         let mut i = 0;
         for seg in &self.segments {
             match seg {
-                Segment::Literal(l) => {
-                    if segs.get(i).map(|s| percent_decode(s)) != Some(l.clone()) {
-                        return None;
-                    }
-                    i += 1;
-                }
+                Segment::Literal(_) => i += 1,
                 Segment::Label(name) => {
-                    let s = segs.get(i).filter(|s| !s.is_empty())?;
-                    labels.push((name.clone(), percent_decode(s)));
+                    labels.push((name.clone(), segs.decoded[i].to_string()));
                     i += 1;
                 }
                 Segment::Greedy(name) => {
-                    let rest = segs.get(i..).unwrap_or(&[]).join("/");
-                    if rest.is_empty() {
-                        return None;
-                    }
-                    labels.push((name.clone(), percent_decode(&rest)));
-                    i = segs.len();
+                    labels.push((name.clone(), percent_decode(&segs.raw[i..].join("/"))));
+                    i = segs.raw.len();
                 }
             }
         }
-        match segs.get(i..) {
-            Some([]) | Some([""]) | None => Some(labels),
-            _ => None,
-        }
+        Some(labels)
     }
 
     /// Whether the query literals are present. `x-id` literals (added to
