@@ -45,19 +45,30 @@ pub fn credential_from_authorization(auth: &str) -> Option<&str> {
 }
 
 /// Matches a host against a pattern: `*` is one or more characters within a
-/// label, `**` one or more whole labels.
+/// label, `**` one or more whole labels. Runs for every matcher on every
+/// request, so it walks the labels without collecting them.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
-    fn labels(p: &[&str], h: &[&str]) -> bool {
-        match (p.first(), h.first()) {
+    type Labels<'a> = std::str::Split<'a, char>;
+    fn labels(mut p: Labels<'_>, mut h: Labels<'_>) -> bool {
+        match (p.next(), h.clone().next()) {
             (None, None) => true,
-            (Some(&"**"), _) => (1..=h.len()).any(|n| labels(&p[1..], &h[n..])),
-            (Some(pl), Some(hl)) => label_matches(pl, hl) && labels(&p[1..], &h[1..]),
+            (Some("**"), _) => {
+                // One or more whole labels, then the rest of the pattern.
+                while h.next().is_some() {
+                    if labels(p.clone(), h.clone()) {
+                        return true;
+                    }
+                }
+                false
+            }
+            (Some(pl), Some(hl)) => {
+                h.next();
+                label_matches(pl, hl) && labels(p, h)
+            }
             _ => false,
         }
     }
-    let p: Vec<&str> = pattern.split('.').collect();
-    let h: Vec<&str> = host.split('.').collect();
-    labels(&p, &h)
+    labels(pattern.split('.'), host.split('.'))
 }
 
 fn label_matches(pattern: &str, label: &str) -> bool {

@@ -12,18 +12,20 @@ mod backend;
 mod blobfiles;
 mod commit;
 mod notify;
+mod snapshot;
 mod txn;
 
 pub use blobfiles::{BlobRecord, Extent, file_path as blob_file_path, slice_extents};
 pub use commit::{CommitOutcome, TimerEntry};
 pub use notify::{ChangeFeed, WaitEnd};
+pub use snapshot::Snapshot;
 pub use txn::{CallTxn, IncomingBody, TxnError};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableTable, TableDefinition};
 
 /// Layout version of everything the host keeps in redb. Bumped (with a
 /// migration) whenever the host's own tables change shape.
@@ -62,6 +64,7 @@ pub struct Store {
     feed: Arc<ChangeFeed>,
     committer: commit::CommitterHandle,
     durability: Durability,
+    snapshots: snapshot::SnapshotCache,
     /// Keeps the temporary blob folder of an ephemeral store alive.
     _temp: Option<TempDir>,
 }
@@ -127,6 +130,7 @@ impl Store {
             feed,
             committer,
             durability,
+            snapshots: Default::default(),
             _temp: temp,
         }))
     }
@@ -137,7 +141,14 @@ impl Store {
         let w = self.db.begin_write()?;
         w.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
         w.commit()?;
+        // A new table is a change: snapshots opened before it lack it.
+        self.feed.publish(&plugin.into(), Vec::new());
         Ok(())
+    }
+
+    /// A read snapshot holding at least every commit up to `seq`.
+    pub fn snapshot(&self, seq: u64) -> Result<Arc<Snapshot>> {
+        self.snapshots.at_least(&self.db, seq)
     }
 
     /// Starts a call's transaction on a fresh snapshot.
@@ -164,25 +175,13 @@ impl Store {
         self.durability
     }
 
-    pub(crate) fn db(&self) -> &Database {
-        &self.db
-    }
-
     pub(crate) fn committer(&self) -> &commit::CommitterHandle {
         &self.committer
     }
 
     /// Looks up a committed blob of `plugin`.
     pub fn blob(&self, plugin: &str, id: &str) -> Result<Option<BlobRecord>> {
-        let r = self.db.begin_read()?;
-        let t = r.open_table(BLOBS)?;
-        Ok(match t.get(id)? {
-            Some(v) => {
-                let rec: BlobRecord = serde_json::from_slice(v.value())?;
-                (rec.plugin == plugin).then_some(rec)
-            }
-            None => None,
-        })
+        self.snapshot(self.feed.seq())?.blob(plugin, id)
     }
 
     /// Timers due at or before `now_ms`, oldest first (at most `limit`).

@@ -10,11 +10,11 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 use md5::{Digest, Md5};
-use redb::{ReadOnlyTable, ReadTransaction, ReadableDatabase, TableDefinition};
 
 use super::blobfiles::{self, BlobRecord, Extent};
 use super::commit::{Commit, CommitOutcome};
-use super::{BLOBS, Durability, Store, kv_table_name, random_hex};
+use super::snapshot::{KvTable, Snapshot};
+use super::{Durability, Store, random_hex};
 
 /// A blob operation that cannot be done; mirrors the WIT `blob-error`.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +70,6 @@ struct PendingBlob {
     md5: Option<String>,
 }
 
-type KvTable = ReadOnlyTable<&'static [u8], &'static [u8]>;
 /// Rows of the snapshot in scan order.
 type Rows<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + 'a>;
 /// Staged writes in scan order (`None` = deleted).
@@ -89,8 +88,8 @@ type RawRow<'a> = Result<
 pub struct CallTxn {
     store: Arc<Store>,
     plugin: Arc<str>,
-    snapshot: ReadTransaction,
-    table: Option<KvTable>,
+    snapshot: Arc<Snapshot>,
+    table: Option<Arc<KvTable>>,
     seq: u64,
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     checks: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -111,13 +110,8 @@ impl CallTxn {
     ) -> Result<Self> {
         // Read the sequence first: every commit it counts is in the snapshot.
         let seq = store.feed().seq();
-        let snapshot = store.db().begin_read()?;
-        let name = kv_table_name(&plugin);
-        let table = match snapshot.open_table(TableDefinition::<&[u8], &[u8]>::new(&name)) {
-            Ok(t) => Some(t),
-            Err(redb::TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let snapshot = store.snapshot(seq)?;
+        let table = snapshot.kv_table(&plugin)?;
         Ok(Self {
             store,
             plugin,
@@ -287,17 +281,9 @@ impl CallTxn {
     }
 
     fn committed_blob(&self, id: &str) -> Result<BlobRecord, TxnError> {
-        let t = self
-            .snapshot
-            .open_table(BLOBS)
-            .map_err(|e| TxnError::Io(e.to_string()))?;
-        let v = t.get(id)?.ok_or(TxnError::NotFound)?;
-        let rec: BlobRecord =
-            serde_json::from_slice(v.value()).map_err(|e| TxnError::Io(e.to_string()))?;
-        if rec.plugin != *self.plugin {
-            return Err(TxnError::NotFound);
-        }
-        Ok(rec)
+        self.snapshot
+            .blob(&self.plugin, id)?
+            .ok_or(TxnError::NotFound)
     }
 
     /// Creates an empty blob for this call to append to.

@@ -86,6 +86,11 @@ pub struct Http {
     /// matched against every operation's template.
     #[serde(skip)]
     pub template: crate::rest::UriTemplate,
+    /// The required members of the input bound to the query string or a
+    /// header, found once when the model loads: resolving a REST request
+    /// counts which of them it carries for every candidate operation.
+    #[serde(skip)]
+    pub required: Vec<crate::rest::RequiredBinding>,
 }
 
 impl Default for Http {
@@ -95,6 +100,7 @@ impl Default for Http {
             request_uri: "/".into(),
             response_code: None,
             template: crate::rest::UriTemplate::default(),
+            required: Vec::new(),
         }
     }
 }
@@ -358,8 +364,14 @@ impl Model {
     pub fn from_json(json: &str) -> Result<Model, ModelError> {
         let mut model: Model = serde_json::from_str(json).map_err(|e| ModelError(e.to_string()))?;
         model.check()?;
-        for op in model.operations.values_mut() {
+        let required: Vec<_> = model
+            .operations
+            .values()
+            .map(|op| crate::rest::RequiredBinding::of(&model, op))
+            .collect();
+        for (op, required) in model.operations.values_mut().zip(required) {
             op.http.template = crate::rest::UriTemplate::parse(&op.http.request_uri);
+            op.http.required = required;
         }
         Ok(model)
     }

@@ -31,6 +31,9 @@ pub struct UriTemplate {
     /// Query literals that must be present (`uploads`) or have a value
     /// (`list-type=2`).
     pub query: Vec<(String, Option<String>)>,
+    /// How specific the template is (query literals, literal path segments,
+    /// labels): among templates that fit a request the most specific wins.
+    specificity: (usize, usize, usize),
 }
 
 fn split_path(path: &str) -> Vec<&str> {
@@ -66,7 +69,13 @@ impl UriTemplate {
                 None => (q.to_string(), None),
             })
             .collect();
-        UriTemplate { segments, query }
+        let mut t = UriTemplate {
+            segments,
+            query,
+            specificity: (0, 0, 0),
+        };
+        t.specificity = t.count_specificity();
+        t
     }
 
     /// Whether the path, split by [`PathSegments::new`], fits the template;
@@ -139,7 +148,7 @@ impl UriTemplate {
         })
     }
 
-    fn specificity(&self) -> (usize, usize, usize) {
+    fn count_specificity(&self) -> (usize, usize, usize) {
         let lits = self.query.iter().filter(|(k, _)| k != "x-id").count();
         let path_lits = self
             .segments
@@ -207,26 +216,32 @@ pub fn resolve_operation<'m>(
     };
     let query = parse_form(req.query);
     let segments = PathSegments::new(path);
-    let mut best: Option<(_, &Operation)> = None;
-    let mut path_matched = false;
-    for op in model.operations.values() {
+    let fits = |op: &Operation| {
         let t = &op.http.template;
-        if !t.fits(&segments) || !t.match_query(&query) {
+        t.fits(&segments) && t.match_query(&query)
+    };
+    let mut best: Option<(_, &Operation)> = None;
+    // The method is the cheapest test, so it goes first; only when no
+    // operation of this method fits are the others asked, to tell a wrong
+    // method (405) from an unknown path.
+    for op in model.operations.values() {
+        if !op.http.method.eq_ignore_ascii_case(req.method) || !fits(op) {
             continue;
         }
-        path_matched = true;
-        if !op.http.method.eq_ignore_ascii_case(req.method) {
-            continue;
-        }
-        let (present, missing) = required_bindings(model, op, &query, req);
-        let score = (missing == 0, t.specificity(), present, !op.deprecated);
+        let (present, missing) = required_bindings(op, &query, req);
+        let score = (
+            missing == 0,
+            op.http.template.specificity,
+            present,
+            !op.deprecated,
+        );
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((score, op));
         }
     }
     match best {
         Some((_, op)) => Ok(op),
-        None if path_matched => Err(AwsError::method_not_allowed()),
+        None if model.operations.values().any(fits) => Err(AwsError::method_not_allowed()),
         None => Err(AwsError::invalid_request(format!(
             "No operation matches {} {}",
             req.method, req.path
@@ -234,30 +249,59 @@ pub fn resolve_operation<'m>(
     }
 }
 
+/// A required input member bound to the query string or a header; whether
+/// a request carries it tells operations that share a template apart (e.g.
+/// `ListParts` needs `uploadId`, `GetObject` does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredBinding {
+    /// Bound to a header (else to the query string).
+    header: bool,
+    /// The header or query-string name.
+    wire_name: String,
+}
+
+impl RequiredBinding {
+    /// The required query-string and header members of `op`'s input.
+    pub(crate) fn of(model: &Model, op: &Operation) -> Vec<RequiredBinding> {
+        let Some(shape) = model.input_shape(op) else {
+            return Vec::new();
+        };
+        shape
+            .members
+            .iter()
+            .filter(|m| shape.required.contains(&m.name))
+            .filter_map(|m| {
+                let header = match m.location.as_deref() {
+                    Some("querystring") => false,
+                    Some("header") => true,
+                    _ => return None,
+                };
+                Some(RequiredBinding {
+                    header,
+                    wire_name: m.wire_name().to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Counts the required query-string and header members of `op`'s input that
 /// the request has and lacks.
 fn required_bindings(
-    model: &Model,
     op: &Operation,
     query: &[(String, String)],
     req: &HttpRequest<'_>,
 ) -> (usize, usize) {
-    let Some(shape) = model.input_shape(op) else {
-        return (0, 0);
-    };
-    let (mut present, mut missing) = (0, 0);
-    for m in &shape.members {
-        if !shape.required.contains(&m.name) {
-            continue;
-        }
-        let has = match m.location.as_deref() {
-            Some("querystring") => query.iter().any(|(k, _)| k == m.wire_name()),
-            Some("header") => req.header(m.wire_name()).is_some(),
-            _ => continue,
-        };
-        if has { present += 1 } else { missing += 1 }
-    }
-    (present, missing)
+    let present = op
+        .http
+        .required
+        .iter()
+        .filter(|b| match b.header {
+            true => req.header(&b.wire_name).is_some(),
+            false => query.iter().any(|(k, _)| *k == b.wire_name),
+        })
+        .count();
+    (present, op.http.required.len() - present)
 }
 
 fn bad(name: &str, e: String) -> AwsError {
