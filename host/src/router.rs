@@ -46,9 +46,10 @@ pub fn credential_from_authorization(auth: &str) -> Option<&str> {
 
 /// Matches a host against a pattern: `*` is one or more characters within a
 /// label, `**` one or more whole labels. Runs for every matcher on every
-/// request, so it walks the labels without collecting them.
+/// request, so it walks the labels without collecting them, from the last:
+/// patterns end in literal labels, so most mismatches show at once.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
-    type Labels<'a> = std::str::Split<'a, char>;
+    type Labels<'a> = std::str::RSplit<'a, char>;
     fn labels(mut p: Labels<'_>, mut h: Labels<'_>) -> bool {
         match (p.next(), h.clone().next()) {
             (None, None) => true,
@@ -68,7 +69,7 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
             _ => false,
         }
     }
-    labels(pattern.split('.'), host.split('.'))
+    labels(pattern.rsplit('.'), host.rsplit('.'))
 }
 
 fn label_matches(pattern: &str, label: &str) -> bool {

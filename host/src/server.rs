@@ -122,15 +122,22 @@ pub fn request_id() -> String {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     };
-    let h = format!("{:016x}{:016x}", mix(n ^ a), mix(n.wrapping_add(b)));
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    // 32 random hex digits laid out as a v4 UUID (`xxxxxxxx-xxxx-4xxx-axxx-
+    // xxxxxxxxxxxx`), written in one go: this runs for every request.
+    let bits = (u128::from(mix(n ^ a)) << 64) | u128::from(mix(n.wrapping_add(b)));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'-'; 36];
+    let mut digit = 0;
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = match i {
+            8 | 13 | 18 | 23 => continue,
+            14 => b'4',
+            19 => b'a',
+            _ => HEX[((bits >> (124 - 4 * digit)) & 0xf) as usize],
+        };
+        digit += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResponse {
@@ -259,7 +266,7 @@ fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
 }
 
 fn reply_to_axum(reply: Reply) -> AxumResponse {
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(reply.headers.len() + 2);
     for (k, v) in &reply.headers {
         match (
             HeaderName::try_from(k.as_str()),
@@ -319,5 +326,25 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_look_like_v4_uuids_and_differ() {
+        let (a, b) = (super::request_id(), super::request_id());
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert_eq!(id.len(), 36, "{id}");
+            for (i, c) in id.chars().enumerate() {
+                match i {
+                    8 | 13 | 18 | 23 => assert_eq!(c, '-', "{id}"),
+                    14 => assert_eq!(c, '4', "{id}"),
+                    19 => assert_eq!(c, 'a', "{id}"),
+                    _ => assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{id}"),
+                }
+            }
+        }
     }
 }
