@@ -102,27 +102,10 @@ pub fn discard_unless_kept(inc: &IncomingBody, blob_dir: &Path) {
 }
 
 /// Blob bodies up to this size are read into memory and sent in one piece.
-const SMALL_BODY: u64 = 64 * 1024;
+pub const SMALL_BODY: u64 = 64 * 1024;
 
-/// A body over ranges of already opened blob files: small ones read at once,
-/// big ones streamed in 256 KiB chunks.
+/// A body streamed from ranges of already opened blob files, 256 KiB at a time.
 pub fn stream_files(files: Vec<(File, u64, u64)>) -> AxumBody {
-    let total: u64 = files.iter().map(|(_, _, l)| *l).sum();
-    if total <= SMALL_BODY {
-        let mut out = Vec::with_capacity(total as usize);
-        for (mut f, offset, len) in files {
-            use std::io::Read;
-            let read = f
-                .seek(SeekFrom::Start(offset))
-                .and_then(|_| f.take(len).read_to_end(&mut out));
-            if let Err(e) = read {
-                return AxumBody::from_stream(futures_util::stream::once(async move {
-                    Err::<bytes::Bytes, _>(e)
-                }));
-            }
-        }
-        return AxumBody::from(out);
-    }
     let stream = futures_util::stream::iter(files)
         .then(|(mut f, offset, len)| async move {
             f.seek(SeekFrom::Start(offset))?;

@@ -556,7 +556,8 @@ impl Runtime {
                     plugin: plugin.to_string(),
                     message,
                 };
-                let extents = match incoming.filter(|i| i.blob_id == slice.blob) {
+                let own = incoming.filter(|i| i.blob_id == slice.blob);
+                let extents = match own {
                     Some(inc) => vec![store::Extent {
                         file: inc.file.clone(),
                         offset: 0,
@@ -574,6 +575,23 @@ impl Runtime {
                 };
                 let window = store::slice_extents(&extents, slice.offset, slice.length)
                     .ok_or_else(|| fail("answered with a blob range past its end".into()))?;
+                let total: u64 = window.iter().map(|e| e.len).sum();
+                if total <= crate::body::SMALL_BODY {
+                    // Small: read now, sent in one piece. The request's own
+                    // body file may be deleted when the request ends, so it
+                    // is read without being kept open.
+                    let bytes = match own {
+                        Some(_) => store::read_extents(self.store.blob_dir(), &window, 0, total),
+                        None => self.store.read_committed(&window),
+                    };
+                    return Ok(Reply {
+                        status: resp.status,
+                        headers: resp.headers,
+                        body: ReplyBody::Bytes(
+                            bytes.map_err(|e| fail(format!("reading blob: {e}")))?,
+                        ),
+                    });
+                }
                 let mut files = Vec::with_capacity(window.len());
                 for e in window {
                     let f = File::open(store::blob_file_path(self.store.blob_dir(), &e.file))

@@ -16,6 +16,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::blobfiles::{self, BlobRecord};
 use super::notify::ChangeFeed;
+use super::openfiles::OpenFiles;
 use super::{BLOB_FILES, BLOBS, TIMERS, kv_table_name};
 
 /// The most calls folded into one redb transaction.
@@ -85,15 +86,22 @@ pub fn spawn(
     db: Arc<Database>,
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
+    open_files: Arc<OpenFiles>,
 ) -> Result<CommitterHandle> {
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::Builder::new()
         .name("ruststack-commit".into())
-        .spawn(move || run(db, blob_dir, feed, rx))?;
+        .spawn(move || run(db, blob_dir, feed, open_files, rx))?;
     Ok(CommitterHandle { tx })
 }
 
-fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, rx: mpsc::Receiver<Msg>) {
+fn run(
+    db: Arc<Database>,
+    blob_dir: PathBuf,
+    feed: Arc<ChangeFeed>,
+    open_files: Arc<OpenFiles>,
+    rx: mpsc::Receiver<Msg>,
+) {
     let mut timer_seq: u64 = 0;
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
@@ -113,6 +121,7 @@ fn run(db: Arc<Database>, blob_dir: PathBuf, feed: Arc<ChangeFeed>, rx: mpsc::Re
             match apply_batch(&db, &batch, &mut timer_seq) {
                 Ok((verdicts, dead_files)) => {
                     for f in dead_files {
+                        open_files.forget(&f);
                         let _ = std::fs::remove_file(blobfiles::file_path(&blob_dir, &f));
                     }
                     for (c, verdict) in batch.into_iter().zip(verdicts) {

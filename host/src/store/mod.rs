@@ -12,10 +12,13 @@ mod backend;
 mod blobfiles;
 mod commit;
 mod notify;
+mod openfiles;
 mod snapshot;
 mod txn;
 
-pub use blobfiles::{BlobRecord, Extent, file_path as blob_file_path, slice_extents};
+pub use blobfiles::{
+    BlobRecord, Extent, file_path as blob_file_path, read_extents, slice_extents,
+};
 pub use commit::{CommitOutcome, TimerEntry};
 pub use notify::{ChangeFeed, WaitEnd};
 pub use snapshot::Snapshot;
@@ -65,6 +68,7 @@ pub struct Store {
     committer: commit::CommitterHandle,
     durability: Durability,
     snapshots: snapshot::SnapshotCache,
+    open_files: Arc<openfiles::OpenFiles>,
     /// Keeps the temporary blob folder of an ephemeral store alive.
     _temp: Option<TempDir>,
 }
@@ -123,7 +127,13 @@ impl Store {
         init_tables(&db)?;
         blobfiles::sweep_orphans(&db, &blob_dir)?;
         let feed = Arc::new(ChangeFeed::default());
-        let committer = commit::spawn(db.clone(), blob_dir.clone(), feed.clone())?;
+        let open_files = Arc::new(openfiles::OpenFiles::new(blob_dir.clone()));
+        let committer = commit::spawn(
+            db.clone(),
+            blob_dir.clone(),
+            feed.clone(),
+            open_files.clone(),
+        )?;
         Ok(Arc::new(Self {
             db,
             blob_dir,
@@ -131,6 +141,7 @@ impl Store {
             committer,
             durability,
             snapshots: Default::default(),
+            open_files,
             _temp: temp,
         }))
     }
@@ -177,6 +188,12 @@ impl Store {
 
     pub(crate) fn committer(&self) -> &commit::CommitterHandle {
         &self.committer
+    }
+
+    /// The bytes of extents of committed blobs (small answers: the files
+    /// stay open for the next read).
+    pub fn read_committed(&self, extents: &[Extent]) -> std::io::Result<Vec<u8>> {
+        self.open_files.read(extents)
     }
 
     /// Looks up a committed blob of `plugin`.
