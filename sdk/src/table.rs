@@ -84,7 +84,7 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
         let hit = PARSED.with(|c| {
             c.borrow()
                 .get(&full)
-                .filter(|(seen, _)| *seen == raw)
+                .filter(|(seen, _)| same_bytes(seen, &raw))
                 .and_then(|(_, v)| v.clone().downcast::<V>().ok())
         });
         if hit.is_some() {
@@ -188,8 +188,39 @@ fn to_json<V: Serialize>(v: &V) -> Vec<u8> {
     serde_json::to_vec(v).expect("a serde value always serializes to JSON")
 }
 
+/// Whether two byte strings are equal, compared eight bytes at a time: on
+/// wasm32 `==` on slices calls a byte-by-byte `memcmp`, and the values
+/// [`Table::get_shared`] compares on every call run to kilobytes.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails_equal = wa.remainder() == wb.remainder();
+    tails_equal
+        && wa.zip(wb).all(|(x, y)| {
+            u64::from_ne_bytes(x.try_into().expect("8 bytes"))
+                == u64::from_ne_bytes(y.try_into().expect("8 bytes"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn same_bytes_matches_slice_equality() {
+        let base: Vec<u8> = (0..=40u8).collect();
+        for len in 0..base.len() {
+            let a = &base[..len];
+            assert!(super::same_bytes(a, a));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!super::same_bytes(a, &b), "differs at {at} of {len}");
+            }
+            assert!(!super::same_bytes(a, &base[..len + 1]));
+        }
+    }
+
     use super::*;
 
     #[test]

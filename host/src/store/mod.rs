@@ -16,9 +16,7 @@ mod openfiles;
 mod snapshot;
 mod txn;
 
-pub use blobfiles::{
-    BlobRecord, Extent, file_path as blob_file_path, read_extents, slice_extents,
-};
+pub use blobfiles::{BlobRecord, Extent, file_path as blob_file_path, read_extents, slice_extents};
 pub use commit::{CommitOutcome, TimerEntry};
 pub use notify::{ChangeFeed, WaitEnd};
 pub use snapshot::Snapshot;

@@ -51,7 +51,8 @@ impl OpenFiles {
         let mut at = 0;
         for e in extents {
             let end = at + e.len as usize;
-            self.get(&e.file)?.read_exact_at(&mut out[at..end], e.offset)?;
+            self.get(&e.file)?
+                .read_exact_at(&mut out[at..end], e.offset)?;
             at = end;
         }
         Ok(out)
