@@ -81,8 +81,7 @@ pub fn read(model: &Model, shape: &Shape, v: Value) -> Result<Value, String> {
                     continue;
                 }
                 if let Some(m) = shape.member_named(&k) {
-                    let val =
-                        read(model, model.shape(&m.shape), v).map_err(|e| format!("{k}: {e}"))?;
+                    let val = read(model, model.shape_of(m), v).map_err(|e| format!("{k}: {e}"))?;
                     out.insert(k, val);
                 }
             }
@@ -92,7 +91,7 @@ pub fn read(model: &Model, shape: &Shape, v: Value) -> Result<Value, String> {
             let Value::Array(items) = v else {
                 return wrong("an array");
             };
-            let ms = model.shape(&shape.member.as_ref().expect("list member").shape);
+            let ms = model.shape_of(shape.member.as_ref().expect("list member"));
             items
                 .into_iter()
                 .map(|i| {
@@ -109,7 +108,7 @@ pub fn read(model: &Model, shape: &Shape, v: Value) -> Result<Value, String> {
             let Value::Object(obj) = v else {
                 return wrong("an object");
             };
-            let vs = model.shape(&shape.value.as_ref().expect("map value").shape);
+            let vs = model.shape_of(shape.value.as_ref().expect("map value"));
             let mut out = Map::new();
             for (k, v) in obj {
                 if !v.is_null() {
@@ -157,17 +156,17 @@ pub fn write(model: &Model, shape: &Shape, v: &Value) -> Value {
                         Some(_) => &m.name,
                         None => m.location_name.as_deref().unwrap_or(&m.name),
                     };
-                    out.insert(name.to_string(), write(model, model.shape(&m.shape), val));
+                    out.insert(name.to_string(), write(model, model.shape_of(m), val));
                 }
             }
             Value::Object(out)
         }
         (ShapeType::List, Value::Array(items)) => {
-            let ms = model.shape(&shape.member.as_ref().expect("list member").shape);
+            let ms = model.shape_of(shape.member.as_ref().expect("list member"));
             Value::Array(items.iter().map(|i| write(model, ms, i)).collect())
         }
         (ShapeType::Map, Value::Object(obj)) => {
-            let vs = model.shape(&shape.value.as_ref().expect("map value").shape);
+            let vs = model.shape_of(shape.value.as_ref().expect("map value"));
             Value::Object(
                 obj.iter()
                     .filter(|(_, v)| !v.is_null())

@@ -21,8 +21,21 @@ pub struct Model {
     /// Operations by name.
     pub operations: BTreeMap<String, Operation>,
     /// Shapes by name. Looked up for every member of every request and
-    /// response, so it is a hash map with a fast hasher.
-    pub shapes: rustc_hash::FxHashMap<String, Shape>,
+    /// response: by name through a fast hasher, and through the position
+    /// each reference resolved to when the model loaded ([`Model::shape_of`]).
+    pub shapes: indexmap::IndexMap<String, Shape, rustc_hash::FxBuildHasher>,
+}
+
+/// Where a reference's target sits in [`Model::shapes`], found once when the
+/// model loads; unresolved (a model built without [`Model::from_json`])
+/// references are looked up by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeIdx(u32);
+
+impl Default for ShapeIdx {
+    fn default() -> Self {
+        ShapeIdx(u32::MAX)
+    }
 }
 
 /// Service-wide settings from the model's `metadata`.
@@ -117,6 +130,9 @@ pub struct ShapeRef {
     pub xml_namespace: Option<XmlNamespace>,
     /// Query protocol: the `<OpResult>` element wrapping the output.
     pub result_wrapper: Option<String>,
+    /// Where `shape` is in the model (set when it loads).
+    #[serde(skip)]
+    pub idx: ShapeIdx,
 }
 
 /// An XML namespace (`xmlns` or `xmlns:prefix`).
@@ -303,6 +319,9 @@ pub struct MemberRef {
     pub eventpayload: bool,
     /// Deprecated member.
     pub deprecated: bool,
+    /// Where `shape` is in the model (set when it loads).
+    #[serde(skip)]
+    pub idx: ShapeIdx,
 }
 
 /// A structure member: a [`MemberRef`] with its name.
@@ -373,6 +392,7 @@ impl Model {
             op.http.template = crate::rest::UriTemplate::parse(&op.http.request_uri);
             op.http.required = required;
         }
+        model.resolve_references();
         Ok(model)
     }
 
@@ -416,6 +436,67 @@ impl Model {
         Ok(())
     }
 
+    /// Points every shape reference at its target's position, so codecs
+    /// reach a member's shape without hashing its name.
+    fn resolve_references(&mut self) {
+        let position = |shapes: &indexmap::IndexMap<String, Shape, _>, name: &str| {
+            shapes
+                .get_index_of(name)
+                .map_or(ShapeIdx::default(), |i| ShapeIdx(i as u32))
+        };
+        for i in 0..self.shapes.len() {
+            let (_, shape) = self.shapes.get_index(i).expect("in range");
+            let members: Vec<ShapeIdx> = shape
+                .members
+                .iter()
+                .map(|m| position(&self.shapes, &m.shape))
+                .collect();
+            let inner: Vec<ShapeIdx> = [&shape.member, &shape.key, &shape.value]
+                .into_iter()
+                .map(|r| {
+                    r.as_ref()
+                        .map_or(ShapeIdx::default(), |r| position(&self.shapes, &r.shape))
+                })
+                .collect();
+            let (_, shape) = self.shapes.get_index_mut(i).expect("in range");
+            for (m, idx) in shape.members.iter_mut().zip(members) {
+                m.target.idx = idx;
+            }
+            for (r, idx) in [&mut shape.member, &mut shape.key, &mut shape.value]
+                .into_iter()
+                .zip(inner)
+            {
+                if let Some(r) = r {
+                    r.idx = idx;
+                }
+            }
+        }
+        let shapes = &self.shapes;
+        for op in self.operations.values_mut() {
+            for r in op
+                .input
+                .iter_mut()
+                .chain(op.output.iter_mut())
+                .chain(op.errors.iter_mut())
+            {
+                r.idx = position(shapes, &r.shape);
+            }
+        }
+    }
+
+    /// The target shape of a member (or list member, map key or value):
+    /// found by position once the model is loaded, else by name.
+    pub fn shape_of(&self, r: &MemberRef) -> &Shape {
+        self.resolved(r.idx, &r.shape)
+    }
+
+    fn resolved(&self, idx: ShapeIdx, name: &str) -> &Shape {
+        match self.shapes.get_index(idx.0 as usize) {
+            Some((_, s)) => s,
+            None => self.shape(name),
+        }
+    }
+
     /// The shape named `name`. Panics only for names not taken from this
     /// model (every reference inside the model was checked at parse time).
     pub fn shape(&self, name: &str) -> &Shape {
@@ -444,12 +525,12 @@ impl Model {
 
     /// The input shape of an operation, if it has one.
     pub fn input_shape(&self, op: &Operation) -> Option<&Shape> {
-        op.input.as_ref().map(|r| self.shape(&r.shape))
+        op.input.as_ref().map(|r| self.resolved(r.idx, &r.shape))
     }
 
     /// The output shape of an operation, if it has one.
     pub fn output_shape(&self, op: &Operation) -> Option<&Shape> {
-        op.output.as_ref().map(|r| self.shape(&r.shape))
+        op.output.as_ref().map(|r| self.resolved(r.idx, &r.shape))
     }
 
     /// The modelled error shape for an error code, if any (matches the shape
@@ -469,6 +550,45 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reference_resolves_to_the_shape_it_names() {
+        for model in [crate::models::s3(), crate::models::dynamodb()] {
+            let mut refs = 0;
+            for shape in model.shapes.values() {
+                let inner = [&shape.member, &shape.key, &shape.value];
+                let all = shape
+                    .members
+                    .iter()
+                    .map(|m| &m.target)
+                    .chain(inner.into_iter().flatten());
+                for r in all {
+                    assert_ne!(r.idx, ShapeIdx::default(), "{} unresolved", r.shape);
+                    assert!(std::ptr::eq(model.shape_of(r), model.shape(&r.shape)));
+                    refs += 1;
+                }
+            }
+            assert!(refs > 100);
+            for op in model.operations.values() {
+                if let Some(r) = &op.input {
+                    assert!(std::ptr::eq(
+                        model.input_shape(op).unwrap(),
+                        model.shape(&r.shape)
+                    ));
+                }
+            }
+        }
+        // A reference made by hand (not from a loaded model) is found by name.
+        let by_hand = MemberRef {
+            shape: "GetObjectRequest".into(),
+            ..MemberRef::default()
+        };
+        let s3 = crate::models::s3();
+        assert!(std::ptr::eq(
+            s3.shape_of(&by_hand),
+            s3.shape("GetObjectRequest")
+        ));
+    }
 
     #[test]
     fn parses_minimal_model_in_member_order() {

@@ -107,7 +107,7 @@ fn read_value(
     fields: &HashMap<String, String>,
     key: &str,
 ) -> Result<Option<Value>, String> {
-    let shape = model.shape(&via.shape);
+    let shape = model.shape_of(via);
     let flat = via.flattened || shape.flattened;
     match shape.kind {
         ShapeType::Structure => {

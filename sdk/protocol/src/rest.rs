@@ -326,7 +326,7 @@ pub fn decode_bindings(
         .map(|m| m.wire_name())
         .collect();
     for m in &shape.members {
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         let name = m.wire_name();
         let value = match m.location.as_deref() {
             Some("uri") => match labels.iter().find(|(l, _)| l == name) {
@@ -335,7 +335,7 @@ pub fn decode_bindings(
             },
             Some("querystring") => match ms.kind {
                 ShapeType::List => {
-                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    let item = model.shape_of(ms.member.as_ref().expect("list member"));
                     let items = query
                         .iter()
                         .filter(|(k, _)| k == name)
@@ -364,7 +364,7 @@ pub fn decode_bindings(
                     Some(serde_json::from_slice(&raw).map_err(|e| bad(name, e.to_string()))?)
                 }
                 Some(v) if ms.kind == ShapeType::List => {
-                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    let item = model.shape_of(ms.member.as_ref().expect("list member"));
                     let items = v
                         .split(',')
                         .map(str::trim)
@@ -409,7 +409,7 @@ pub fn encode_bindings(
         let Some(v) = obj.get(&m.name).filter(|v| !v.is_null()) else {
             continue;
         };
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         let name = m.wire_name();
         match m.location.as_deref() {
             Some("statusCode") => status = v.as_u64().and_then(|s| u16::try_from(s).ok()),
@@ -422,7 +422,7 @@ pub fn encode_bindings(
                 let text = if m.jsonvalue {
                     Some(B64.encode(v.to_string()))
                 } else if let (ShapeType::List, Value::Array(items)) = (ms.kind, v) {
-                    let item = model.shape(&ms.member.as_ref().expect("list member").shape);
+                    let item = model.shape_of(ms.member.as_ref().expect("list member"));
                     Some(
                         items
                             .iter()

@@ -29,7 +29,7 @@ pub fn decode_input(
     };
     if let Some(payload) = &shape.payload {
         let m = shape.member_named(payload).expect("checked at model parse");
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         match ms.kind {
             _ if is_streaming(model, m) => {}
             ShapeType::Blob if !req.body.is_empty() => {
@@ -84,7 +84,7 @@ pub fn encode_output(
     }
     let body = if let Some(payload) = &shape.payload {
         let m = shape.member_named(payload).expect("checked at model parse");
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         match (ms.kind, obj.get(&m.name)) {
             (_, None) => return resp,
             _ if is_streaming(model, m) => return resp,

@@ -161,7 +161,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
                         }
                     }
                     Some(child) => {
-                        let ms = model.shape(&m.shape);
+                        let ms = model.shape_of(m);
                         if matches!(
                             ms.kind,
                             ShapeType::Structure | ShapeType::List | ShapeType::Map
@@ -177,7 +177,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
             let Some(member) = &shape.member else {
                 return Ok(());
             };
-            let ms = model.shape(&member.shape);
+            let ms = model.shape_of(member);
             for (i, item) in items.iter().enumerate() {
                 check(model, ms, item, &format!("{path}.{}", i + 1))?;
             }
@@ -187,7 +187,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
             let Some(value) = &shape.value else {
                 return Ok(());
             };
-            let vs = model.shape(&value.shape);
+            let vs = model.shape_of(value);
             for (k, item) in obj {
                 check(model, vs, item, &format!("{path}.{k}"))?;
             }
@@ -200,7 +200,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
 /// Whether a member is a streaming blob (its data is the raw body, which the
 /// codec leaves to the caller).
 pub fn is_streaming(model: &Model, m: &Member) -> bool {
-    m.streaming || model.shape(&m.shape).streaming
+    m.streaming || model.shape_of(m).streaming
 }
 
 /// Removes `null` members of an object, recursively, so that "absent" has one

@@ -45,7 +45,7 @@ pub fn write_value(
     value: &Value,
     extra_attrs: &[(String, String)],
 ) {
-    let shape = model.shape(&via.shape);
+    let shape = model.shape_of(via);
     let mut attrs: Vec<(String, String)> = extra_attrs.to_vec();
     if let Some(ns) = via.xml_namespace.as_ref().or(shape.xml_namespace.as_ref()) {
         let a = ns_attr(ns);
@@ -61,7 +61,7 @@ pub fn write_value(
                     continue;
                 }
                 if let Some(v) = obj.get(&m.name).filter(|v| !v.is_null()) {
-                    let ms = model.shape(&m.shape);
+                    let ms = model.shape_of(m);
                     if let Some(ns) = &m.xml_namespace {
                         attrs.push(ns_attr(ns));
                     }
@@ -160,7 +160,7 @@ pub type ShapeError = String;
 
 /// Reads an element as a value of the shape behind `via`.
 pub fn read_value(model: &Model, via: &MemberRef, el: &Element) -> Result<Value, ShapeError> {
-    let shape = model.shape(&via.shape);
+    let shape = model.shape_of(via);
     match shape.kind {
         ShapeType::Structure => read_structure(model, shape, el, false).map(Value::Object),
         ShapeType::List => {
@@ -220,7 +220,7 @@ pub fn read_structure(
         if body_only && m.location.is_some() {
             continue;
         }
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         let name = m.wire_name();
         if m.xml_attribute {
             let local = name.rsplit(':').next().unwrap_or(name);

@@ -30,7 +30,7 @@ pub fn decode_input(
     let has_body = !req.body.iter().all(|b| b.is_ascii_whitespace());
     if let Some(payload) = &shape.payload {
         let m = shape.member_named(payload).expect("checked at model parse");
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         match ms.kind {
             _ if is_streaming(model, m) => {}
             ShapeType::Blob if !req.body.is_empty() => {

@@ -43,7 +43,7 @@ pub fn encode_output(
         .collect();
     if let Some(payload) = &shape.payload {
         let m = shape.member_named(payload).expect("checked at model parse");
-        let ms = model.shape(&m.shape);
+        let ms = model.shape_of(m);
         let Some(v) = obj.get(&m.name).filter(|v| !v.is_null()) else {
             return resp;
         };
