@@ -24,6 +24,9 @@ pub struct Model {
     /// response: by name through a fast hasher, and through the position
     /// each reference resolved to when the model loaded ([`Model::shape_of`]).
     pub shapes: indexmap::IndexMap<String, Shape, rustc_hash::FxBuildHasher>,
+    /// REST resolution's view of the operations (built when the model loads).
+    #[serde(skip)]
+    pub(crate) routes: crate::rest::Routes,
 }
 
 /// Where a reference's target sits in [`Model::shapes`], found once when the
@@ -393,6 +396,7 @@ impl Model {
             op.http.required = required;
         }
         model.resolve_references();
+        model.routes = crate::rest::Routes::of(&model);
         Ok(model)
     }
 

@@ -216,36 +216,77 @@ pub fn resolve_operation<'m>(
     };
     let query = parse_form(req.query);
     let segments = PathSegments::new(path);
-    let fits = |op: &Operation| {
-        let t = &op.http.template;
-        t.fits(&segments) && t.match_query(&query)
-    };
-    let mut best: Option<(_, &Operation)> = None;
-    // The method is the cheapest test, so it goes first; only when no
-    // operation of this method fits are the others asked, to tell a wrong
-    // method (405) from an unknown path.
-    for op in model.operations.values() {
-        if !op.http.method.eq_ignore_ascii_case(req.method) || !fits(op) {
+    let fits = |r: &Route| r.template.fits(&segments) && r.template.match_query(&query);
+    let group = model
+        .routes
+        .groups
+        .iter()
+        .find(|(m, _)| m.eq_ignore_ascii_case(req.method))
+        .map_or(0..0, |(_, range)| range.clone());
+    let mut best: Option<(_, &Route)> = None;
+    for r in &model.routes.routes[group] {
+        if !fits(r) {
             continue;
         }
-        let (present, missing) = required_bindings(op, &query, req);
-        let score = (
-            missing == 0,
-            op.http.template.specificity,
-            present,
-            !op.deprecated,
-        );
+        let (present, missing) = required_bindings(&r.required, &query, req);
+        let score = (missing == 0, r.template.specificity, present, !r.deprecated);
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, op));
+            best = Some((score, r));
         }
     }
     match best {
-        Some((_, op)) => Ok(op),
-        None if model.operations.values().any(fits) => Err(AwsError::method_not_allowed()),
+        Some((_, r)) => model
+            .operation(&r.name)
+            .ok_or_else(AwsError::internal_failure),
+        // No operation of this method fits: a wrong method (405) if one of
+        // another method does, else an unknown path.
+        None if model.routes.routes.iter().any(fits) => Err(AwsError::method_not_allowed()),
         None => Err(AwsError::invalid_request(format!(
             "No operation matches {} {}",
             req.method, req.path
         ))),
+    }
+}
+
+/// The operations of a model as REST resolution sees them, grouped by HTTP
+/// method in one contiguous list, built when the model loads: resolving a
+/// request walks only its method's group.
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    /// Method (as the model spells it) and its operations' place in `routes`.
+    groups: Vec<(String, std::ops::Range<usize>)>,
+    routes: Vec<Route>,
+}
+
+/// What resolution tests of one operation.
+#[derive(Debug, Clone)]
+struct Route {
+    name: String,
+    template: UriTemplate,
+    required: Vec<RequiredBinding>,
+    deprecated: bool,
+}
+
+impl Routes {
+    /// The routes of every operation of `model` (templates already parsed).
+    pub(crate) fn of(model: &Model) -> Routes {
+        let mut ops: Vec<&Operation> = model.operations.values().collect();
+        ops.sort_by(|a, b| a.http.method.cmp(&b.http.method));
+        let mut out = Routes::default();
+        for op in ops {
+            let at = out.routes.len();
+            match out.groups.last_mut() {
+                Some((m, range)) if *m == op.http.method => range.end = at + 1,
+                _ => out.groups.push((op.http.method.clone(), at..at + 1)),
+            }
+            out.routes.push(Route {
+                name: op.name.clone(),
+                template: op.http.template.clone(),
+                required: op.http.required.clone(),
+                deprecated: op.deprecated,
+            });
+        }
+        out
     }
 }
 
@@ -288,20 +329,18 @@ impl RequiredBinding {
 /// Counts the required query-string and header members of `op`'s input that
 /// the request has and lacks.
 fn required_bindings(
-    op: &Operation,
+    required: &[RequiredBinding],
     query: &[(String, String)],
     req: &HttpRequest<'_>,
 ) -> (usize, usize) {
-    let present = op
-        .http
-        .required
+    let present = required
         .iter()
         .filter(|b| match b.header {
             true => req.header(&b.wire_name).is_some(),
             false => query.iter().any(|(k, _)| *k == b.wire_name),
         })
         .count();
-    (present, op.http.required.len() - present)
+    (present, required.len() - present)
 }
 
 fn bad(name: &str, e: String) -> AwsError {
