@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{Model, Operation, Shape, ShapeType};
+use crate::model::{Member, Model, Operation, Shape, ShapeType};
 use crate::value::{check_required, timestamp_seconds};
 use crate::{AwsError, HttpRequest, HttpResponse, time};
 
@@ -68,74 +68,70 @@ pub fn decode_input(
 
 /// Checks a JSON value against a shape, dropping nulls and unknown members
 /// and normalising timestamps to epoch seconds.
-pub fn read(model: &Model, shape: &Shape, v: Value) -> Result<Value, String> {
+pub fn read(model: &Model, shape: &Shape, mut v: Value) -> Result<Value, String> {
+    read_in_place(model, shape, &mut v)?;
+    Ok(v)
+}
+
+/// [`read`] on the value where it lies: a request's tree is checked and
+/// trimmed without being rebuilt node by node.
+fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), String> {
     let wrong = |what: &str| Err(format!("expected {what} for a {:?} shape", shape.kind));
     match shape.kind {
         ShapeType::Structure => {
             let Value::Object(obj) = v else {
                 return wrong("an object");
             };
-            let mut out = Map::new();
-            for (k, v) in obj {
-                if v.is_null() {
-                    continue;
-                }
-                if let Some(m) = shape.member_named(&k) {
-                    let val = read(model, model.shape_of(m), v).map_err(|e| format!("{k}: {e}"))?;
-                    out.insert(k, val);
-                }
+            obj.retain(|k, v| !v.is_null() && shape.member_named(k).is_some());
+            for (k, val) in obj.iter_mut() {
+                let m = shape.member_named(k).expect("kept above");
+                read_in_place(model, model.shape_of(m), val).map_err(|e| format!("{k}: {e}"))?;
             }
-            Ok(Value::Object(out))
+            Ok(())
         }
         ShapeType::List => {
             let Value::Array(items) = v else {
                 return wrong("an array");
             };
             let ms = model.shape_of(shape.member.as_ref().expect("list member"));
-            items
-                .into_iter()
-                .map(|i| {
-                    if i.is_null() {
-                        Ok(Value::Null)
-                    } else {
-                        read(model, ms, i)
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
+            for i in items.iter_mut().filter(|i| !i.is_null()) {
+                read_in_place(model, ms, i)?;
+            }
+            Ok(())
         }
         ShapeType::Map => {
             let Value::Object(obj) = v else {
                 return wrong("an object");
             };
             let vs = model.shape_of(shape.value.as_ref().expect("map value"));
-            let mut out = Map::new();
-            for (k, v) in obj {
-                if !v.is_null() {
-                    out.insert(k, read(model, vs, v)?);
-                }
+            obj.retain(|_, v| !v.is_null());
+            for val in obj.values_mut() {
+                read_in_place(model, vs, val)?;
             }
-            Ok(Value::Object(out))
+            Ok(())
         }
         ShapeType::Boolean => match v {
-            Value::Bool(_) => Ok(v),
+            Value::Bool(_) => Ok(()),
             _ => wrong("a boolean"),
         },
         k if k.is_integer() => match &v {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(v),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
             _ => wrong("an integer"),
         },
         k if k.is_float() => match v {
-            Value::Number(_) => Ok(v),
+            Value::Number(_) => Ok(()),
             _ => wrong("a number"),
         },
-        ShapeType::Timestamp => match timestamp_seconds(&v) {
-            Some(secs) => Ok(time::epoch_json(secs)),
+        ShapeType::Timestamp => match timestamp_seconds(v) {
+            Some(secs) => {
+                *v = time::epoch_json(secs);
+                Ok(())
+            }
             None => wrong("a timestamp"),
         },
-        ShapeType::Document => Ok(v),
+        ShapeType::Document => Ok(()),
         _ => match v {
-            Value::String(_) => Ok(v),
+            Value::String(_) => Ok(()),
             _ => wrong("a string"),
         },
     }
@@ -181,6 +177,76 @@ pub fn write(model: &Model, shape: &Shape, v: &Value) -> Value {
     }
 }
 
+/// The JSON text of [`write`]'s value, written as the value is walked
+/// instead of building the shaped tree first (a response's largest cost was
+/// copying its output, an item or a page of them, node by node).
+pub fn write_to(model: &Model, shape: &Shape, v: &Value, out: &mut Vec<u8>) {
+    let text = |out: &mut Vec<u8>, v: &Value| {
+        serde_json::to_writer(&mut *out, v).expect("JSON values serialize")
+    };
+    let key = |out: &mut Vec<u8>, k: &str| {
+        serde_json::to_writer(&mut *out, k).expect("strings serialize");
+        out.push(b':');
+    };
+    match (shape.kind, v) {
+        (ShapeType::Structure, Value::Object(obj)) => {
+            let mut fields: Vec<(&str, &Member, &Value)> = shape
+                .members
+                .iter()
+                .filter_map(|m| {
+                    let val = obj.get(&m.name).filter(|v| !v.is_null())?;
+                    // As in `write`: query-compatible models (SQS) keep the
+                    // member name.
+                    let name = match model.metadata.aws_query_compatible {
+                        Some(_) => &m.name,
+                        None => m.location_name.as_deref().unwrap_or(&m.name),
+                    };
+                    Some((name, m, val))
+                })
+                .collect();
+            // The order `write`'s map has.
+            fields.sort_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (name, m, val)) in fields.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                key(out, name);
+                write_to(model, model.shape_of(m), val, out);
+            }
+            out.push(b'}');
+        }
+        (ShapeType::List, Value::Array(items)) => {
+            let ms = model.shape_of(shape.member.as_ref().expect("list member"));
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_to(model, ms, item, out);
+            }
+            out.push(b']');
+        }
+        (ShapeType::Map, Value::Object(obj)) => {
+            let vs = model.shape_of(shape.value.as_ref().expect("map value"));
+            out.push(b'{');
+            for (i, (k, val)) in obj.iter().filter(|(_, v)| !v.is_null()).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                key(out, k);
+                write_to(model, vs, val, out);
+            }
+            out.push(b'}');
+        }
+        (ShapeType::Timestamp, v) => match timestamp_seconds(v) {
+            Some(secs) => text(out, &time::epoch_json(secs)),
+            None => text(out, v),
+        },
+        (_, v) => text(out, v),
+    }
+}
+
 /// A 200 response with the output shape as the JSON body.
 pub fn encode_output(
     model: &Model,
@@ -188,17 +254,18 @@ pub fn encode_output(
     output: &Value,
     request_id: &str,
 ) -> HttpResponse {
-    let body = match model.output_shape(op) {
-        Some(shape) => write(model, shape, output),
-        None => json!({}),
-    };
+    let mut body = Vec::new();
+    match model.output_shape(op) {
+        Some(shape) => write_to(model, shape, output, &mut body),
+        None => body.extend_from_slice(b"{}"),
+    }
     HttpResponse {
         status: 200,
         headers: vec![
             ("Content-Type".into(), content_type(Some(model))),
             ("x-amzn-RequestId".into(), request_id.into()),
         ],
-        body: serde_json::to_vec(&body).expect("JSON values serialize"),
+        body,
     }
 }
 
@@ -403,5 +470,50 @@ mod tests {
             resp.header("x-amzn-query-error"),
             Some("AWS.SimpleQueueService.NonExistentQueue;Sender")
         );
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::*;
+
+    /// `write_to` writes exactly the text of `write`'s value, for every
+    /// output shape of DynamoDB and SQS given a value with every member set.
+    #[test]
+    fn write_to_matches_write() {
+        let item = json!({"pk": {"S": "a\"b"}, "n": {"N": "1.5"}, "l": {"L": [{"M": {"x": {"NULL": true}}}, null]}, "b": {"B": "AAE="}});
+        for model in [crate::models::dynamodb(), crate::models::sqs()] {
+            for op in model.operations.values() {
+                let Some(shape) = model.output_shape(op) else {
+                    continue;
+                };
+                let mut v = Map::new();
+                for m in &shape.members {
+                    let ms = model.shape_of(m);
+                    let val = match ms.kind {
+                        ShapeType::Structure | ShapeType::Map => {
+                            json!({"Item": item, "k": item["pk"], "z": null})
+                        }
+                        ShapeType::List => json!([item, null, "s", 3]),
+                        ShapeType::Timestamp => json!(1700000000.25),
+                        ShapeType::Boolean => json!(true),
+                        k if k.is_integer() || k.is_float() => json!(42),
+                        _ => json!("text \u{e9}\n"),
+                    };
+                    v.insert(m.name.clone(), val);
+                }
+                v.insert("NotAMember".into(), json!(1));
+                let v = Value::Object(v);
+                let mut text = Vec::new();
+                write_to(model, shape, &v, &mut text);
+                let expected = serde_json::to_vec(&write(model, shape, &v)).unwrap();
+                assert_eq!(
+                    String::from_utf8(text).unwrap(),
+                    String::from_utf8(expected).unwrap(),
+                    "{}",
+                    op.name
+                );
+            }
+        }
     }
 }
