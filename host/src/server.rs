@@ -27,13 +27,6 @@ pub struct App {
     pub runtime: Arc<Runtime>,
 }
 
-/// The axum application.
-pub fn app(runtime: Arc<Runtime>) -> axum::Router {
-    axum::Router::new()
-        .fallback(handle)
-        .with_state(App { runtime })
-}
-
 /// Decodes `%XX` and `+` in a form or query value.
 fn form_decode(s: &str) -> String {
     let s = s.replace('+', " ");
@@ -303,7 +296,10 @@ pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> 
     };
     axum::serve(
         listener,
-        app(runtime).into_make_service_with_connect_info::<SocketAddr>(),
+        // One handler for every path (the host has no routes of its own
+        // beyond health), served without a router in front.
+        axum::handler::Handler::with_state(handle, App { runtime })
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
