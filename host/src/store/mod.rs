@@ -160,7 +160,8 @@ impl Store {
         self.snapshots.at_least(&self.db, seq)
     }
 
-    /// Starts a call's transaction on a fresh snapshot.
+    /// Starts a call's transaction on a snapshot holding every commit
+    /// acknowledged so far (shared with the calls that begin before the next).
     pub fn begin(
         self: &Arc<Self>,
         plugin: Arc<str>,
