@@ -6,7 +6,9 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
 use redb::{Database, ReadableDatabase};
@@ -81,13 +83,23 @@ pub fn read_extents(
     len: u64,
 ) -> std::io::Result<Vec<u8>> {
     let window = slice_extents(extents, offset, Some(len)).unwrap_or_default();
-    let mut out = Vec::with_capacity(window.iter().map(|e| e.len as usize).sum());
+    read_window(&window, |file| {
+        File::open(file_path(dir, file)).map(Arc::new)
+    })
+}
+
+/// The bytes of `window`'s extents in order, each read from the file `open`
+/// gives for its id (opened for this read, or kept open by the caller).
+pub fn read_window(
+    window: &[Extent],
+    mut open: impl FnMut(&str) -> std::io::Result<Arc<File>>,
+) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![0u8; window.iter().map(|e| e.len as usize).sum()];
+    let mut at = 0;
     for e in window {
-        let mut f = File::open(file_path(dir, &e.file))?;
-        f.seek(SeekFrom::Start(e.offset))?;
-        let start = out.len();
-        out.resize(start + e.len as usize, 0);
-        f.read_exact(&mut out[start..])?;
+        let end = at + e.len as usize;
+        open(&e.file)?.read_exact_at(&mut out[at..end], e.offset)?;
+        at = end;
     }
     Ok(out)
 }

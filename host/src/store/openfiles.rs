@@ -8,11 +8,10 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::blobfiles::{Extent, file_path};
+use super::blobfiles::{Extent, file_path, read_window};
 
 /// How many files stay open; past it the set starts over.
 const MAX_OPEN: usize = 128;
@@ -47,15 +46,7 @@ impl OpenFiles {
 
     /// The bytes of committed extents, read through kept-open files.
     pub fn read(&self, extents: &[Extent]) -> std::io::Result<Vec<u8>> {
-        let mut out = vec![0u8; extents.iter().map(|e| e.len as usize).sum()];
-        let mut at = 0;
-        for e in extents {
-            let end = at + e.len as usize;
-            self.get(&e.file)?
-                .read_exact_at(&mut out[at..end], e.offset)?;
-            at = end;
-        }
-        Ok(out)
+        read_window(extents, |file| self.get(file))
     }
 
     /// Closes a file that is about to be deleted.

@@ -137,6 +137,16 @@ fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), Stri
     }
 }
 
+/// A member's name in output JSON. Query-compatible models (SQS) carry
+/// restored query wire names as locationName; JSON always uses the member
+/// name there.
+fn output_name<'m>(model: &Model, m: &'m Member) -> &'m str {
+    match model.metadata.aws_query_compatible {
+        Some(_) => &m.name,
+        None => m.location_name.as_deref().unwrap_or(&m.name),
+    }
+}
+
 /// Best-effort shaping of an output value: unknown members and nulls are
 /// dropped, timestamps written as epoch seconds; values of the wrong type are
 /// passed through unchanged (the plugin's responsibility).
@@ -146,12 +156,7 @@ pub fn write(model: &Model, shape: &Shape, v: &Value) -> Value {
             let mut out = Map::new();
             for m in &shape.members {
                 if let Some(val) = obj.get(&m.name).filter(|v| !v.is_null()) {
-                    // Query-compatible models (SQS) carry restored query wire
-                    // names as locationName; JSON always uses the member name.
-                    let name = match model.metadata.aws_query_compatible {
-                        Some(_) => &m.name,
-                        None => m.location_name.as_deref().unwrap_or(&m.name),
-                    };
+                    let name = output_name(model, m);
                     out.insert(name.to_string(), write(model, model.shape_of(m), val));
                 }
             }
@@ -195,13 +200,7 @@ pub fn write_to(model: &Model, shape: &Shape, v: &Value, out: &mut Vec<u8>) {
                 .iter()
                 .filter_map(|m| {
                     let val = obj.get(&m.name).filter(|v| !v.is_null())?;
-                    // As in `write`: query-compatible models (SQS) keep the
-                    // member name.
-                    let name = match model.metadata.aws_query_compatible {
-                        Some(_) => &m.name,
-                        None => m.location_name.as_deref().unwrap_or(&m.name),
-                    };
-                    Some((name, m, val))
+                    Some((output_name(model, m), m, val))
                 })
                 .collect();
             // The order `write`'s map has.

@@ -102,11 +102,6 @@ pub struct Http {
     /// matched against every operation's template.
     #[serde(skip)]
     pub template: crate::rest::UriTemplate,
-    /// The required members of the input bound to the query string or a
-    /// header, found once when the model loads: resolving a REST request
-    /// counts which of them it carries for every candidate operation.
-    #[serde(skip)]
-    pub required: Vec<crate::rest::RequiredBinding>,
 }
 
 impl Default for Http {
@@ -116,7 +111,6 @@ impl Default for Http {
             request_uri: "/".into(),
             response_code: None,
             template: crate::rest::UriTemplate::default(),
-            required: Vec::new(),
         }
     }
 }
@@ -386,14 +380,8 @@ impl Model {
     pub fn from_json(json: &str) -> Result<Model, ModelError> {
         let mut model: Model = serde_json::from_str(json).map_err(|e| ModelError(e.to_string()))?;
         model.check()?;
-        let required: Vec<_> = model
-            .operations
-            .values()
-            .map(|op| crate::rest::RequiredBinding::of(&model, op))
-            .collect();
-        for (op, required) in model.operations.values_mut().zip(required) {
+        for op in model.operations.values_mut() {
             op.http.template = crate::rest::UriTemplate::parse(&op.http.request_uri);
-            op.http.required = required;
         }
         model.resolve_references();
         model.routes = crate::rest::Routes::of(&model);
@@ -443,39 +431,24 @@ impl Model {
     /// Points every shape reference at its target's position, so codecs
     /// reach a member's shape without hashing its name.
     fn resolve_references(&mut self) {
-        let position = |shapes: &indexmap::IndexMap<String, Shape, _>, name: &str| {
-            shapes
-                .get_index_of(name)
-                .map_or(ShapeIdx::default(), |i| ShapeIdx(i as u32))
-        };
-        for i in 0..self.shapes.len() {
-            let (_, shape) = self.shapes.get_index(i).expect("in range");
-            let members: Vec<ShapeIdx> = shape
-                .members
-                .iter()
-                .map(|m| position(&self.shapes, &m.shape))
-                .collect();
-            let inner: Vec<ShapeIdx> = [&shape.member, &shape.key, &shape.value]
-                .into_iter()
-                .map(|r| {
-                    r.as_ref()
-                        .map_or(ShapeIdx::default(), |r| position(&self.shapes, &r.shape))
-                })
-                .collect();
-            let (_, shape) = self.shapes.get_index_mut(i).expect("in range");
-            for (m, idx) in shape.members.iter_mut().zip(members) {
-                m.target.idx = idx;
+        let positions: rustc_hash::FxHashMap<String, ShapeIdx> = self
+            .shapes
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), ShapeIdx(i as u32)))
+            .collect();
+        let at = |name: &str| positions.get(name).copied().unwrap_or_default();
+        for shape in self.shapes.values_mut() {
+            for m in &mut shape.members {
+                m.target.idx = at(&m.shape);
             }
-            for (r, idx) in [&mut shape.member, &mut shape.key, &mut shape.value]
+            for r in [&mut shape.member, &mut shape.key, &mut shape.value]
                 .into_iter()
-                .zip(inner)
+                .flatten()
             {
-                if let Some(r) = r {
-                    r.idx = idx;
-                }
+                r.idx = at(&r.shape);
             }
         }
-        let shapes = &self.shapes;
         for op in self.operations.values_mut() {
             for r in op
                 .input
@@ -483,7 +456,7 @@ impl Model {
                 .chain(op.output.iter_mut())
                 .chain(op.errors.iter_mut())
             {
-                r.idx = position(shapes, &r.shape);
+                r.idx = at(&r.shape);
             }
         }
     }

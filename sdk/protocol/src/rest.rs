@@ -252,7 +252,7 @@ pub fn resolve_operation<'m>(
 /// method in one contiguous list, built when the model loads: resolving a
 /// request walks only its method's group.
 #[derive(Debug, Clone, Default)]
-pub struct Routes {
+pub(crate) struct Routes {
     /// Method (as the model spells it) and its operations' place in `routes`.
     groups: Vec<(String, std::ops::Range<usize>)>,
     routes: Vec<Route>,
@@ -282,7 +282,7 @@ impl Routes {
             out.routes.push(Route {
                 name: op.name.clone(),
                 template: op.http.template.clone(),
-                required: op.http.required.clone(),
+                required: RequiredBinding::of(model, op),
                 deprecated: op.deprecated,
             });
         }
@@ -294,7 +294,7 @@ impl Routes {
 /// a request carries it tells operations that share a template apart (e.g.
 /// `ListParts` needs `uploadId`, `GetObject` does not).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequiredBinding {
+struct RequiredBinding {
     /// Bound to a header (else to the query string).
     header: bool,
     /// The header or query-string name.
@@ -303,7 +303,7 @@ pub struct RequiredBinding {
 
 impl RequiredBinding {
     /// The required query-string and header members of `op`'s input.
-    pub(crate) fn of(model: &Model, op: &Operation) -> Vec<RequiredBinding> {
+    fn of(model: &Model, op: &Operation) -> Vec<RequiredBinding> {
         let Some(shape) = model.input_shape(op) else {
             return Vec::new();
         };
