@@ -44,32 +44,36 @@ pub fn credential_from_authorization(auth: &str) -> Option<&str> {
     Some(rest.split([',', ' ']).next().unwrap_or(rest))
 }
 
-/// Matches a host against a pattern: `*` is one or more characters within a
-/// label, `**` one or more whole labels. Runs for every matcher on every
-/// request, so it walks the labels without collecting them, from the last:
-/// patterns end in literal labels, so most mismatches show at once.
-pub fn host_matches(pattern: &str, host: &str) -> bool {
-    type Labels<'a> = std::str::RSplit<'a, char>;
-    fn labels(mut p: Labels<'_>, mut h: Labels<'_>) -> bool {
-        match (p.next(), h.clone().next()) {
-            (None, None) => true,
-            (Some("**"), _) => {
-                // One or more whole labels, then the rest of the pattern.
-                while h.next().is_some() {
-                    if labels(p.clone(), h.clone()) {
-                        return true;
-                    }
-                }
-                false
-            }
-            (Some(pl), Some(hl)) => {
-                h.next();
-                label_matches(pl, hl) && labels(p, h)
-            }
-            _ => false,
-        }
+/// A host pattern (`*` is one or more characters within a label, `**` one
+/// or more whole labels) split into labels once, when its plugin loads: every
+/// request is matched against every pattern, so the request's host is split
+/// once and each pattern compares label slices.
+#[derive(Debug, Clone)]
+struct HostPattern(Vec<String>);
+
+impl HostPattern {
+    fn new(pattern: &str) -> Self {
+        Self(pattern.split('.').map(str::to_string).collect())
     }
-    labels(pattern.rsplit('.'), host.rsplit('.'))
+
+    /// Whether the host with these labels fits. Compared from the last
+    /// label: patterns end in literal labels, so most mismatches show at once.
+    fn matches(&self, host: &[&str]) -> bool {
+        fn from_end(p: &[String], h: &[&str]) -> bool {
+            match (p.split_last(), h.split_last()) {
+                (None, None) => true,
+                (Some((pl, p_rest)), _) if pl == "**" => {
+                    // One or more whole labels, then the rest of the pattern.
+                    (1..=h.len()).any(|n| from_end(p_rest, &h[..h.len() - n]))
+                }
+                (Some((pl, p_rest)), Some((hl, h_rest))) => {
+                    label_matches(pl, hl) && from_end(p_rest, h_rest)
+                }
+                _ => false,
+            }
+        }
+        from_end(&self.0, host)
+    }
 }
 
 fn label_matches(pattern: &str, label: &str) -> bool {
@@ -85,8 +89,14 @@ fn label_matches(pattern: &str, label: &str) -> bool {
     glob(pattern.as_bytes(), label.as_bytes())
 }
 
-/// How well a matcher fits: `None` if it does not.
-fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
+/// How well a matcher fits: `None` if it does not. `host` is the request's
+/// host split into labels.
+fn score(m: &Entry, f: &RequestFacts, host: &[&str]) -> Option<(i32, u32)> {
+    let Entry {
+        matcher: m,
+        host: pattern,
+        ..
+    } = m;
     let mut fields = 0;
     if let Some(p) = &m.target_prefix {
         if !f
@@ -120,8 +130,8 @@ fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
         }
         fields += 1;
     }
-    if let Some(h) = &m.host_pattern {
-        if !host_matches(h, &f.host) {
+    if let Some(h) = pattern {
+        if !h.matches(host) {
             return None;
         }
         fields += 1;
@@ -138,15 +148,26 @@ fn score(m: &Matcher, f: &RequestFacts) -> Option<(i32, u32)> {
 /// The routing table: every plugin's matchers, and the fallback plugin.
 #[derive(Default)]
 pub struct Router {
-    entries: Vec<(usize, Matcher)>,
+    entries: Vec<Entry>,
     fallback: Option<usize>,
+}
+
+/// One declared matcher, with its host pattern prepared.
+struct Entry {
+    plugin: usize,
+    matcher: Matcher,
+    host: Option<HostPattern>,
 }
 
 impl Router {
     /// Adds the matchers of the plugin at `index`.
     pub fn add(&mut self, index: usize, matchers: &[Matcher], fallback: bool) {
         for m in matchers {
-            self.entries.push((index, m.clone()));
+            self.entries.push(Entry {
+                plugin: index,
+                matcher: m.clone(),
+                host: m.host_pattern.as_deref().map(HostPattern::new),
+            });
         }
         if fallback && self.fallback.is_none() {
             self.fallback = Some(index);
@@ -158,9 +179,10 @@ impl Router {
     /// not go to the fallback: it belongs to a service that is not loaded.
     pub fn route(&self, facts: &RequestFacts) -> Option<usize> {
         let names_operation = facts.target.is_some() || facts.action.is_some();
+        let host: Vec<&str> = facts.host.split('.').collect();
         self.entries
             .iter()
-            .filter_map(|(i, m)| score(m, facts).map(|s| (s, *i)))
+            .filter_map(|e| score(e, facts, &host).map(|s| (s, e.plugin)))
             .max_by_key(|(s, i)| (*s, std::cmp::Reverse(*i)))
             .map(|(_, i)| i)
             .or(self.fallback.filter(|_| !names_operation))
@@ -170,6 +192,10 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn host_matches(pattern: &str, host: &str) -> bool {
+        HostPattern::new(pattern).matches(&host.split('.').collect::<Vec<_>>())
+    }
 
     fn matcher() -> Matcher {
         Matcher {

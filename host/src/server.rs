@@ -1,7 +1,6 @@
 //! The HTTP front: every request is routed to a plugin and answered with what
 //! the plugin returns; the host adds only health endpoints and its own errors.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body as AxumBody;
@@ -298,8 +297,7 @@ pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> 
         listener,
         // One handler for every path (the host has no routes of its own
         // beyond health), served without a router in front.
-        axum::handler::Handler::with_state(handle, App { runtime })
-            .into_make_service_with_connect_info::<SocketAddr>(),
+        axum::handler::Handler::with_state(handle, App { runtime }).into_make_service(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
