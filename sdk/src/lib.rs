@@ -10,6 +10,7 @@
 //! Everything here also compiles natively: host calls then go to the
 //! in-memory [`testkit`], so plugin logic is unit tested with `cargo test`.
 
+pub mod alloc;
 pub mod bindings;
 pub mod blobs;
 pub mod http;
@@ -23,6 +24,12 @@ pub mod table;
 pub mod testkit;
 
 mod host;
+
+/// Plugins allocate through [`alloc::SizeClasses`] unless they turn off the
+/// `fast-alloc` feature (to install an allocator of their own).
+#[cfg(all(target_arch = "wasm32", feature = "fast-alloc"))]
+#[global_allocator]
+static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();
 
 /// AWS wire protocols and errors (re-exported so plugins need one dependency).
 pub use ruststack_protocol as protocol;
