@@ -45,10 +45,10 @@ fn class_of(layout: Layout) -> Option<usize> {
     Some(if size <= 128 {
         (size - 1) / 16
     } else {
-        SIZES[8..]
-            .iter()
-            .position(|&s| size <= s)
-            .map_or(15, |i| i + 8)
+        // Above 128 the classes are 2^k and 1.5 * 2^k: find the power of
+        // two that holds `size`, then whether its lower three quarters do.
+        let e = (usize::BITS - (size - 1).leading_zeros()) as usize;
+        8 + 2 * (e - 8) + usize::from(size > 3 << (e - 2))
     })
 }
 

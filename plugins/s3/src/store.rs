@@ -28,14 +28,15 @@ pub struct Bucket {
     /// Creation time, epoch milliseconds.
     pub created_ms: u64,
     /// `Enabled` / `Suspended`; `None` when versioning was never set.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<String>,
     /// Whether the bucket was created with Object Lock.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub object_lock: bool,
 }
 
-/// One version of an object (or a delete marker).
+/// One version of an object (or a delete marker). Members at their default
+/// are left out of the stored record: it is decoded on every GET and HEAD.
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct Obj {
     /// The object key.
@@ -49,44 +50,44 @@ pub struct Obj {
     /// Last-Modified, epoch milliseconds.
     pub modified_ms: u64,
     /// Content-Type.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Other stored representation headers (Cache-Control, Content-*,
     /// Expires, website redirect), as model member values by member name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub headers: serde_json::Map<String, serde_json::Value>,
     /// User metadata (`x-amz-meta-*`), lower-case names.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
     /// Storage class.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
     /// Object tags, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
     /// Version id; `None` is the `null` version.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// True for a delete marker.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub delete_marker: bool,
     /// Checksums by model member name (`ChecksumCRC32`, ...), base64.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checksums: BTreeMap<String, String>,
     /// Part sizes when the object came from a multipart upload.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<u64>,
     /// Order of writes in the bucket, for version ordering.
     #[serde(default)]
     pub seq: u64,
     /// Object Lock retention and legal hold, as model values.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<serde_json::Value>,
     /// Object Lock legal hold status.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_hold: Option<String>,
     /// Canned ACL or grants given at write time, as a model value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<serde_json::Value>,
 }
 

@@ -216,7 +216,7 @@ pub fn resolve_operation<'m>(
     };
     let query = parse_form(req.query);
     let segments = PathSegments::new(path);
-    let fits = |r: &Route| r.template.fits(&segments) && r.template.match_query(&query);
+    let fits = |r: &Route| r.template.match_query(&query) && r.template.fits(&segments);
     let group = model
         .routes
         .groups
@@ -347,6 +347,14 @@ fn bad(name: &str, e: String) -> AwsError {
     AwsError::client("InvalidArgument", format!("{name}: {e}"))
 }
 
+/// `s` without `prefix`, compared without regard to ASCII case.
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.as_bytes().get(..prefix.len())?;
+    // Equal ASCII-insensitively means `prefix.len()` ends on a char boundary.
+    head.eq_ignore_ascii_case(prefix.as_bytes())
+        .then(|| &s[prefix.len()..])
+}
+
 /// Decodes the members bound to URI labels, the query string and headers
 /// into `out`. Type errors are `InvalidArgument` (S3's error for them).
 pub fn decode_bindings(
@@ -358,12 +366,13 @@ pub fn decode_bindings(
 ) -> Result<(), AwsError> {
     let labels = op.http.template.match_path(req.path).unwrap_or_default();
     let query = parse_form(req.query);
-    let bound_query: Vec<&str> = shape
-        .members
-        .iter()
-        .filter(|m| m.location.as_deref() == Some("querystring") && m.location_name.is_some())
-        .map(|m| m.wire_name())
-        .collect();
+    let is_bound = |k: &str| {
+        shape.members.iter().any(|m| {
+            m.location.as_deref() == Some("querystring")
+                && m.location_name.is_some()
+                && m.wire_name() == k
+        })
+    };
     for m in &shape.members {
         let ms = model.shape_of(m);
         let name = m.wire_name();
@@ -386,7 +395,7 @@ pub fn decode_bindings(
                     // Unbound query parameters, as a map.
                     let mut map = Map::new();
                     for (k, v) in &query {
-                        if !bound_query.contains(&k.as_str()) {
+                        if !is_bound(k) {
                             map.insert(k.clone(), Value::String(v.clone()));
                         }
                     }
@@ -416,12 +425,10 @@ pub fn decode_bindings(
                 None => None,
             },
             Some("headers") => {
-                let prefix = name.to_ascii_lowercase();
                 let mut map = Map::new();
                 for (k, v) in req.headers {
-                    let k = k.to_ascii_lowercase();
-                    if let Some(rest) = k.strip_prefix(&prefix) {
-                        map.insert(rest.to_string(), Value::String(v.clone()));
+                    if let Some(rest) = strip_prefix_ignore_case(k, name) {
+                        map.insert(rest.to_ascii_lowercase(), Value::String(v.clone()));
                     }
                 }
                 (!map.is_empty()).then_some(Value::Object(map))
@@ -444,8 +451,13 @@ pub fn encode_bindings(
     headers: &mut Vec<(String, String)>,
 ) -> Option<u16> {
     let mut status = None;
-    for m in &shape.members {
-        let Some(v) = obj.get(&m.name).filter(|v| !v.is_null()) else {
+    // Walks the output's few values rather than the shape's many members
+    // (GetObject's output has some 40), finding each value's member.
+    for (key, v) in obj {
+        if v.is_null() {
+            continue;
+        }
+        let Some(m) = shape.members.iter().find(|m| m.name == *key) else {
             continue;
         };
         let ms = model.shape_of(m);

@@ -93,10 +93,39 @@ pub fn format_iso8601(epoch_seconds: f64) -> String {
 /// [`format_iso8601`] from Unix milliseconds.
 pub fn format_iso8601_millis(epoch_millis: i64) -> String {
     let p = split(epoch_millis);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        p.year, p.month, p.day, p.hour, p.min, p.sec, p.millis
-    )
+    let mut out = String::with_capacity(24);
+    push_year(&mut out, p.year);
+    for (sep, n) in [
+        ('-', p.month),
+        ('-', p.day),
+        ('T', p.hour),
+        (':', p.min),
+        (':', p.sec),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n, 2);
+    }
+    out.push('.');
+    push_digits(&mut out, p.millis, 3);
+    out.push('Z');
+    out
+}
+
+/// Appends `n` as exactly `width` decimal digits (`n` < 10^`width`). Dates
+/// are written on every listing entry and object response, so without the
+/// formatting machinery.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+    }
+}
+
+/// Appends a year as `{:04}` would.
+fn push_year(out: &mut String, year: i64) {
+    match u32::try_from(year) {
+        Ok(y) if y <= 9999 => push_digits(out, y, 4),
+        _ => out.push_str(&format!("{year:04}")),
+    }
 }
 
 /// RFC 822 / HTTP-date as used in headers (`Last-Modified`, `Expires`):
@@ -108,16 +137,20 @@ pub fn format_rfc822(epoch_seconds: f64) -> String {
 /// [`format_rfc822`] from Unix milliseconds.
 pub fn format_rfc822_millis(epoch_millis: i64) -> String {
     let p = split(epoch_millis);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[p.weekday],
-        p.day,
-        MONTHS[p.month as usize - 1],
-        p.year,
-        p.hour,
-        p.min,
-        p.sec
-    )
+    let mut out = String::with_capacity(29);
+    out.push_str(WEEKDAYS[p.weekday]);
+    out.push_str(", ");
+    push_digits(&mut out, p.day, 2);
+    out.push(' ');
+    out.push_str(MONTHS[p.month as usize - 1]);
+    out.push(' ');
+    push_year(&mut out, p.year);
+    for (sep, n) in [(' ', p.hour), (':', p.min), (':', p.sec)] {
+        out.push(sep);
+        push_digits(&mut out, n, 2);
+    }
+    out.push_str(" GMT");
+    out
 }
 
 /// Epoch seconds as JSON protocols write them: an integer when whole, else a
@@ -268,6 +301,40 @@ mod tests {
             let t = (day * 86_400 + 3_723) as f64;
             assert_eq!(parse_iso8601(&format_iso8601(t)), Some(t));
             assert_eq!(parse_rfc822(&format_rfc822(t)), Some(t));
+        }
+    }
+
+    #[test]
+    fn formats_like_the_format_macro() {
+        let millis = [
+            0,
+            -1,
+            1_445_412_480_123,
+            253_402_300_799_999, // 9999-12-31T23:59:59.999Z
+            253_402_300_800_000, // year 10000
+            -62_167_219_200_001, // just before year 0
+        ];
+        for m in millis
+            .into_iter()
+            .chain((0..400).map(|i| i * 7_919_999_999_i64))
+        {
+            let p = split(m);
+            let iso = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                p.year, p.month, p.day, p.hour, p.min, p.sec, p.millis
+            );
+            let rfc = format!(
+                "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+                WEEKDAYS[p.weekday],
+                p.day,
+                MONTHS[p.month as usize - 1],
+                p.year,
+                p.hour,
+                p.min,
+                p.sec
+            );
+            assert_eq!(format_iso8601_millis(m), iso);
+            assert_eq!(format_rfc822_millis(m), rfc);
         }
     }
 }
