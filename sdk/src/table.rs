@@ -79,26 +79,7 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
     where
         V: 'static,
     {
-        let full = self.full(key);
-        let raw = kv::get(&full)?;
-        let hit = PARSED.with(|c| {
-            c.borrow()
-                .get(&full)
-                .filter(|(seen, _)| same_bytes(seen, &raw))
-                .and_then(|(_, v)| v.clone().downcast::<V>().ok())
-        });
-        if hit.is_some() {
-            return hit;
-        }
-        let value: Rc<V> = Rc::new(serde_json::from_slice(&raw).ok()?);
-        PARSED.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= PARSED_CACHE {
-                c.clear();
-            }
-            c.insert(full, (raw, value.clone() as Rc<dyn Any>));
-        });
-        Some(value)
+        get_shared(self.full(key))
     }
 
     /// The value and its stored bytes (for a later [`Table::replace`]).
@@ -202,6 +183,31 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
             u64::from_ne_bytes(x.try_into().expect("8 bytes"))
                 == u64::from_ne_bytes(y.try_into().expect("8 bytes"))
         })
+}
+
+/// [`Table::get_shared`] for a plugin that keeps values under kv keys of its
+/// own layout: the JSON value stored at `key`, parsed once per instance for
+/// as long as its bytes stay the same.
+pub fn get_shared<V: DeserializeOwned + 'static>(key: Vec<u8>) -> Option<Rc<V>> {
+    let raw = kv::get(&key)?;
+    let hit = PARSED.with(|c| {
+        c.borrow()
+            .get(&key)
+            .filter(|(seen, _)| same_bytes(seen, &raw))
+            .and_then(|(_, v)| v.clone().downcast::<V>().ok())
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let value: Rc<V> = Rc::new(serde_json::from_slice(&raw).ok()?);
+    PARSED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= PARSED_CACHE {
+            c.clear();
+        }
+        c.insert(key, (raw, value.clone() as Rc<dyn Any>));
+    });
+    Some(value)
 }
 
 #[cfg(test)]

@@ -29,6 +29,10 @@ pub struct TableMeta {
     /// Bumped at each TTL enable, so timers of an earlier enable stop.
     #[serde(default)]
     pub ttl_gen: u64,
+    /// The primary key's (hash, range) names, read from `desc` once: every
+    /// item operation asks for them several times.
+    #[serde(skip)]
+    keys: std::cell::OnceCell<(String, Option<String>)>,
 }
 
 /// A secondary index's key and projection.
@@ -93,18 +97,22 @@ impl TableMeta {
 
     /// Partition key name.
     pub fn hash_key(&self) -> String {
-        key_of(&self.desc["KeySchema"]).0
+        self.keys().0.clone()
     }
 
     /// Sort key name.
     pub fn range_key(&self) -> Option<String> {
-        key_of(&self.desc["KeySchema"]).1
+        self.keys().1.clone()
     }
 
     /// Names of the primary key attributes.
     pub fn key_names(&self) -> Vec<String> {
-        let (h, r) = key_of(&self.desc["KeySchema"]);
-        std::iter::once(h).chain(r).collect()
+        let (h, r) = self.keys();
+        std::iter::once(h.clone()).chain(r.clone()).collect()
+    }
+
+    fn keys(&self) -> &(String, Option<String>) {
+        self.keys.get_or_init(|| key_of(&self.desc["KeySchema"]))
     }
 
     /// Declared type (`S`, `N`, `B`) of an attribute.
@@ -474,6 +482,7 @@ pub fn create(ctx: &Ctx, input: &Value) -> Res<Value> {
         ttl_attribute: None,
         pitr: false,
         ttl_gen: 0,
+        keys: Default::default(),
     };
     save(&meta);
     let mut out = meta.desc.clone();

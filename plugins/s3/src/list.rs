@@ -111,7 +111,7 @@ fn content(o: &Obj, url: bool, owner: bool) -> Value {
     let mut c = json!({
         "Key": enc(url, &o.key),
         "LastModified": util::ts(o.modified_ms),
-        "ETag": format!("\"{}\"", o.etag),
+        "ETag": util::quoted(&o.etag),
         "Size": o.size,
         "StorageClass": o.storage_class.clone().unwrap_or_else(|| "STANDARD".into()),
     });

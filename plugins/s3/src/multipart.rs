@@ -94,7 +94,7 @@ pub fn upload_part(ctx: &Ctx, input: &Value) -> OpResult {
             checksums,
         },
     );
-    let mut out = json!({"ETag": format!("\"{}\"", p.etag), "ServerSideEncryption": "AES256"});
+    let mut out = json!({"ETag": util::quoted(&p.etag), "ServerSideEncryption": "AES256"});
     for (k, v) in &p.checksums {
         out[k] = json!(v);
     }
@@ -146,7 +146,7 @@ pub fn upload_part_copy(_ctx: &Ctx, input: &Value) -> OpResult {
             checksums: Default::default(),
         },
     );
-    Ok(json!({"CopyPartResult": {"ETag": format!("\"{}\"", p.etag), "LastModified": util::ts(p.modified_ms)}}).into())
+    Ok(json!({"CopyPartResult": {"ETag": util::quoted(&p.etag), "LastModified": util::ts(p.modified_ms)}}).into())
 }
 
 fn invalid_copy_range() -> AwsError {
@@ -267,7 +267,7 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
         "Location": format!("http://{host}/{}/{}", b.name, util::url_encode(&o.key)),
         "Bucket": b.name,
         "Key": o.key,
-        "ETag": format!("\"{}\"", o.etag),
+        "ETag": util::quoted(&o.etag),
         "ServerSideEncryption": "AES256",
     });
     if b.versioning.is_some() {
@@ -346,7 +346,7 @@ pub fn list_parts(_ctx: &Ctx, input: &Value) -> OpResult {
         .iter()
         .map(|p| {
             let mut v = json!({"PartNumber": p.number, "LastModified": util::ts(p.modified_ms),
-                               "ETag": format!("\"{}\"", p.etag), "Size": p.size});
+                               "ETag": util::quoted(&p.etag), "Size": p.size});
             for (k, c) in &p.checksums {
                 v[k] = json!(c);
             }

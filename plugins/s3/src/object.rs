@@ -220,7 +220,10 @@ fn etag_matches(header: &str, etag: &str) -> bool {
 /// If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since.
 fn check_conditions(o: &Obj, input: &Value, prefix: &str) -> Result<(), AwsError> {
     let modified = (o.modified_ms / 1000) as f64;
-    let get = |n: &str| input.get(format!("{prefix}{n}").as_str());
+    let get = |n: &str| match prefix {
+        "" => input.get(n),
+        _ => input.get(format!("{prefix}{n}").as_str()),
+    };
     let if_match = get("IfMatch").and_then(Value::as_str);
     if let Some(m) = if_match {
         if !etag_matches(m, &o.etag) {
@@ -234,7 +237,7 @@ fn check_conditions(o: &Obj, input: &Value, prefix: &str) -> Result<(), AwsError
     let not_modified = || {
         if prefix.is_empty() {
             AwsError::new(304, "NotModified", "Not Modified")
-                .with_extra("header:ETag", format!("\"{}\"", o.etag))
+                .with_extra("header:ETag", util::quoted(&o.etag))
                 .with_extra(
                     "header:Last-Modified",
                     ruststack_sdk::protocol::time::format_rfc822(modified),
@@ -377,7 +380,7 @@ pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
     let o = write(&b, o);
     crate::notify::object_event(ctx, &b, "ObjectCreated:Put", &o);
     let mut out = json!({
-        "ETag": format!("\"{}\"", o.etag),
+        "ETag": util::quoted(&o.etag),
         "ServerSideEncryption": "AES256",
     });
     if b.versioning.is_some() {
@@ -395,7 +398,7 @@ pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
 /// The output members describing a stored object (GetObject / HeadObject).
 pub fn describe(b: &Bucket, o: &Obj, checksums: bool) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("ETag".into(), json!(format!("\"{}\"", o.etag)));
+    m.insert("ETag".into(), json!(util::quoted(&o.etag)));
     m.insert("LastModified".into(), util::ts(o.modified_ms));
     m.insert("ContentLength".into(), json!(o.size));
     m.insert("AcceptRanges".into(), json!("bytes"));
@@ -853,7 +856,7 @@ pub fn copy_object(ctx: &Ctx, input: &Value) -> OpResult {
     let o = write(&b, o);
     crate::notify::object_event(ctx, &b, "ObjectCreated:Copy", &o);
     let mut result =
-        json!({"ETag": format!("\"{}\"", o.etag), "LastModified": util::ts(o.modified_ms)});
+        json!({"ETag": util::quoted(&o.etag), "LastModified": util::ts(o.modified_ms)});
     for (k, v) in &o.checksums {
         result[k] = json!(v);
     }

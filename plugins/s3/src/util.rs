@@ -130,6 +130,11 @@ pub fn virtual_bucket(host: &str) -> Option<String> {
     None
 }
 
+/// An ETag as S3 sends it: the stored hex digest in double quotes.
+pub fn quoted(etag: &str) -> String {
+    ["\"", etag, "\""].concat()
+}
+
 /// Parses a query string / `x-amz-tagging` header into tag pairs.
 pub fn parse_tagging(s: &str) -> Vec<(String, String)> {
     ruststack_sdk::protocol::encoding::parse_form(s)
