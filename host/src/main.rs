@@ -148,7 +148,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let limits = Limits {
         call_timeout: Duration::from_millis(args.call_timeout_ms),
         memory_bytes: args.memory_limit_mb.saturating_mul(1024 * 1024),
-        max_uses: 10_000,
+        // A new instance parses its service model again (milliseconds for
+        // S3's); instances whose memory grew are retired sooner anyway.
+        max_uses: 100_000,
         fresh_instances: args.fresh_instances,
         max_concurrent_calls: args
             .max_concurrent_calls

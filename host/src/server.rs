@@ -259,10 +259,11 @@ fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
 
 fn reply_to_axum(reply: Reply) -> AxumResponse {
     let mut headers = HeaderMap::with_capacity(reply.headers.len() + 2);
-    for (k, v) in &reply.headers {
+    for (k, v) in reply.headers {
+        // The value's own buffer becomes the header value, without a copy.
         match (
             HeaderName::try_from(k.as_str()),
-            HeaderValue::try_from(v.as_str()),
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(v)),
         ) {
             (Ok(k), Ok(v)) => {
                 headers.append(k, v);
