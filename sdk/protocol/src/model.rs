@@ -285,15 +285,39 @@ impl Shape {
     }
 }
 
+/// Where a member travels in an HTTP message (the model's `location`). An
+/// enum rather than the model's text: every request checks it for each
+/// member of its input and output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Location {
+    /// A label of the request URI.
+    #[serde(rename = "uri")]
+    Uri,
+    /// A query-string parameter.
+    #[serde(rename = "querystring")]
+    Querystring,
+    /// One header.
+    #[serde(rename = "header")]
+    Header,
+    /// Every header with a prefix, as a map.
+    #[serde(rename = "headers")]
+    Headers,
+    /// The response's status code.
+    #[serde(rename = "statusCode")]
+    StatusCode,
+    /// A location no codec binds.
+    #[serde(other)]
+    Other,
+}
+
 /// A reference from a shape to another shape, with serialization traits.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MemberRef {
     /// Target shape name.
     pub shape: String,
-    /// Where the member travels: `uri`, `querystring`, `header`, `headers`
-    /// (prefix map), `statusCode`; `None` = the body.
-    pub location: Option<String>,
+    /// Where the member travels; `None` = the body.
+    pub location: Option<Location>,
     /// Wire name (XML element, header, query key, URI label).
     pub location_name: Option<String>,
     /// Query protocol (ec2) name override.

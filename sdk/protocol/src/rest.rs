@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value};
 
 use crate::encoding::{parse_form, percent_decode};
-use crate::model::{Model, Operation, Shape, ShapeType};
+use crate::model::{Location, Model, Operation, Shape, ShapeType};
 use crate::value::{TimestampFormat, scalar_from_text, scalar_to_text};
 use crate::{AwsError, HttpRequest};
 
@@ -312,9 +312,9 @@ impl RequiredBinding {
             .iter()
             .filter(|m| shape.required.contains(&m.name))
             .filter_map(|m| {
-                let header = match m.location.as_deref() {
-                    Some("querystring") => false,
-                    Some("header") => true,
+                let header = match m.location {
+                    Some(Location::Querystring) => false,
+                    Some(Location::Header) => true,
                     _ => return None,
                 };
                 Some(RequiredBinding {
@@ -368,7 +368,7 @@ pub fn decode_bindings(
     let query = parse_form(req.query);
     let is_bound = |k: &str| {
         shape.members.iter().any(|m| {
-            m.location.as_deref() == Some("querystring")
+            m.location == Some(Location::Querystring)
                 && m.location_name.is_some()
                 && m.wire_name() == k
         })
@@ -376,12 +376,12 @@ pub fn decode_bindings(
     for m in &shape.members {
         let ms = model.shape_of(m);
         let name = m.wire_name();
-        let value = match m.location.as_deref() {
-            Some("uri") => match labels.iter().find(|(l, _)| l == name) {
+        let value = match m.location {
+            Some(Location::Uri) => match labels.iter().find(|(l, _)| l == name) {
                 Some((_, v)) => Some(scalar_from_text(ms, v).map_err(|e| bad(name, e))?),
                 None => None,
             },
-            Some("querystring") => match ms.kind {
+            Some(Location::Querystring) => match ms.kind {
                 ShapeType::List => {
                     let item = model.shape_of(ms.member.as_ref().expect("list member"));
                     let items = query
@@ -406,7 +406,7 @@ pub fn decode_bindings(
                     None => None,
                 },
             },
-            Some("header") => match req.header(name) {
+            Some(Location::Header) => match req.header(name) {
                 Some(v) if m.jsonvalue => {
                     let raw = B64.decode(v.trim()).map_err(|e| bad(name, e.to_string()))?;
                     Some(serde_json::from_slice(&raw).map_err(|e| bad(name, e.to_string()))?)
@@ -424,7 +424,7 @@ pub fn decode_bindings(
                 Some(v) => Some(scalar_from_text(ms, v).map_err(|e| bad(name, e))?),
                 None => None,
             },
-            Some("headers") => {
+            Some(Location::Headers) => {
                 let mut map = Map::new();
                 for (k, v) in req.headers {
                     if let Some(rest) = strip_prefix_ignore_case(k, name) {
@@ -462,9 +462,9 @@ pub fn encode_bindings(
         };
         let ms = model.shape_of(m);
         let name = m.wire_name();
-        match m.location.as_deref() {
-            Some("statusCode") => status = v.as_u64().and_then(|s| u16::try_from(s).ok()),
-            Some("header") => {
+        match m.location {
+            Some(Location::StatusCode) => status = v.as_u64().and_then(|s| u16::try_from(s).ok()),
+            Some(Location::Header) => {
                 let ts = TimestampFormat::resolve(
                     m.timestamp_format.as_deref(),
                     ms,
@@ -488,7 +488,7 @@ pub fn encode_bindings(
                     headers.push((name.to_string(), text));
                 }
             }
-            Some("headers") => {
+            Some(Location::Headers) => {
                 if let Value::Object(map) = v {
                     for (k, v) in map {
                         if let Some(s) = v.as_str() {
