@@ -6,7 +6,12 @@
 //! calls on wasm, searches bins, splits and coalesces on each call. Here a
 //! small block (up to [`MAX_SMALL`] bytes) is popped from, and pushed back
 //! to, the free list of its size class; new blocks are cut from 64 KiB
-//! chunks. Larger blocks go to the system allocator.
+//! chunks. Larger blocks go to the system allocator. The limit is where the
+//! many short-lived blocks end (strings, vectors of a few items, map nodes)
+//! and the few large buffers begin: a freed block serves only its own class,
+//! so large buffers stay with dlmalloc, which merges freed neighbours and
+//! keeps a big request (a 1000-key listing) from growing the instance's
+//! memory for good.
 //!
 //! Freed small blocks are kept for reuse by their class and never returned
 //! to the system: a plugin instance is short-lived (the host retires it
@@ -23,9 +28,7 @@ use std::ptr;
 
 /// Block sizes of the classes; all multiples of 16, so every block is
 /// 16-aligned when its chunk is.
-const SIZES: [usize; 16] = [
-    16, 32, 48, 64, 80, 96, 112, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
-];
+const SIZES: [usize; 12] = [16, 32, 48, 64, 80, 96, 112, 128, 192, 256, 384, 512];
 
 /// The largest block served from the free lists.
 pub const MAX_SMALL: usize = SIZES[SIZES.len() - 1];

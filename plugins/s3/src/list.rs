@@ -71,7 +71,10 @@ fn walk(
         c
     };
     'scan: loop {
-        let batch = store::scan_objects(bucket, prefix, &cursor, 1000);
+        // One more than the page still needs tells whether it is truncated
+        // (keys that share a common prefix only take more rounds).
+        let want = (max - out.len() + 1).min(1000) as u32;
+        let batch = store::scan_objects(bucket, prefix, &cursor, want);
         if batch.is_empty() {
             return (out, false);
         }
