@@ -18,9 +18,9 @@
 //! after a bounded number of calls, or once its memory has grown past a
 //! bound), so this trades a little memory for speed.
 //!
-//! Installed as the global allocator on wasm only (see the `fast-alloc`
-//! feature); a plugin instance runs one call at a time on one thread, which
-//! is what lets it go without locks.
+//! [`crate::plugin!`] installs it as the global allocator on wasm; a plugin
+//! instance runs one call at a time on one thread, which is what lets it go
+//! without locks.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;

@@ -25,12 +25,6 @@ pub mod testkit;
 
 mod host;
 
-/// Plugins allocate through [`alloc::SizeClasses`] unless they turn off the
-/// `fast-alloc` feature (to install an allocator of their own).
-#[cfg(all(target_arch = "wasm32", feature = "fast-alloc"))]
-#[global_allocator]
-static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses::new();
-
 /// AWS wire protocols and errors (re-exported so plugins need one dependency).
 pub use ruststack_protocol as protocol;
 pub use ruststack_protocol::AwsError;
@@ -53,7 +47,10 @@ pub trait Service {
     fn on_timer(_payload: Vec<u8>) {}
 }
 
-/// Exports a [`Service`] implementation as the plugin's entry points.
+/// Exports a [`Service`] implementation as the plugin's entry points, and
+/// installs [`alloc::SizeClasses`] as its allocator. `plugin!(T,
+/// system_allocator)` keeps Rust's default allocator instead (or lets the
+/// plugin install its own).
 ///
 /// ```ignore
 /// struct Notes;
@@ -63,6 +60,14 @@ pub trait Service {
 #[macro_export]
 macro_rules! plugin {
     ($ty:ty) => {
+        $crate::plugin!($ty, system_allocator);
+
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static __RUSTSTACK_ALLOCATOR: $crate::alloc::SizeClasses =
+            $crate::alloc::SizeClasses::new();
+    };
+    ($ty:ty, system_allocator) => {
         #[doc(hidden)]
         pub struct __RustStackExport;
 

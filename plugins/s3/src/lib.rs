@@ -80,4 +80,7 @@ impl Service for S3 {
     }
 }
 
-ruststack_sdk::plugin!(S3);
+// Rust's default allocator (dlmalloc): S3's large listings and XML documents
+// free big and small blocks in turn, and dlmalloc's merging of freed
+// neighbours keeps an instance's peak memory lower than the sdk's size classes.
+ruststack_sdk::plugin!(S3, system_allocator);
