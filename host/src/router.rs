@@ -91,12 +91,8 @@ fn label_matches(pattern: &str, label: &str) -> bool {
 
 /// How well a matcher fits: `None` if it does not. `host` is the request's
 /// host split into labels.
-fn score(m: &Entry, f: &RequestFacts, host: &[&str]) -> Option<(i32, u32)> {
-    let Entry {
-        matcher: m,
-        host: pattern,
-        ..
-    } = m;
+fn score(e: &Entry, f: &RequestFacts, host: &[&str]) -> Option<(i32, u32)> {
+    let m = &e.matcher;
     let mut fields = 0;
     if let Some(p) = &m.target_prefix {
         if !f
@@ -130,7 +126,7 @@ fn score(m: &Entry, f: &RequestFacts, host: &[&str]) -> Option<(i32, u32)> {
         }
         fields += 1;
     }
-    if let Some(h) = pattern {
+    if let Some(h) = &e.host {
         if !h.matches(host) {
             return None;
         }

@@ -457,7 +457,7 @@ pub fn encode_bindings(
         if v.is_null() {
             continue;
         }
-        let Some(m) = shape.members.iter().find(|m| m.name == *key) else {
+        let Some(m) = shape.member_named(key) else {
             continue;
         };
         let ms = model.shape_of(m);
