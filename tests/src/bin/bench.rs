@@ -44,6 +44,10 @@ const RESPONSE_GRACE: Duration = Duration::from_secs(10);
 const BASELINE_BODY: &str = r#"{"Counter":{"Name":"bench","UpdatedAt":1795878354.287,"Value":1},"ServedBy":"baseline 1.0.0"}"#;
 /// AWS JSON target prefix of the example plugin.
 const COUNTERS: &str = "Counters_20261128";
+/// The bench group of the host's floor: a plugin call that does no work.
+const FLOOR_GROUP: &str = "Host floor";
+/// The floor's row: the `misbehave` test fixture answering `Ok` at once.
+const FLOOR_TARGET: &str = "plugin that answers at once";
 
 /// Targets the project has set itself; the benchmark only reports them.
 const WARM_START_TARGET_MS: f64 = 50.0;
@@ -142,11 +146,13 @@ impl Config {
             );
         }
         let plugins = workspace.join("target/example-plugins");
-        if !plugins.join("counters.wasm").is_file() {
-            bail!(
-                "{} has no counters.wasm: run `just build-plugins`",
-                plugins.display()
-            );
+        for wasm in ["counters.wasm", "misbehave.wasm"] {
+            if !plugins.join(wasm).is_file() {
+                bail!(
+                    "{} has no {wasm}: run `just build-plugins`",
+                    plugins.display()
+                );
+            }
         }
         let skip_big = std::env::var("BENCH_SKIP_BIG").is_ok_and(|v| v.trim() == "1");
         Ok(Self {
@@ -584,6 +590,16 @@ async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
         runs: Vec::new(),
         loaded_rss_mb: Vec::new(),
     };
+    // What any request costs before a plugin does any work of its own: the
+    // test fixture's `Ok` answers at once, without a model, codec or store read.
+    bench
+        .measure(
+            FLOOR_GROUP,
+            FLOOR_TARGET,
+            Work::fixed(json_request(addr, "Misbehave.Ok", "{}")),
+            None,
+        )
+        .await?;
     for (op, body) in [
         ("GetCounter", r#"{"Name":"bench"}"#),
         ("IncrementCounter", r#"{"Name":"bench"}"#),
@@ -1836,6 +1852,34 @@ fn render_targets(out: &mut String, startup: &Startup, load: &LoadReport) {
             "| {what} | {measured} | {} |",
             if pass { "PASS" } else { "MISS" }
         );
+    }
+    render_floor(out, &load.runs);
+}
+
+/// The host's own share: the floor (a call that does no work) against the
+/// baseline, and the small reads against the floor, so a run shows how much
+/// of the gap to the baseline is the host and how much the service's work.
+fn render_floor(out: &mut String, runs: &[Run]) {
+    let rps_at_32 = |target: &str| {
+        runs.iter()
+            .find(|r| r.conns == 32 && r.target == target)
+            .map(|r| r.stats.rps)
+            .filter(|&rps| rps > 0.0)
+    };
+    let (Some(floor), Some(baseline)) = (rps_at_32(FLOOR_TARGET), baseline_rps(runs, 32)) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n## Host floor @32\n\nA {FLOOR_TARGET} serves {:.1}% of the baseline's req/s. \
+         Against that floor:\n",
+        100.0 * floor / baseline
+    );
+    let _ = writeln!(out, "| target | req/s vs floor |\n|---|---:|");
+    for target in ["counters GetCounter", "GetObject 1 KiB", "GetItem"] {
+        if let Some(rps) = rps_at_32(target) {
+            let _ = writeln!(out, "| {target} | {:.1}% |", 100.0 * rps / floor);
+        }
     }
 }
 
