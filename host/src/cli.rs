@@ -86,6 +86,15 @@ pub struct ServeArgs {
     /// state in memory; slower).
     #[arg(long, env = "RUSTSTACK_FRESH_INSTANCES")]
     pub fresh_instances: bool,
+    /// A plugin setting, `<plugin>.<name>=<value>` (repeatable; `ruststack
+    /// plugins` lists each plugin's settings).
+    #[arg(
+        long = "set",
+        value_name = "PLUGIN.NAME=VALUE",
+        env = "RUSTSTACK_SET",
+        value_delimiter = ','
+    )]
+    pub settings: Vec<String>,
 }
 
 /// `ruststack new`.

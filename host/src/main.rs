@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use cli::{Cli, Command, PluginArgs, ServeArgs};
-use runtime::{Limits, Runtime, Source};
+use runtime::{Limits, Runtime, Settings, Source};
 use store::Store;
 
 fn main() -> ExitCode {
@@ -160,8 +160,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         store,
         Some(cache_dir(&args.plugins, args.ephemeral)),
         limits,
+        Settings::parse(&args.settings)?,
     )?;
     load_all(&runtime, &args.plugins).await?;
+    runtime
+        .settings()
+        .check_plugins(runtime.registry().slots.iter().map(|s| &*s.name))?;
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
@@ -197,6 +201,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// A protocol as the WIT spells it.
+fn protocol_name(p: runtime::bindings::Protocol) -> &'static str {
+    use runtime::bindings::Protocol;
+    match p {
+        Protocol::RestXml => "rest-xml",
+        Protocol::Query => "query",
+        Protocol::Json => "json",
+        Protocol::RestJson => "rest-json",
+    }
+}
+
 async fn list_plugins(args: PluginArgs) -> Result<()> {
     let store = Store::ephemeral()?;
     let limits = Limits {
@@ -206,7 +221,12 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
         fresh_instances: true,
         max_concurrent_calls: 1,
     };
-    let runtime: Arc<Runtime> = Runtime::new(store, Some(cache_dir(&args, false)), limits)?;
+    let runtime: Arc<Runtime> = Runtime::new(
+        store,
+        Some(cache_dir(&args, false)),
+        limits,
+        Settings::default(),
+    )?;
     println!(
         "{:<16} {:<10} {:<9} {:<64} SOURCE",
         "NAME", "VERSION", "PROTOCOL", "SHA256"
@@ -222,10 +242,13 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
             "{:<16} {:<10} {:<9} {:<64} {}",
             d.name,
             d.version,
-            format!("{:?}", d.protocol).to_lowercase(),
+            protocol_name(d.protocol),
             v.hash,
             shown
         );
+        for s in &d.settings {
+            println!("    --set {}.{}=...  {}", d.name, s.name, s.about);
+        }
     }
     Ok(())
 }

@@ -76,6 +76,9 @@ mod imp {
     pub fn schedule_after(delay_ms: u64, payload: &[u8]) {
         wit::schedule::after(delay_ms, payload)
     }
+    pub fn setting(name: &str) -> Option<String> {
+        wit::settings::get(name)
+    }
     pub fn log(level: crate::log::Level, message: &str) {
         use crate::log::Level as L;
         use wit::log::Level as W;
@@ -204,6 +207,9 @@ mod imp {
     }
     pub fn schedule_after(delay_ms: u64, payload: &[u8]) {
         with(|t| t.timers.push((delay_ms, payload.to_vec())));
+    }
+    pub fn setting(name: &str) -> Option<String> {
+        with(|t| t.settings.get(name).cloned())
     }
     pub fn log(level: crate::log::Level, message: &str) {
         with(|t| t.logs.push(format!("{level:?}: {message}")));

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod kv;
 pub mod log;
 pub mod schedule;
+pub mod settings;
 pub mod table;
 pub mod testkit;
 
@@ -30,7 +31,8 @@ pub use ruststack_protocol as protocol;
 pub use ruststack_protocol::AwsError;
 
 pub use bindings::ruststack::plugin::types::{
-    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response, Wait,
+    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response, Setting,
+    Wait,
 };
 
 /// A service plugin: what it serves and how.

@@ -35,6 +35,8 @@ pub struct TestHost {
     pub timers: Vec<(u64, Vec<u8>)>,
     /// Log lines written.
     pub logs: Vec<String>,
+    /// Settings, as `--set <plugin>.<name>=<value>` gives them (by name).
+    pub settings: HashMap<String, String>,
     next_blob: u64,
     invoke: Option<InvokeFn>,
     http: Option<HttpFn>,
@@ -52,6 +54,11 @@ pub fn with<R>(f: impl FnOnce(&mut TestHost) -> R) -> R {
 /// Clears everything (start of a test).
 pub fn reset() {
     with(|t| *t = TestHost::default());
+}
+
+/// Gives the plugin setting `name` the value `value`.
+pub fn set_setting(name: &str, value: &str) {
+    with(|t| t.settings.insert(name.to_string(), value.to_string()));
 }
 
 /// Answers `invoke` calls with `f` (default: 501).

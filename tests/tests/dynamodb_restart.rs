@@ -1,5 +1,5 @@
 //! Tables, items, index entries, TTL settings and stream records survive a SIGKILL; the TTL
-//! sweep really deletes expired items.
+//! sweep really deletes expired items, as often as `--set dynamodb.ttl-sweep-seconds` says.
 
 use ruststack_tests::{Server, json_call, plugin_dir, tempdir};
 use serde_json::{Value, json};
@@ -121,4 +121,52 @@ fn state_survives_sigkill() {
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+}
+
+/// `--set dynamodb.ttl-sweep-seconds` is read: with an hour between sweeps, an
+/// item expired long ago is still there after the default interval (5 s) has
+/// passed twice, in a table whose TTL was enabled before the item was written.
+#[test]
+fn ttl_sweep_interval_is_a_setting() {
+    let s = Server::start(&["--ephemeral", "--set", "dynamodb.ttl-sweep-seconds=3600"]);
+    let (st, b) = call(
+        &s.url,
+        "CreateTable",
+        json!({
+            "TableName": "Slow",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    );
+    assert_eq!(st, 200, "{b}");
+    let (st, b) = call(
+        &s.url,
+        "UpdateTimeToLive",
+        json!({"TableName": "Slow", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}}),
+    );
+    assert_eq!(st, 200, "{b}");
+    let past = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600)
+        .to_string();
+    let (st, b) = call(
+        &s.url,
+        "PutItem",
+        json!({"TableName": "Slow", "Item": {"pk": {"S": "old"}, "exp": {"N": past}}}),
+    );
+    assert_eq!(st, 200, "{b}");
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    let (st, got) = call(
+        &s.url,
+        "GetItem",
+        json!({"TableName": "Slow", "Key": {"pk": {"S": "old"}}}),
+    );
+    assert_eq!(st, 200, "{got}");
+    assert_eq!(
+        got["Item"]["pk"]["S"], "old",
+        "swept before the set interval: {got}"
+    );
 }

@@ -180,12 +180,20 @@ fn compiled_plugins_are_cached_and_listed() {
         .lines()
         .find(|l| l.starts_with("counters"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.contains("1.0.0") && line.contains("json"), "{line}");
+    assert!(line.contains("1.0.0") && line.contains(" json "), "{line}");
+    // Each plugin's settings are listed under it.
+    assert!(
+        text.lines().any(|l| l
+            .trim_start()
+            .starts_with("--set dynamodb.ttl-sweep-seconds=")
+            && l.contains("default 5")),
+        "{text}"
+    );
     // One compiled artefact per listed plugin (built-ins included).
     let listed = text
         .lines()
         .skip(1)
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with(' '))
         .count();
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
     assert_eq!(cached.len(), listed, "{text}");
@@ -225,4 +233,34 @@ fn new_scaffolds_a_plugin_crate() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+}
+
+#[test]
+fn a_setting_no_plugin_declares_stops_the_server_at_start() {
+    for (set, expected) in [
+        (
+            "dynamodb.ttl-sweep-secs=1",
+            "plugin dynamodb has no setting \"ttl-sweep-secs\" (it has ttl-sweep-seconds)",
+        ),
+        (
+            "dynamo.ttl-sweep-seconds=1",
+            "a setting names plugin \"dynamo\", which is not loaded",
+        ),
+        (
+            "ttl-sweep-seconds=1",
+            "setting \"ttl-sweep-seconds=1\" is not <plugin>.<name>=<value>",
+        ),
+    ] {
+        let out = Command::new(binary())
+            .args(["serve", "--ephemeral", "--port", "0", "--set", set])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{set}: started anyway\n{stderr}");
+        assert!(stderr.contains(expected), "{set}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("listening"),
+            "{set}"
+        );
+    }
 }

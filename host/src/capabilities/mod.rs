@@ -10,6 +10,7 @@ mod invoke;
 mod kv;
 mod log;
 mod schedule;
+mod settings;
 
 use wasmtime::component::{HasSelf, Linker};
 

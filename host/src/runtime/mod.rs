@@ -7,10 +7,12 @@ mod cache;
 mod plugin;
 mod pool;
 pub mod reload;
+mod settings;
 mod state;
 
 pub use cache::CompileCache;
 pub use plugin::{PluginVersion, Source, wasm_hash};
+pub use settings::Settings;
 pub use state::CallState;
 
 use std::fs::File;
@@ -143,6 +145,7 @@ pub struct Runtime {
     store: Arc<Store>,
     cache: CompileCache,
     limits: Limits,
+    settings: Arc<Settings>,
     registry: RwLock<Arc<Registry>>,
     me: Weak<Runtime>,
 }
@@ -153,6 +156,7 @@ impl Runtime {
         store: Arc<Store>,
         cache_dir: Option<std::path::PathBuf>,
         limits: Limits,
+        settings: Settings,
     ) -> Result<Arc<Self>> {
         let mut config = Config::new();
         config.wasm_component_model(true);
@@ -178,6 +182,7 @@ impl Runtime {
             store,
             cache,
             limits,
+            settings: Arc::new(settings),
             registry: RwLock::new(Arc::new(Registry::default())),
             me: me.clone(),
         }))
@@ -186,6 +191,11 @@ impl Runtime {
     /// The store plugins write to.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The plugin settings given at start-up.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The plugins now loaded.
@@ -213,6 +223,7 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .with_context(|| format!("asking {} to describe itself", source.display()))?;
         validate_name(&description.name)?;
+        self.settings.check(&description)?;
         warm.store.data_mut().plugin = description.name.as_str().into();
         self.store.ensure_namespace(&description.name)?;
         let version = Arc::new(PluginVersion {
@@ -306,6 +317,7 @@ impl Runtime {
                 high_water: 0,
             },
             runtime: self.me.clone(),
+            settings: self.settings.clone(),
             txn: None,
             depth: 0,
             deadline: Instant::now() + self.limits.call_timeout,

@@ -7,7 +7,7 @@ use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::Runtime;
+use super::{Runtime, Settings};
 use crate::store::CallTxn;
 
 /// Per-instance host state. The transaction is present only during a call.
@@ -22,6 +22,8 @@ pub struct CallState {
     pub limits: MemoryWatch,
     /// The runtime, for `invoke`; weak so that pooled instances do not keep it alive.
     pub runtime: Weak<Runtime>,
+    /// Settings given at start-up, read through the `settings` import.
+    pub settings: Arc<Settings>,
     /// The running call's transaction.
     pub txn: Option<CallTxn>,
     /// How deep in `invoke` chains the running call is.

@@ -67,6 +67,7 @@ impl Service for DynamoDb {
             ],
             fallback: false,
             max_inline_body: 16 * 1024 * 1024,
+            settings: vec![ttl::sweep_setting()],
         }
     }
 

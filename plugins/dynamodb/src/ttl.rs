@@ -4,7 +4,7 @@
 //! read until the sweep deletes it, and TTL values more than five years in
 //! the past are ignored.
 
-use ruststack_sdk::schedule;
+use ruststack_sdk::{Setting, log, schedule, settings};
 use serde_json::{Value, json};
 
 use crate::attr::{self, Item};
@@ -12,8 +12,40 @@ use crate::error::{Res, table_not_found, validation};
 use crate::storage;
 use crate::table;
 
-/// Milliseconds between sweeps of a table with TTL enabled.
-pub const SWEEP_INTERVAL_MS: u64 = 5_000;
+/// Seconds between sweeps of a table with TTL enabled, unless set.
+pub const DEFAULT_SWEEP_SECONDS: u64 = 5;
+/// The setting that changes the sweep interval (`--set dynamodb.ttl-sweep-seconds=60`).
+pub const SWEEP_SETTING: &str = "ttl-sweep-seconds";
+/// The longest sweep interval accepted: a day.
+const MAX_SWEEP_SECONDS: u64 = 24 * 3600;
+
+/// The declaration of [`SWEEP_SETTING`], for the plugin's description.
+pub fn sweep_setting() -> Setting {
+    Setting {
+        name: SWEEP_SETTING.into(),
+        about: format!(
+            "seconds between the sweeps that delete expired items, 1 to {MAX_SWEEP_SECONDS} (default {DEFAULT_SWEEP_SECONDS})"
+        ),
+    }
+}
+
+/// Milliseconds until the next sweep: the setting when it is valid, else
+/// the default (and a warning in the server's log, once per sweep).
+pub fn sweep_interval_ms() -> u64 {
+    let seconds = match settings::get(SWEEP_SETTING) {
+        None => DEFAULT_SWEEP_SECONDS,
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(s) if (1..=MAX_SWEEP_SECONDS).contains(&s) => s,
+            _ => {
+                log::warn(&format!(
+                    "{SWEEP_SETTING} is {v:?}, not a whole number of seconds from 1 to {MAX_SWEEP_SECONDS}; sweeping every {DEFAULT_SWEEP_SECONDS} s"
+                ));
+                DEFAULT_SWEEP_SECONDS
+            }
+        },
+    };
+    seconds * 1000
+}
 
 const FIVE_YEARS_SECS: i64 = 5 * 365 * 24 * 3600;
 
@@ -47,7 +79,7 @@ pub fn update(input: &Value) -> Res<Value> {
     if enable {
         meta.ttl_attribute = Some(attr_name.clone());
         meta.ttl_gen += 1;
-        schedule::after(SWEEP_INTERVAL_MS, &payload(name, meta.ttl_gen));
+        schedule::after(sweep_interval_ms(), &payload(name, meta.ttl_gen));
     } else {
         meta.ttl_attribute = None;
     }
@@ -115,5 +147,28 @@ pub fn on_timer(payload_bytes: &[u8]) {
             _ => break,
         }
     }
-    schedule::after(SWEEP_INTERVAL_MS, payload_bytes);
+    schedule::after(sweep_interval_ms(), payload_bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use ruststack_sdk::testkit;
+
+    use super::*;
+
+    #[test]
+    fn sweep_interval_comes_from_the_setting_when_valid() {
+        testkit::reset();
+        assert_eq!(sweep_interval_ms(), DEFAULT_SWEEP_SECONDS * 1000);
+        testkit::set_setting(SWEEP_SETTING, "60");
+        assert_eq!(sweep_interval_ms(), 60_000);
+        for bad in ["0", "-1", "1.5", "soon", "86401"] {
+            testkit::set_setting(SWEEP_SETTING, bad);
+            assert_eq!(sweep_interval_ms(), DEFAULT_SWEEP_SECONDS * 1000, "{bad}");
+        }
+        assert!(
+            testkit::with(|t| t.logs.iter().any(|l| l.contains("\"soon\""))),
+            "an invalid value is logged"
+        );
+    }
 }

@@ -65,6 +65,7 @@ impl Service for S3 {
             ],
             fallback: true,
             max_inline_body: MAX_INLINE_BODY,
+            settings: Vec::new(),
         }
     }
 

@@ -46,6 +46,7 @@ impl Service for Sns {
             ],
             fallback: false,
             max_inline_body: 2 * 1024 * 1024,
+            settings: Vec::new(),
         }
     }
 

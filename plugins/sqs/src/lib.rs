@@ -63,6 +63,7 @@ impl Service for Sqs {
             ],
             fallback: false,
             max_inline_body: 2 * 1024 * 1024,
+            settings: Vec::new(),
         }
     }
 

@@ -57,6 +57,7 @@ impl Service for Counters {
             fallback: false,
             // JSON documents stay in memory; bigger file bodies arrive as blobs.
             max_inline_body: 64 * 1024,
+            settings: Vec::new(),
         }
     }
 
