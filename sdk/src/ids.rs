@@ -73,9 +73,15 @@ pub fn parse_arn(s: &str) -> Option<Arn> {
 
 /// Milliseconds since the Unix epoch (WASI wall clock).
 pub fn now_ms() -> u64 {
+    now_us() / 1000
+}
+
+/// Microseconds since the Unix epoch (WASI wall clock): finer than one
+/// client's round trip, so it orders one client's requests.
+pub fn now_us() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
 }
 

@@ -306,3 +306,48 @@ fn concurrent_sends_with_one_deduplication_id_enqueue_once() {
     );
     assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "5");
 }
+
+/// A standard queue's order is best-effort on AWS, but one client's sends,
+/// single and batched, come back in the order it sent them (as clients that
+/// test against a local queue expect), while concurrent senders do not queue
+/// up behind one counter.
+#[test]
+fn one_clients_sends_to_a_standard_queue_keep_their_order() {
+    let (s, _p) = start(&[]);
+    let q = create(&s.url, "ordered", json!({"VisibilityTimeout": "120"}));
+    let mut sent = Vec::new();
+    for round in 0..5 {
+        for i in 0..6 {
+            let body = format!("single-{round}-{i}");
+            ok(
+                &s.url,
+                "SendMessage",
+                json!({"QueueUrl": q, "MessageBody": body}),
+            );
+            sent.push(body);
+        }
+        let entries: Vec<Value> = (0..10)
+            .map(|i| json!({"Id": format!("e{i}"), "MessageBody": format!("batch-{round}-{i}")}))
+            .collect();
+        sent.extend((0..10).map(|i| format!("batch-{round}-{i}")));
+        let out = ok(
+            &s.url,
+            "SendMessageBatch",
+            json!({"QueueUrl": q, "Entries": entries}),
+        );
+        assert_eq!(out["Failed"], json!([]), "{out}");
+    }
+    let mut received = Vec::new();
+    loop {
+        let out = ok(
+            &s.url,
+            "ReceiveMessage",
+            json!({"QueueUrl": q, "MaxNumberOfMessages": 10}),
+        );
+        let Some(msgs) = out["Messages"].as_array().filter(|m| !m.is_empty()) else {
+            break;
+        };
+        received.extend(msgs.iter().map(|m| m["Body"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(received, sent);
+}

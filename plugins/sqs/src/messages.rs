@@ -1,5 +1,5 @@
 //! Messages: stored one record per message under its queue, in send order
-//! (a per-queue sequence), with visibility kept as an absolute time so that
+//! (see [`add`]), with visibility kept as an absolute time so that
 //! in-flight messages, delays and retention are computed when read and
 //! survive restarts without timers.
 //!
@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use base64::Engine;
 use ruststack_sdk::http::Reply;
-use ruststack_sdk::ids::{now_ms, random_hex, uuid};
+use ruststack_sdk::ids::{now_ms, now_us, random_bytes, random_hex, uuid};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Outcome, Request};
 use serde::{Deserialize, Serialize};
@@ -122,10 +122,43 @@ fn wake(q: &Queue) {
     notify().put(&q.key(), &now_ms());
 }
 
-fn next_seq(q: &Queue) -> u64 {
-    seqs()
-        .update(&q.key(), |n| Some(n.unwrap_or(0) + 1))
-        .expect("update stores a value")
+/// Bits of a standard queue's sequence below the send time's microseconds
+/// (which fit in the 52 above them until the year 2112).
+const RANDOM_SEQ_BITS: u32 = 12;
+
+/// Stores the record of a new message in `q` and returns its sequence (its
+/// place in the queue). FIFO queues number messages from a per-queue counter:
+/// their order is the contract, and `SequenceNumber` shows it. Standard
+/// queues, whose order AWS keeps only best-effort, use the time in
+/// microseconds with random low bits, so that concurrent sends do not all
+/// race for one counter while one client's sends keep their order. The
+/// record is inserted only where no record is, and two sends that drew the
+/// same sequence cannot both commit (the host runs the loser again).
+/// Sequences from the older counter are small, so those messages still come
+/// first.
+fn add(q: &Queue, m: &Msg) -> u64 {
+    thread_local! {
+        /// The last sequence this instance drew: the entries of one batch
+        /// keep their order even when the clock does not move between them.
+        static LAST: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    if q.fifo() {
+        let seq = seqs()
+            .update(&q.key(), |n| Some(n.unwrap_or(0) + 1))
+            .expect("update stores a value");
+        msgs().put(&q.key().u64(seq), m);
+        return seq;
+    }
+    loop {
+        let random = random_bytes(2);
+        let low =
+            u64::from(u16::from_be_bytes([random[0], random[1]])) & ((1 << RANDOM_SEQ_BITS) - 1);
+        let seq = ((now_us() << RANDOM_SEQ_BITS) | low).max(LAST.get() + 1);
+        LAST.set(seq);
+        if msgs().insert_new(&q.key().u64(seq), m) {
+            return seq;
+        }
+    }
 }
 
 fn seq_of(key: &[u8]) -> u64 {
@@ -371,7 +404,6 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
         }
         dedup_key = Some((key, existing.map(|(_, raw)| raw)));
     }
-    let seq = next_seq(q);
     let m = Msg {
         id: uuid(),
         sent_ms: now,
@@ -388,6 +420,7 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
         dedup: dedup.filter(|_| q.fifo()),
         dlq_source: None,
     };
+    let seq = add(q, &m);
     if let Some((key, expired_raw)) = dedup_key {
         // Compare-and-set: of two concurrent sends with one deduplication id,
         // the second is re-run and finds the first's record.
@@ -403,7 +436,6 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
         out["SequenceNumber"] = json!(format!("{seq:020}"));
     }
     out["MessageId"] = json!(m.id);
-    msgs().put(&q.key().u64(seq), &m);
     bodies().put(
         &q.key().u64(seq),
         &Content {
@@ -576,14 +608,13 @@ fn dead_letter(q: &Queue, from_seq: u64, raw: &[u8], m: &Msg, target: &Queue) ->
     if !msgs().replace(&q.key().u64(from_seq), raw, None) {
         return false;
     }
-    let seq = next_seq(target);
-    move_content(q, from_seq, target, seq);
     let mut moved = m.clone();
     moved.receive_count = 0;
     moved.first_receive_ms = 0;
     moved.visible_at = now_ms();
     moved.dlq_source = Some(q.arn());
-    msgs().put(&target.key().u64(seq), &moved);
+    let seq = add(target, &moved);
+    move_content(q, from_seq, target, seq);
     wake(target);
     true
 }
@@ -905,14 +936,13 @@ pub fn move_all(source: &Queue, destination: Option<&Queue>) -> u64 {
         if !msgs().replace(&key, &raw, None) {
             continue;
         }
-        let seq = next_seq(&target);
-        move_content(source, from_seq, &target, seq);
         let mut m = m;
         m.receive_count = 0;
         m.first_receive_ms = 0;
         m.visible_at = now_ms();
         m.dlq_source = None;
-        msgs().put(&target.key().u64(seq), &m);
+        let seq = add(&target, &m);
+        move_content(source, from_seq, &target, seq);
         wake(&target);
         moved += 1;
     }
