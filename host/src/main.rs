@@ -8,6 +8,7 @@ mod capabilities;
 mod cli;
 mod errors;
 mod health;
+mod memory;
 mod router;
 mod runtime;
 mod scaffold;
@@ -28,7 +29,7 @@ use runtime::{Limits, Runtime, Settings, Source};
 use store::Store;
 
 fn main() -> ExitCode {
-    tune_allocator();
+    memory::tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -102,40 +103,8 @@ async fn load_all(runtime: &Runtime, args: &PluginArgs) -> Result<()> {
         versions.push(v);
     }
     runtime.install(versions)?;
-    release_freed_memory();
+    memory::release_freed_memory();
     Ok(())
-}
-
-/// Keeps glibc's allocator from holding on to memory after bursts of big
-/// bodies: buffers of 128 KiB and more are always mapped on their own (and
-/// unmapped when freed) instead of glibc's threshold creeping up to 32 MiB
-/// and keeping them in the heap. Arenas: one per request worker (tokio runs
-/// one per core), one for the main thread and one the background threads
-/// share, instead of glibc's eight per core; fewer limit fragmentation, but
-/// two workers sharing an arena wait on its lock on every allocation, which
-/// cost a quarter of the throughput of small requests. Called first thing,
-/// before any thread exists.
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; called before any
-    // other thread runs.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        libc::mallopt(libc::M_ARENA_MAX, workers as libc::c_int + 2);
-    }
-}
-
-/// Hands memory freed after start-up (Cranelift's working set when plugins
-/// were compiled) back to the operating system, so idle RSS reflects what the
-/// server really holds.
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
@@ -188,6 +157,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // Scripts and tests read the address from this line.
     println!("ruststack listening on http://{addr}");
     tokio::spawn(scheduler::run(runtime.clone()));
+    tokio::spawn(memory::trim_when_idle(runtime.clone()));
     if args.watch {
         tokio::spawn(runtime::reload::watch(
             runtime.clone(),

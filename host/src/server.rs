@@ -146,6 +146,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             _ => {}
         }
     }
+    crate::memory::note_request();
     let rid = request_id();
     let query = parts.uri.query().unwrap_or("").to_string();
     let mut headers: Vec<(String, String)> = parts

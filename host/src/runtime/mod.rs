@@ -620,6 +620,13 @@ impl Runtime {
         })
     }
 
+    /// Keeps one warm instance per plugin, the smallest (the server is idle).
+    pub fn shrink_pools(&self) {
+        for s in &self.registry().slots {
+            pool::keep_smallest(&s.current());
+        }
+    }
+
     /// Drops every warm instance (shutdown).
     pub fn clear_pools(&self) {
         for s in &self.registry().slots {

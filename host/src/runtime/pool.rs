@@ -31,6 +31,23 @@ pub fn take(version: &PluginVersion) -> Option<Warm> {
 /// pages for as long as the instance lives.
 pub const MAX_KEPT_MEMORY: usize = 16 << 20;
 
+/// Drops every idle instance of `version` but the one whose memory grew
+/// least, so that a server gone quiet does not keep the memory a busy spell
+/// needed (each instance holds its own linear memory, which never shrinks).
+pub fn keep_smallest(version: &PluginVersion) {
+    let mut pool = version.pool.lock().unwrap();
+    if pool.len() <= 1 {
+        return;
+    }
+    let smallest = (0..pool.len())
+        .min_by_key(|&i| pool[i].store.data().limits.high_water)
+        .unwrap_or(0);
+    let keep = pool.swap_remove(smallest);
+    let dropped = std::mem::replace(&mut *pool, vec![keep]);
+    drop(pool);
+    drop(dropped);
+}
+
 /// Returns an instance after a successful call, unless it should be retired.
 pub fn give_back(version: &PluginVersion, mut warm: Warm, max_uses: u64) {
     warm.uses += 1;

@@ -74,7 +74,7 @@ async fn reload(runtime: &Arc<Runtime>, path: PathBuf) {
             };
             match result {
                 Ok(()) => {
-                    crate::release_freed_memory();
+                    crate::memory::release_freed_memory();
                     tracing::info!(
                         plugin = name.as_str(),
                         "reloaded from {} in {:?}",

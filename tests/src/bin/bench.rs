@@ -56,6 +56,10 @@ const GET_RATIO_TARGET: f64 = 0.5;
 const S3_GET_RATIO_TARGET: f64 = 0.5;
 const LOADED_RSS_TARGET_MB: f64 = 50.0;
 const BIG_RSS_GROWTH_TARGET_MB: f64 = 8.0;
+/// Most RSS once the server is idle again after every load run.
+const SETTLED_RSS_TARGET_MB: f64 = 50.0;
+/// How long the server is left without requests before its settled RSS is read.
+const SETTLE: Duration = Duration::from_secs(3);
 
 /// Services the benchmark drives; a binary without one of them gets
 /// `--plugins target/builtin-plugins` as well.
@@ -455,6 +459,8 @@ fn median(values: &mut [f64]) -> f64 {
 struct LoadReport {
     runs: Vec<Run>,
     idle_rss_mb: f64,
+    /// RSS once the server has been idle for [`SETTLE`] after the last run.
+    settled_rss_mb: f64,
     /// (target name, RSS right after its 32-connection run).
     loaded_rss_mb: Vec<(String, f64)>,
     /// The 1 GiB S3 upload and download, unless skipped or failed.
@@ -640,11 +646,14 @@ async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
     if let Err(e) = bench_sns(&mut bench).await {
         eprintln!("bench: SNS runs stopped: {e:#}");
     }
+    tokio::time::sleep(SETTLE).await;
+    let settled_rss_mb = rss_mb(server.pid())?;
     drop(server);
     runs.extend(bench.runs);
     Ok(LoadReport {
         runs,
         idle_rss_mb,
+        settled_rss_mb,
         loaded_rss_mb: bench.loaded_rss_mb,
         big,
         big_note,
@@ -1748,6 +1757,12 @@ fn render_memory(out: &mut String, load: &LoadReport) {
     for (name, rss) in &load.loaded_rss_mb {
         let _ = writeln!(out, "| right after {name} @32 conns | {rss:.1} MiB |");
     }
+    let _ = writeln!(
+        out,
+        "| idle again, {} s after the last run | {:.1} MiB |",
+        SETTLE.as_secs(),
+        load.settled_rss_mb
+    );
     out.push('\n');
     let _ = writeln!(
         out,
@@ -1830,6 +1845,11 @@ fn render_targets(out: &mut String, startup: &Startup, load: &LoadReport) {
             ),
             format!("{:.1}%", s3_get_ratio * 100.0),
             s3_get_ratio >= S3_GET_RATIO_TARGET,
+        ),
+        (
+            format!("RSS idle again after every load run ≤ {SETTLED_RSS_TARGET_MB} MB"),
+            format!("{:.1} MiB", load.settled_rss_mb),
+            load.settled_rss_mb <= SETTLED_RSS_TARGET_MB,
         ),
         (
             format!("S3 RSS under load (max after the @32 runs) ≤ {LOADED_RSS_TARGET_MB} MB"),
