@@ -226,6 +226,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             received_at_ms: now_ms(),
             internal: false,
             final_call: false,
+            attempt: 0,
         },
     };
     let result = app.runtime.serve(&slot, request, incoming.clone(), 0).await;

@@ -226,6 +226,7 @@ impl RequestBuilder {
                     received_at_ms: crate::ids::now_ms(),
                     internal: false,
                     final_call: false,
+                    attempt: 0,
                 },
             },
         }

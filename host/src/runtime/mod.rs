@@ -134,7 +134,8 @@ pub enum ReplyBody {
 
 /// What a call runs.
 enum Entry<'a> {
-    Handle(&'a Request),
+    /// A request; its `context.attempt` is set for each run.
+    Handle(&'a mut Request),
     Timer(&'a [u8]),
 }
 
@@ -345,7 +346,7 @@ impl Runtime {
     async fn call(
         &self,
         version: &Arc<PluginVersion>,
-        entry: Entry<'_>,
+        mut entry: Entry<'_>,
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
         timer_key: Option<Vec<u8>>,
@@ -419,8 +420,11 @@ impl Runtime {
             }
             warm.store.set_epoch_deadline(1);
             let service = warm.bindings.ruststack_plugin_service();
-            let result = match entry {
-                Entry::Handle(req) => service.call_handle(&mut warm.store, req).await.map(Some),
+            let result = match &mut entry {
+                Entry::Handle(req) => {
+                    req.context.attempt = attempt;
+                    service.call_handle(&mut warm.store, req).await.map(Some)
+                }
                 Entry::Timer(payload) => service
                     .call_on_timer(&mut warm.store, payload)
                     .await
@@ -480,7 +484,13 @@ impl Runtime {
         loop {
             let version = slot.current();
             let (outcome, seq) = self
-                .call(&version, Entry::Handle(&req), incoming.clone(), depth, None)
+                .call(
+                    &version,
+                    Entry::Handle(&mut req),
+                    incoming.clone(),
+                    depth,
+                    None,
+                )
                 .await?;
             match outcome {
                 Some(Outcome::Respond(resp)) => {

@@ -186,6 +186,7 @@ pub fn deliver(payload: &[u8]) {
             received_at_ms: ids::now_ms(),
             internal: true,
             final_call: false,
+            attempt: 0,
         },
     };
     let resp = invoke::call(&req);

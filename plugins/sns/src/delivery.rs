@@ -412,6 +412,7 @@ fn dead_letter(sub: &Subscription, body: &str) {
         received_at_ms: ruststack_sdk::ids::now_ms(),
         internal: true,
         final_call: false,
+        attempt: 0,
     };
     if send_with_context(&ctx, &dlq, json!({"MessageBody": body})) >= 300 {
         log::warn(&format!("dead-lettering to {dlq} failed"));

@@ -603,6 +603,18 @@ fn message_attributes(c: &Content, wanted: &[String]) -> Map<String, Value> {
         .collect()
 }
 
+/// How many visible messages a receive from `q` passes over before it claims
+/// any: none on a first run or for a FIFO queue (its order is the contract);
+/// after `attempt` lost races, a random number up to a few pages of `max`.
+fn pass_over_count(q: &Queue, attempt: u32, max: usize) -> usize {
+    if attempt == 0 || q.fifo() {
+        return 0;
+    }
+    let span = attempt.min(8) as usize * max * 4;
+    let random = random_bytes(4);
+    u32::from_be_bytes([random[0], random[1], random[2], random[3]]) as usize % span
+}
+
 /// Moves a message to its queue's dead-letter queue (within this request).
 fn dead_letter(q: &Queue, from_seq: u64, raw: &[u8], m: &Msg, target: &Queue) -> bool {
     if !msgs().replace(&q.key().u64(from_seq), raw, None) {
@@ -675,6 +687,39 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
     let mut next_visible: Option<u64> = None;
     let mut blocked: HashSet<String> = HashSet::new();
     let mut after: Option<Vec<u8>> = None;
+    // Claims a visible message for this receive; false if it is gone or went
+    // to the dead-letter queue instead.
+    let mut claim = |seq: u64, out: &mut Vec<Value>| {
+        let key = q.key().u64(seq);
+        let Some((current, raw)) = msgs().get_raw(&key) else {
+            return false;
+        };
+        if let Some((max_receives, target)) = &redrive
+            && current.receive_count >= *max_receives
+        {
+            dead_letter(&q, seq, &raw, &current, target);
+            return false;
+        }
+        let mut claimed = current.clone();
+        claimed.receive_count += 1;
+        if claimed.first_receive_ms == 0 {
+            claimed.first_receive_ms = now;
+        }
+        claimed.visible_at = now + vt * 1000;
+        claimed.nonce = random_hex(8);
+        if !msgs().replace(&key, &raw, Some(&claimed)) {
+            return false;
+        }
+        out.push(render(&q, &claimed, seq, &sys_wanted, &attr_wanted));
+        claimed_seqs.push((seq, claimed.nonce.clone()));
+        true
+    };
+    // A standard queue's receive that lost races for the first visible
+    // messages (other consumers claimed them) passes over a random number
+    // of them when run again, and takes them only if it finds too few
+    // further on; uncontended receives keep the queue's order.
+    let mut pass_over = pass_over_count(&q, req.context.attempt, max);
+    let mut passed = Vec::new();
     'scan: loop {
         let page = msgs().list(&q.key(), after.as_deref(), 256);
         for (short, m) in &page.items {
@@ -699,28 +744,12 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
                 }
                 continue;
             }
-            let Some((current, raw)) = msgs().get_raw(&key) else {
-                continue;
-            };
-            if let Some((max_receives, target)) = &redrive
-                && current.receive_count >= *max_receives
-            {
-                dead_letter(&q, seq, &raw, &current, target);
+            if pass_over > 0 {
+                pass_over -= 1;
+                passed.push(seq);
                 continue;
             }
-            let mut claimed = current.clone();
-            claimed.receive_count += 1;
-            if claimed.first_receive_ms == 0 {
-                claimed.first_receive_ms = now;
-            }
-            claimed.visible_at = now + vt * 1000;
-            claimed.nonce = random_hex(8);
-            if !msgs().replace(&key, &raw, Some(&claimed)) {
-                continue;
-            }
-            out.push(render(&q, &claimed, seq, &sys_wanted, &attr_wanted));
-            claimed_seqs.push((seq, claimed.nonce.clone()));
-            if out.len() >= max {
+            if claim(seq, &mut out) && out.len() >= max {
                 break 'scan;
             }
         }
@@ -728,6 +757,12 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
             Some(n) => after = Some(n),
             None => break,
         }
+    }
+    for seq in passed {
+        if out.len() >= max {
+            break;
+        }
+        claim(seq, &mut out);
     }
     if out.is_empty() && wait_s > 0 && !req.context.final_call {
         let deadline = req.context.received_at_ms + wait_s * 1000;
