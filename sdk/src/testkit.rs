@@ -277,6 +277,12 @@ impl RequestBuilder {
         self
     }
 
+    /// Marks the request as run again after `n` lost compare-and-set races.
+    pub fn attempt(mut self, n: u32) -> Self {
+        self.req.context.attempt = n;
+        self
+    }
+
     /// The request.
     pub fn build(self) -> Request {
         self.req

@@ -605,12 +605,13 @@ fn message_attributes(c: &Content, wanted: &[String]) -> Map<String, Value> {
 
 /// How many visible messages a receive from `q` passes over before it claims
 /// any: none on a first run or for a FIFO queue (its order is the contract);
-/// after `attempt` lost races, a random number up to a few pages of `max`.
+/// after `attempt` lost races, a random number up to several times `max`
+/// (enough for a few dozen consumers to land on different messages).
 fn pass_over_count(q: &Queue, attempt: u32, max: usize) -> usize {
     if attempt == 0 || q.fifo() {
         return 0;
     }
-    let span = attempt.min(8) as usize * max * 4;
+    let span = attempt.min(8) as usize * max * 8;
     let random = random_bytes(4);
     u32::from_be_bytes([random[0], random[1], random[2], random[3]]) as usize % span
 }
@@ -717,7 +718,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
     // A standard queue's receive that lost races for the first visible
     // messages (other consumers claimed them) passes over a random number
     // of them when run again, and takes them only if it finds too few
-    // further on; uncontended receives keep the queue's order.
+    // further on, nearest first; uncontended receives keep the queue's order.
     let mut pass_over = pass_over_count(&q, req.context.attempt, max);
     let mut passed = Vec::new();
     'scan: loop {
@@ -758,7 +759,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
             None => break,
         }
     }
-    for seq in passed {
+    for seq in passed.into_iter().rev() {
         if out.len() >= max {
             break;
         }

@@ -371,3 +371,47 @@ fn redrive_allow_policy_is_enforced() {
     );
     assert_eq!(s, 400);
 }
+
+/// A receive run again after lost races starts further into a standard
+/// queue, yet no message is skipped for good: draining with re-runs still
+/// returns every message once. A first run keeps the queue's order.
+#[test]
+fn receives_run_again_spread_out_but_miss_nothing() {
+    testkit::reset();
+    let url = create("spread");
+    let sent: Vec<String> = (0..40).map(|i| format!("m{i:02}")).collect();
+    for body in &sent {
+        let (s, v) = call("SendMessage", json!({"QueueUrl": url, "MessageBody": body}));
+        assert_eq!(s, 200, "{v}");
+    }
+    let receive = |attempt: u32| {
+        let body = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 60});
+        let req = RequestBuilder::json("AmazonSQS.ReceiveMessage", &body.to_string())
+            .attempt(attempt)
+            .build();
+        let (status, bytes) = testkit::respond::<Sqs>(req);
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["Messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .map(|m| m["Body"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let first = receive(0);
+    assert_eq!(first, sent[..10], "a first run takes the head in order");
+    let mut got = first;
+    loop {
+        let batch = receive(8);
+        if batch.is_empty() {
+            break;
+        }
+        assert!(batch.len() <= 10);
+        got.extend(batch);
+    }
+    got.sort();
+    assert_eq!(got, sent, "every message exactly once");
+}
