@@ -4,21 +4,13 @@
 //! holds little more than it did before the burst.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::runtime::Runtime;
+use crate::server::requests_received;
 
 /// How often the idle trimmer looks for a pause in requests.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
-
-/// Requests received since start-up (the idle trimmer's clock).
-static REQUESTS: AtomicU64 = AtomicU64::new(0);
-
-/// Counts a request, so that [`trim_when_idle`] knows the server is busy.
-pub fn note_request() {
-    REQUESTS.fetch_add(1, Ordering::Relaxed);
-}
 
 /// Runs until the process ends: after a second without requests that follows
 /// some requests, keeps one warm instance per plugin (the others' linear
@@ -27,11 +19,11 @@ pub fn note_request() {
 /// leave free pages across the heap (measured: 61 MiB of a 96 MiB server
 /// after a minute of SQS receives and deletes at 32 connections).
 pub async fn trim_when_idle(runtime: Arc<Runtime>) {
-    let mut seen = REQUESTS.load(Ordering::Relaxed);
+    let mut seen = requests_received();
     let mut trimmed = seen;
     loop {
         tokio::time::sleep(IDLE_CHECK).await;
-        let now = REQUESTS.load(Ordering::Relaxed);
+        let now = requests_received();
         if now == seen && now != trimmed {
             let runtime = runtime.clone();
             let _ = tokio::task::spawn_blocking(move || {

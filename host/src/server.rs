@@ -2,6 +2,7 @@
 //! the plugin returns; the host adds only health endpoints and its own errors.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body as AxumBody;
 use axum::extract::State;
@@ -91,14 +92,21 @@ pub fn facts_of(
     }
 }
 
+/// Requests received since start-up: each takes its number for its request
+/// id, and the idle trimmer ([`crate::memory`]) watches the count.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many requests have been received so far (health checks not counted).
+pub fn requests_received() -> u64 {
+    REQUESTS.load(Ordering::Relaxed)
+}
+
 /// An id in the shape AWS uses for request ids (a v4 UUID): a random
-/// per-process seed mixed with a counter, so ids are unique without a
-/// system call per request.
+/// per-process seed mixed with the request's number, so ids are unique
+/// without a system call per request.
 pub fn request_id() -> String {
     use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
     static SEED: OnceLock<(u64, u64)> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let (a, b) = *SEED.get_or_init(|| {
         let h = random_hex(16);
         (
@@ -106,7 +114,7 @@ pub fn request_id() -> String {
             u64::from_str_radix(&h[16..], 16).unwrap_or(2),
         )
     });
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
     // splitmix64, so consecutive ids look unrelated.
     let mix = |x: u64| {
         let mut z = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -146,7 +154,6 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             _ => {}
         }
     }
-    crate::memory::note_request();
     let rid = request_id();
     let query = parts.uri.query().unwrap_or("").to_string();
     let mut headers: Vec<(String, String)> = parts
