@@ -20,15 +20,13 @@ impl Settings {
     pub fn parse(items: &[String]) -> Result<Self> {
         let mut by_plugin: HashMap<String, BTreeMap<String, String>> = HashMap::new();
         for item in items {
-            let Some((path, value)) = item.split_once('=') else {
+            let parsed = item.split_once('=').and_then(|(path, value)| {
+                let (plugin, name) = path.split_once('.')?;
+                (!plugin.is_empty() && !name.is_empty()).then_some((plugin, name, value))
+            });
+            let Some((plugin, name, value)) = parsed else {
                 bail!("setting {item:?} is not <plugin>.<name>=<value>");
             };
-            let Some((plugin, name)) = path.split_once('.') else {
-                bail!("setting {item:?} is not <plugin>.<name>=<value>");
-            };
-            if plugin.is_empty() || name.is_empty() {
-                bail!("setting {item:?} is not <plugin>.<name>=<value>");
-            }
             by_plugin
                 .entry(plugin.to_string())
                 .or_default()
