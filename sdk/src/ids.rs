@@ -7,6 +7,13 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
     buf
 }
 
+/// A random number (spreading work, breaking ties).
+pub fn random_u64() -> u64 {
+    let mut buf = [0u8; 8];
+    getrandom::fill(&mut buf).expect("the random source failed");
+    u64::from_le_bytes(buf)
+}
+
 /// `n` random bytes as lower-case hex.
 pub fn random_hex(n: usize) -> String {
     random_bytes(n).iter().map(|b| format!("{b:02x}")).collect()

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use base64::Engine;
 use ruststack_sdk::http::Reply;
-use ruststack_sdk::ids::{now_ms, now_us, random_bytes, random_hex, uuid};
+use ruststack_sdk::ids::{now_ms, now_us, random_hex, random_u64, uuid};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Outcome, Request};
 use serde::{Deserialize, Serialize};
@@ -150,9 +150,7 @@ fn add(q: &Queue, m: &Msg) -> u64 {
         return seq;
     }
     loop {
-        let random = random_bytes(2);
-        let low =
-            u64::from(u16::from_be_bytes([random[0], random[1]])) & ((1 << RANDOM_SEQ_BITS) - 1);
+        let low = random_u64() & ((1 << RANDOM_SEQ_BITS) - 1);
         let seq = ((now_us() << RANDOM_SEQ_BITS) | low).max(LAST.get() + 1);
         LAST.set(seq);
         if msgs().insert_new(&q.key().u64(seq), m) {
@@ -611,9 +609,8 @@ fn pass_over_count(q: &Queue, attempt: u32, max: usize) -> usize {
     if attempt == 0 || q.fifo() {
         return 0;
     }
-    let span = attempt.min(8) as usize * max * 8;
-    let random = random_bytes(4);
-    u32::from_be_bytes([random[0], random[1], random[2], random[3]]) as usize % span
+    let span = attempt.min(8) as u64 * max as u64 * 8;
+    (random_u64() % span) as usize
 }
 
 /// Moves a message to its queue's dead-letter queue (within this request).
