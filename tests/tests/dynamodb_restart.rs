@@ -8,6 +8,15 @@ fn call(url: &str, op: &str, body: Value) -> (u16, Value) {
     json_call(url, &format!("DynamoDB_20120810.{op}"), &body.to_string())
 }
 
+/// A TTL attribute value: the epoch second `delta` seconds from now.
+fn epoch_secs_from_now(delta: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (now + delta).to_string()
+}
+
 #[test]
 fn state_survives_sigkill() {
     let plugins = plugin_dir(&["dynamodb"]);
@@ -81,18 +90,8 @@ fn state_survives_sigkill() {
     assert_eq!(t["TimeToLiveDescription"]["TimeToLiveStatus"], "ENABLED");
 
     // The sweep (a persisted timer chain) deletes expired items after the restart too.
-    let past = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 60)
-        .to_string();
-    let future = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600)
-        .to_string();
+    let past = epoch_secs_from_now(-60);
+    let future = epoch_secs_from_now(3600);
     call(
         &s.url,
         "PutItem",
@@ -146,12 +145,7 @@ fn ttl_sweep_interval_is_a_setting() {
         json!({"TableName": "Slow", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}}),
     );
     assert_eq!(st, 200, "{b}");
-    let past = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 3600)
-        .to_string();
+    let past = epoch_secs_from_now(-3600);
     let (st, b) = call(
         &s.url,
         "PutItem",
