@@ -30,8 +30,11 @@ build-plugins: wasm-target
     cargo build --target {{target}} --profile plugin -p counters --features v2 --target-dir target/v2
     cp target/v2/{{target}}/plugin/counters.wasm target/example-plugins/counters-v2.wasm.alt
 
-# Build the ruststack binary (release) with the built-in plugins.
+# Build the ruststack binary (release) with the built-in plugins, compiled
+# ahead of time so that a first start needs no compiler.
 build: build-plugins
+    cargo build --release -p ruststack-engine --bin ruststack-precompile
+    ./target/release/ruststack-precompile target/builtin-plugins
     cargo build --release -p ruststack
 
 # Build what is missing, then serve on 127.0.0.1:4566 (data in ./data).

@@ -38,10 +38,11 @@ pub struct PluginArgs {
         value_delimiter = ','
     )]
     pub plugin_dirs: Vec<PathBuf>,
-    /// Where data (and the compiled-plugin cache) live.
+    /// Where data lives.
     #[arg(long, env = "RUSTSTACK_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
-    /// Where compiled plugins are cached [default: <data-dir>/cache].
+    /// Where compiled plugins are cached, shared by every data folder
+    /// [default: $XDG_CACHE_HOME/ruststack, else ~/.cache/ruststack].
     #[arg(long, env = "RUSTSTACK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 }

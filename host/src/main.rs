@@ -3,7 +3,6 @@
 //! service by name.
 
 mod body;
-mod builtin;
 mod capabilities;
 mod cli;
 mod errors;
@@ -61,9 +60,9 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Built-ins first, then every `.wasm` of each `--plugins` folder in name order.
 fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
-    let mut out: Vec<Source> = builtin::BUILTINS
+    let mut out: Vec<Source> = ruststack_builtins::BUILTINS
         .iter()
-        .map(|(file, hash, bytes)| Source::Builtin { file, hash, bytes })
+        .map(Source::Builtin)
         .collect();
     for dir in &args.plugin_dirs {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -78,29 +77,46 @@ fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
     Ok(out)
 }
 
-fn cache_dir(args: &PluginArgs, ephemeral: bool) -> PathBuf {
+/// Compiled plugins are kept per user, not per data folder, so a fresh data
+/// folder (every CI job, every test fixture) finds them compiled already:
+/// `--cache-dir`, else `$XDG_CACHE_HOME/ruststack`, else `~/.cache/ruststack`.
+fn cache_dir(args: &PluginArgs) -> Option<PathBuf> {
     if let Some(d) = &args.cache_dir {
-        return d.clone();
+        return Some(d.clone());
     }
-    if ephemeral {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
-        return base.join("ruststack");
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        });
+    if base.is_none() {
+        tracing::warn!("neither XDG_CACHE_HOME nor HOME is set: compiled plugins are not cached");
     }
-    args.data_dir.join("cache")
+    base.map(|b| b.join("ruststack"))
 }
 
-async fn load_all(runtime: &Runtime, args: &PluginArgs) -> Result<()> {
-    let mut versions = Vec::new();
-    for src in sources(args)? {
-        let shown = src.display();
-        let v = runtime
-            .load(src)
-            .await
-            .with_context(|| format!("loading plugin {shown}"))?;
-        versions.push(v);
+/// Loads every plugin, all at once (each on a worker thread), so a start
+/// that unpacks or compiles code uses every core; installs them in order.
+async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs) -> Result<()> {
+    let loads: Vec<_> = sources(args)?
+        .into_iter()
+        .map(|src| {
+            let runtime = runtime.clone();
+            tokio::spawn(async move {
+                let shown = src.display();
+                runtime
+                    .load(src)
+                    .await
+                    .with_context(|| format!("loading plugin {shown}"))
+            })
+        })
+        .collect();
+    let mut versions = Vec::with_capacity(loads.len());
+    for load in loads {
+        versions.push(load.await??);
     }
     runtime.install(versions)?;
     memory::release_freed_memory();
@@ -127,7 +143,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let runtime = Runtime::new(
         store,
-        Some(cache_dir(&args.plugins, args.ephemeral)),
+        cache_dir(&args.plugins),
         limits,
         Settings::parse(&args.settings)?,
     )?;
@@ -191,12 +207,7 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
         fresh_instances: true,
         max_concurrent_calls: 1,
     };
-    let runtime: Arc<Runtime> = Runtime::new(
-        store,
-        Some(cache_dir(&args, false)),
-        limits,
-        Settings::default(),
-    )?;
+    let runtime: Arc<Runtime> = Runtime::new(store, cache_dir(&args), limits, Settings::default())?;
     println!(
         "{:<16} {:<10} {:<9} {:<64} SOURCE",
         "NAME", "VERSION", "PROTOCOL", "SHA256"

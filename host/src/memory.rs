@@ -68,3 +68,24 @@ pub fn release_freed_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// Tells the kernel that this process no longer needs the pages of embedded
+/// read-only data (a built-in plugin's packed code, once unpacked): they
+/// leave the resident set, and would be read from the binary again if ever
+/// touched. Only whole pages inside `bytes` are given up.
+pub fn forget_embedded(bytes: &'static [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = (bytes.as_ptr() as usize).next_multiple_of(PAGE);
+        let end = (bytes.as_ptr() as usize + bytes.len()) & !(PAGE - 1);
+        if end > start {
+            // SAFETY: the range lies inside a `'static` slice of the binary's
+            // read-only data, a private file mapping nothing writes to: after
+            // MADV_DONTNEED a read maps the same bytes from the file again.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+            }
+        }
+    }
+}

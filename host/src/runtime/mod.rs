@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{Engine, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
 use bindings::{Body, Outcome, PluginPre, Request, Response};
@@ -159,14 +159,10 @@ impl Runtime {
         limits: Limits,
         settings: Settings,
     ) -> Result<Arc<Self>> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
-        let engine = Engine::new(&config)?;
+        let engine = ruststack_engine::new_engine()?;
         let mut linker = Linker::new(&engine);
         crate::capabilities::add_to_linker(&mut linker)?;
-        let cache = CompileCache::new(&engine, cache_dir)?;
+        let cache = CompileCache::new(&engine, cache_dir);
         let ticker = engine.weak();
         std::thread::Builder::new()
             .name("ruststack-epoch".into())
@@ -206,13 +202,9 @@ impl Runtime {
 
     /// Compiles (or loads from cache), links and describes one plugin.
     pub async fn load(&self, source: Source) -> Result<Arc<PluginVersion>> {
-        let (bytes, hash) = source
-            .read()
-            .with_context(|| format!("reading {}", source.display()))?;
-        let (component, from_cache) =
-            tokio::task::block_in_place(|| self.cache.load(&self.engine, &bytes, &hash))
-                .with_context(|| format!("compiling {}", source.display()))?;
-        let pre = PluginPre::new(self.linker.instantiate_pre(&component)?)
+        let loaded = tokio::task::block_in_place(|| self.cache.load(&self.engine, &source))
+            .with_context(|| format!("compiling {}", source.display()))?;
+        let pre = PluginPre::new(self.linker.instantiate_pre(&loaded.component)?)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("linking {}", source.display()))?;
         let mut warm = self.instantiate(&pre, "(loading)".into()).await?;
@@ -231,8 +223,8 @@ impl Runtime {
             name: description.name.as_str().into(),
             description,
             source,
-            hash,
-            from_cache,
+            hash: loaded.hash,
+            origin: loaded.origin,
             pre,
             pool: Mutex::new(Vec::new()),
             retired: Default::default(),
@@ -241,7 +233,7 @@ impl Runtime {
         });
         tracing::debug!(
             plugin = version.description.name.as_str(),
-            from_cache = version.from_cache,
+            origin = version.origin.as_str(),
             "loaded {}",
             version.source.display()
         );

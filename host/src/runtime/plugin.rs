@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use sha2::{Digest, Sha256};
 
 use super::bindings::{Description, PluginPre};
+use super::cache::Origin;
 use super::pool::Warm;
 use super::state::CallState;
 
@@ -15,14 +16,7 @@ use super::state::CallState;
 #[derive(Clone, Debug)]
 pub enum Source {
     /// Compiled into the binary.
-    Builtin {
-        /// File name it was built as.
-        file: &'static str,
-        /// SHA-256 of the wasm, computed when the binary was built.
-        hash: &'static str,
-        /// The wasm bytes.
-        bytes: &'static [u8],
-    },
+    Builtin(&'static ruststack_builtins::Builtin),
     /// A `.wasm` file found in a `--plugins` folder.
     File(PathBuf),
 }
@@ -31,23 +25,8 @@ impl Source {
     /// How to show this source to a user.
     pub fn display(&self) -> String {
         match self {
-            Source::Builtin { file, .. } => format!("builtin:{file}"),
+            Source::Builtin(b) => format!("builtin:{}", b.file),
             Source::File(p) => p.display().to_string(),
-        }
-    }
-
-    /// The wasm bytes and their SHA-256. Built-in bytes are borrowed, not
-    /// read: with a warm compile cache they are never touched.
-    pub fn read(&self) -> std::io::Result<(std::borrow::Cow<'static, [u8]>, String)> {
-        match self {
-            Source::Builtin { bytes, hash, .. } => {
-                Ok((std::borrow::Cow::Borrowed(*bytes), hash.to_string()))
-            }
-            Source::File(p) => {
-                let bytes = std::fs::read(p)?;
-                let hash = wasm_hash(&bytes);
-                Ok((std::borrow::Cow::Owned(bytes), hash))
-            }
         }
     }
 }
@@ -67,8 +46,8 @@ pub struct PluginVersion {
     pub source: Source,
     /// SHA-256 of its wasm.
     pub hash: String,
-    /// Whether the compiled code came from the on-disk cache.
-    pub from_cache: bool,
+    /// Where its compiled code came from.
+    pub origin: Origin,
     /// Pre-linked template for new instances.
     pub pre: PluginPre<CallState>,
     /// Idle instances ready for the next request.

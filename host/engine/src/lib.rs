@@ -1,0 +1,35 @@
+//! The wasmtime engine RustStack runs plugins with.
+//!
+//! Compiled code is only valid for an engine with the same settings (and the
+//! same CPU features), so the server and `ruststack-precompile`, the build
+//! step that compiles the built-in services ahead of time, both build their
+//! engine here; [`engine_key`] names the settings so a server can tell whether
+//! code compiled elsewhere fits it.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+pub use wasmtime;
+use wasmtime::{Config, Engine};
+
+/// The engine every plugin runs on: component model, epoch interruption for
+/// call deadlines, Cranelift optimising for speed.
+pub fn new_engine() -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    Engine::new(&config)
+}
+
+/// A short name for everything that decides whether compiled code fits
+/// `engine`: wasmtime's version, the engine's settings and the CPU features
+/// it compiles for. Code compiled by an engine with another key is refused.
+pub fn engine_key(engine: &Engine) -> String {
+    let mut h = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// zstd level of the embedded artefacts: near the best ratio while a build
+/// still compresses a service in well under a second.
+pub const COMPRESSION_LEVEL: i32 = 15;
