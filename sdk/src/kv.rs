@@ -6,6 +6,8 @@
 //! re-checks it at commit and re-runs the request if another one got there
 //! first, so two requests never both win.
 
+use std::ops::ControlFlow;
+
 use crate::host;
 
 /// The value under `key`.
@@ -46,6 +48,31 @@ pub fn scan_prefix(prefix: &[u8], after: Option<&[u8]>, limit: u32) -> Vec<(Vec<
     };
     let end = crate::keys::prefix_end(prefix);
     scan(&start, end.as_deref(), limit, false)
+}
+
+/// Entries [`for_each_prefix`] reads per scan: enough to amortise the call
+/// to the host, few enough that a prefix of millions of entries never sits in
+/// memory (the host's or the plugin's) all at once.
+pub const PAGE: u32 = 512;
+
+/// Calls `f` with every entry whose key starts with `prefix`, in key order,
+/// reading [`PAGE`] entries at a time, until `f` breaks. Entries the call
+/// deletes or adds behind the current key do not disturb the walk.
+pub fn for_each_prefix(prefix: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>) {
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = scan_prefix(prefix, after.as_deref(), PAGE);
+        let full = page.len() == PAGE as usize;
+        for (k, v) in &page {
+            if f(k, v).is_break() {
+                return;
+            }
+        }
+        if !full {
+            return;
+        }
+        after = page.last().map(|(k, _)| k.clone());
+    }
 }
 
 /// If the value equals `expected` (`None`: absent), replace it with `new`

@@ -6,6 +6,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -149,6 +150,21 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
             None
         };
         Page { items, next }
+    }
+
+    /// Calls `f` with every row whose key starts with `key_prefix` (its key
+    /// below the table's prefix, and its value), in key order, a page at a
+    /// time (see [`kv::for_each_prefix`]), until `f` breaks. Rows that no
+    /// longer parse are skipped.
+    pub fn for_each(&self, key_prefix: &Key, mut f: impl FnMut(&[u8], V) -> ControlFlow<()>) {
+        let skip = self.prefix.len();
+        kv::for_each_prefix(
+            &self.full(key_prefix),
+            |k, v| match serde_json::from_slice(v) {
+                Ok(v) => f(&k[skip..], v),
+                Err(_) => ControlFlow::Continue(()),
+            },
+        );
     }
 
     /// Every row (use only on tables known to be small).

@@ -9,6 +9,7 @@
 //! the loser on fresh data, where the message is in flight and skipped.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use base64::Engine;
 use ruststack_sdk::http::Reply;
@@ -173,9 +174,10 @@ pub fn delete_all(q: &Queue) {
         prefixes.extend([dedups().raw_key(&q.key()), attempts().raw_key(&q.key())]);
     }
     for prefix in prefixes {
-        for (k, _) in ruststack_sdk::kv::scan_prefix(&prefix, None, u32::MAX) {
-            ruststack_sdk::kv::delete(&k);
-        }
+        ruststack_sdk::kv::for_each_prefix(&prefix, |k, _| {
+            ruststack_sdk::kv::delete(k);
+            ControlFlow::Continue(())
+        });
     }
 }
 
@@ -191,18 +193,17 @@ pub fn counts(q: &Queue) -> Counts {
         in_flight: 0,
         delayed: 0,
     };
-    for (_, m) in msgs().list(&q.key(), None, u32::MAX).items {
+    msgs().for_each(&q.key(), |_, m| {
         if expired(q, &m, now) {
-            continue;
-        }
-        if m.visible_at <= now {
+        } else if m.visible_at <= now {
             c.visible += 1;
         } else if m.receive_count > 0 {
             c.in_flight += 1;
         } else {
             c.delayed += 1;
         }
-    }
+        ControlFlow::Continue(())
+    });
     c
 }
 
@@ -953,21 +954,21 @@ pub fn change_visibility_batch(req: &Request, input: &Value) -> Result<Value, Aw
 /// it was dead-lettered from; returns how many moved.
 pub fn move_all(source: &Queue, destination: Option<&Queue>) -> u64 {
     let mut moved = 0;
-    for (short, m) in msgs().list(&source.key(), None, u32::MAX).items {
+    msgs().for_each(&source.key(), |short, m| {
         let target = match destination {
             Some(d) => Some(d.clone()),
             None => m.dlq_source.as_deref().and_then(queues::by_arn),
         };
         let Some(target) = target else {
-            continue;
+            return ControlFlow::Continue(());
         };
-        let from_seq = seq_of(&short);
+        let from_seq = seq_of(short);
         let key = source.key().u64(from_seq);
         let Some((_, raw)) = msgs().get_raw(&key) else {
-            continue;
+            return ControlFlow::Continue(());
         };
         if !msgs().replace(&key, &raw, None) {
-            continue;
+            return ControlFlow::Continue(());
         }
         let mut m = m;
         m.receive_count = 0;
@@ -978,6 +979,7 @@ pub fn move_all(source: &Queue, destination: Option<&Queue>) -> u64 {
         move_content(source, from_seq, &target, seq);
         wake(&target);
         moved += 1;
-    }
+        ControlFlow::Continue(())
+    });
     moved
 }

@@ -10,6 +10,7 @@
 //! - `BENCH_SECS`: measured seconds per load run (default 3, after 0.5 s warm-up).
 //! - `RUSTSTACK_BIN`: the server binary (default `<workspace>/target/release/ruststack`).
 //! - `BENCH_SKIP_BIG=1`: skip the 1 GiB S3 upload and download.
+//! - `BENCH_ONLY=s3,sqs,...`: run only these service groups (s3, sqs, dynamodb, sns).
 //!
 //! The table is printed and written to `<workspace>/target/bench.md`. Targets are
 //! reported as PASS/MISS; a miss never fails the process.
@@ -124,9 +125,16 @@ struct Config {
     plugins: Vec<PathBuf>,
     workspace: PathBuf,
     skip_big: bool,
+    /// Service groups to run (`BENCH_ONLY`); empty: all.
+    only: Vec<String>,
 }
 
 impl Config {
+    /// Whether the service group `name` runs.
+    fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == name)
+    }
+
     fn from_env() -> Result<Self> {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let workspace = workspace.canonicalize().unwrap_or(workspace);
@@ -159,12 +167,19 @@ impl Config {
             }
         }
         let skip_big = std::env::var("BENCH_SKIP_BIG").is_ok_and(|v| v.trim() == "1");
+        let only = std::env::var("BENCH_ONLY")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
         Ok(Self {
             secs: Duration::from_secs_f64(secs),
             bin,
             plugins: vec![plugins],
             workspace,
             skip_big,
+            only,
         })
     }
 }
@@ -623,7 +638,7 @@ async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
 
     // The big transfer first, on a server still near its idle size, so that
     // memory it holds on to cannot hide what the transfer adds.
-    let (big, big_note) = if cfg.skip_big {
+    let (big, big_note) = if cfg.skip_big || !cfg.runs("s3") {
         (Vec::new(), Some("skipped (BENCH_SKIP_BIG=1)".to_string()))
     } else {
         match big_transfers(addr, server.pid()).await {
@@ -634,16 +649,24 @@ async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadReport> {
             }
         }
     };
-    if let Err(e) = bench_s3(&mut bench).await {
+    if cfg.runs("s3")
+        && let Err(e) = bench_s3(&mut bench).await
+    {
         eprintln!("bench: S3 runs stopped: {e:#}");
     }
-    if let Err(e) = bench_sqs(&mut bench).await {
+    if cfg.runs("sqs")
+        && let Err(e) = bench_sqs(&mut bench).await
+    {
         eprintln!("bench: SQS runs stopped: {e:#}");
     }
-    if let Err(e) = bench_dynamodb(&mut bench).await {
+    if cfg.runs("dynamodb")
+        && let Err(e) = bench_dynamodb(&mut bench).await
+    {
         eprintln!("bench: DynamoDB runs stopped: {e:#}");
     }
-    if let Err(e) = bench_sns(&mut bench).await {
+    if cfg.runs("sns")
+        && let Err(e) = bench_sns(&mut bench).await
+    {
         eprintln!("bench: SNS runs stopped: {e:#}");
     }
     tokio::time::sleep(SETTLE).await;
