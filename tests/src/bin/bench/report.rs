@@ -1,0 +1,270 @@
+//! The report: tables of runs, start-up, memory and targets.
+
+#[allow(unused_imports)]
+use super::*;
+
+// Report
+// ---------------------------------------------------------------------------
+
+pub(crate) fn render(cfg: &Config, startup: &Startup, load: &LoadReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# RustStack benchmark\n\n{} s per run after {} s warm-up, keep-alive HTTP/1.1, one request in flight per connection. \
+         {} CPU(s). Baseline: bare axum 0.8 handler in its own process (as the server is), 2-worker runtime. \
+         Server: `ruststack serve --data-dir <temp>{}`.\n",
+        cfg.secs.as_secs_f64(),
+        WARMUP.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cfg.plugins
+            .iter()
+            .map(|p| format!(
+                " --plugins {}",
+                p.strip_prefix(&cfg.workspace).unwrap_or(p).display()
+            ))
+            .collect::<String>(),
+    );
+    render_load(&mut out, &load.runs);
+    render_startup(&mut out, startup);
+    render_memory(&mut out, load);
+    render_targets(&mut out, startup, load);
+    out
+}
+
+pub(crate) fn render_load(out: &mut String, runs: &[Run]) {
+    let _ = writeln!(out, "## Throughput and latency\n");
+    let _ = writeln!(
+        out,
+        "Every request is timed on its own (ReceiveMessage + DeleteMessage: the receive and each delete). \
+         PutObject and PutItem write a new key per request.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| target | conns | req/s | p50 | p99 | req/s vs baseline | throughput | errors |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let mut groups: Vec<&str> = Vec::new();
+    for run in runs {
+        if !groups.contains(&run.group) {
+            groups.push(run.group);
+        }
+    }
+    for group in groups {
+        let _ = writeln!(out, "| **{group}** | | | | | | | |");
+        for run in runs.iter().filter(|r| r.group == group) {
+            let ratio = baseline_rps(runs, run.conns).map_or("n/a".to_string(), |b| {
+                format!("{:.1}%", 100.0 * run.stats.rps / b)
+            });
+            let throughput = run.unit.map_or(String::new(), |u| {
+                format!("{:.1} {}", run.stats.units * u.scale, u.label)
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0} | {} | {} | {} | {} | {} |",
+                run.target,
+                run.conns,
+                run.stats.rps,
+                fmt_latency(run.stats.p50),
+                fmt_latency(run.stats.p99),
+                ratio,
+                throughput,
+                run.stats.errors
+            );
+        }
+    }
+    out.push('\n');
+}
+
+pub(crate) fn render_startup(out: &mut String, s: &Startup) {
+    let _ = writeln!(
+        out,
+        "## Start-up (spawn → first healthy `GET /_ruststack/health`, median of {STARTUP_RUNS})\n"
+    );
+    let _ = writeln!(out, "| mode | time |\n|---|---:|");
+    let _ = writeln!(
+        out,
+        "| cold (empty `--cache-dir`, plugins compiled) | {:.1} ms |",
+        s.cold_ms
+    );
+    let _ = writeln!(out, "| warm (cache filled) | {:.1} ms |", s.warm_ms);
+    if let Some(floor) = s.spawn_floor_ms {
+        let _ = writeln!(
+            out,
+            "| baseline: spawn and reap `/bin/true` | {floor:.1} ms |"
+        );
+    }
+    out.push('\n');
+}
+
+pub(crate) fn render_memory(out: &mut String, load: &LoadReport) {
+    let _ = writeln!(out, "## Memory (VmRSS of the server)\n");
+    let _ = writeln!(out, "| when | RSS |\n|---|---:|");
+    let _ = writeln!(
+        out,
+        "| idle (plugins loaded, a few requests served, 1 s later) | {:.1} MiB |",
+        load.idle_rss_mb
+    );
+    for (name, rss) in &load.loaded_rss_mb {
+        let _ = writeln!(out, "| right after {name} @32 conns | {rss:.1} MiB |");
+    }
+    let _ = writeln!(
+        out,
+        "| idle again, {} s after the last run | {:.1} MiB |",
+        SETTLE.as_secs(),
+        load.settled_rss_mb
+    );
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "### S3 1 GiB transfer (one connection, streamed; RSS sampled every 100 ms)\n"
+    );
+    if let Some(note) = &load.big_note {
+        let _ = writeln!(out, "{note}\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| transfer | MB/s | RSS before | RSS peak | RSS after | growth (peak − before) |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for b in &load.big {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.1} MiB |",
+            b.what,
+            b.mb_per_s,
+            b.rss_before,
+            b.rss_peak,
+            b.rss_after,
+            b.growth()
+        );
+    }
+    out.push('\n');
+}
+
+pub(crate) fn render_targets(out: &mut String, startup: &Startup, load: &LoadReport) {
+    let ratio_at_32 = |target: &str| {
+        load.runs
+            .iter()
+            .find(|r| r.conns == 32 && r.target == target)
+            .zip(baseline_rps(&load.runs, 32))
+            .map_or(f64::NAN, |(r, b)| r.stats.rps / b)
+    };
+    let get_ratio = ratio_at_32("counters GetCounter");
+    let s3_get_ratio = ratio_at_32("GetObject 1 KiB");
+    let s3_rss = load
+        .runs
+        .iter()
+        .filter(|r| r.group == "S3")
+        .filter_map(|r| {
+            load.loaded_rss_mb
+                .iter()
+                .find(|(name, _)| *name == r.target)
+                .map(|(_, rss)| *rss)
+        })
+        .fold(f64::NAN, f64::max);
+    let big_growth = load
+        .big
+        .iter()
+        .map(BigTransfer::growth)
+        .fold(f64::NAN, f64::max);
+    let _ = writeln!(out, "## Targets\n");
+    let _ = writeln!(out, "| target | measured | result |\n|---|---:|---|");
+    let rows = [
+        (
+            format!("warm start ≤ {WARM_START_TARGET_MS} ms"),
+            format!("{:.1} ms", startup.warm_ms),
+            startup.warm_ms <= WARM_START_TARGET_MS,
+        ),
+        (
+            format!("idle RSS ≤ {IDLE_RSS_TARGET_MB} MB"),
+            format!("{:.1} MiB", load.idle_rss_mb),
+            load.idle_rss_mb <= IDLE_RSS_TARGET_MB,
+        ),
+        (
+            format!(
+                "GetCounter req/s @32 ≥ {:.0}% of baseline",
+                GET_RATIO_TARGET * 100.0
+            ),
+            format!("{:.1}%", get_ratio * 100.0),
+            get_ratio >= GET_RATIO_TARGET,
+        ),
+        (
+            format!(
+                "S3 GetObject 1 KiB req/s @32 ≥ {:.0}% of baseline",
+                S3_GET_RATIO_TARGET * 100.0
+            ),
+            format!("{:.1}%", s3_get_ratio * 100.0),
+            s3_get_ratio >= S3_GET_RATIO_TARGET,
+        ),
+        (
+            format!("RSS idle again after every load run ≤ {SETTLED_RSS_TARGET_MB} MB"),
+            format!("{:.1} MiB", load.settled_rss_mb),
+            load.settled_rss_mb <= SETTLED_RSS_TARGET_MB,
+        ),
+        (
+            format!("S3 RSS under load (max after the @32 runs) ≤ {LOADED_RSS_TARGET_MB} MB"),
+            format!("{s3_rss:.1} MiB"),
+            s3_rss <= LOADED_RSS_TARGET_MB,
+        ),
+        (
+            format!("S3 1 GiB transfer RSS growth ≤ {BIG_RSS_GROWTH_TARGET_MB} MB"),
+            if load.big.is_empty() {
+                load.big_note.clone().unwrap_or_default()
+            } else {
+                format!("{big_growth:.1} MiB")
+            },
+            big_growth <= BIG_RSS_GROWTH_TARGET_MB,
+        ),
+    ];
+    for (what, measured, pass) in rows {
+        let _ = writeln!(
+            out,
+            "| {what} | {measured} | {} |",
+            if pass { "PASS" } else { "MISS" }
+        );
+    }
+    render_floor(out, &load.runs);
+}
+
+/// The host's own share: the floor (a call that does no work) against the
+/// baseline, and the small reads against the floor, so a run shows how much
+/// of the gap to the baseline is the host and how much the service's work.
+pub(crate) fn render_floor(out: &mut String, runs: &[Run]) {
+    let rps_at_32 = |target: &str| {
+        runs.iter()
+            .find(|r| r.conns == 32 && r.target == target)
+            .map(|r| r.stats.rps)
+            .filter(|&rps| rps > 0.0)
+    };
+    let (Some(floor), Some(baseline)) = (rps_at_32(FLOOR_TARGET), baseline_rps(runs, 32)) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n## Host floor @32\n\nA {FLOOR_TARGET} serves {:.1}% of the baseline's req/s. \
+         Against that floor:\n",
+        100.0 * floor / baseline
+    );
+    let _ = writeln!(out, "| target | req/s vs floor |\n|---|---:|");
+    for target in ["counters GetCounter", "GetObject 1 KiB", "GetItem"] {
+        if let Some(rps) = rps_at_32(target) {
+            let _ = writeln!(out, "| {target} | {:.1}% |", 100.0 * rps / floor);
+        }
+    }
+}
+
+pub(crate) fn baseline_rps(runs: &[Run], conns: usize) -> Option<f64> {
+    runs.iter()
+        .find(|r| r.conns == conns && r.target.starts_with("baseline"))
+        .map(|r| r.stats.rps)
+        .filter(|&rps| rps > 0.0)
+}
+
+pub(crate) fn fmt_latency(d: Duration) -> String {
+    let us = d.as_micros();
+    if us >= 1_000 {
+        format!("{:.2} ms", us as f64 / 1e3)
+    } else {
+        format!("{us} µs")
+    }
+}
