@@ -28,16 +28,56 @@ pub enum Received {
     Blob(Arc<IncomingBody>),
 }
 
-/// Reads a request body, spilling to a blob file past [`SPILL_AT`].
-pub async fn receive(body: AxumBody, blob_dir: &Path) -> anyhow::Result<Received> {
+impl Received {
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Received::Memory(b) => b.len() as u64,
+            Received::Blob(inc) => inc.len,
+        }
+    }
+}
+
+/// Why a body was not received.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// It grew past the limit it was read with; the rest was not read.
+    #[error("the body is longer than allowed")]
+    TooLarge,
+    /// The connection or the disk failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl From<std::io::Error> for ReceiveError {
+    fn from(e: std::io::Error) -> Self {
+        ReceiveError::Failed(e.into())
+    }
+}
+
+/// Reads a request body, spilling to a blob file past [`SPILL_AT`], and
+/// stops (removing what it spilled) once it grows past `max` bytes.
+pub async fn receive(
+    body: AxumBody,
+    blob_dir: &Path,
+    max: Option<u64>,
+) -> Result<Received, ReceiveError> {
     let mut body = body;
     let mut buf: Vec<u8> = Vec::new();
     let mut spill: Option<(tokio::fs::File, String, Md5, u64)> = None;
+    let mut seen: u64 = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame?;
+        let frame = frame.map_err(|e| ReceiveError::Failed(e.into()))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
+        seen += data.len() as u64;
+        if max.is_some_and(|m| seen > m) {
+            if let Some((_, id, _, _)) = spill {
+                let _ = tokio::fs::remove_file(blob_file_path(blob_dir, &id)).await;
+            }
+            return Err(ReceiveError::TooLarge);
+        }
         match &mut spill {
             Some((file, _, md5, len)) => {
                 md5.update(&data);

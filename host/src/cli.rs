@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// Most memory one plugin instance may use, in MiB.
     #[arg(long, env = "RUSTSTACK_MEMORY_LIMIT_MB", default_value_t = 512)]
     pub memory_limit_mb: usize,
+    /// Most memory all plugin instances together may use, in MiB [default: a
+    /// quarter of the machine's (or container's) memory, at most 2048].
+    #[arg(long, env = "RUSTSTACK_TOTAL_MEMORY_LIMIT_MB")]
+    pub total_memory_limit_mb: Option<usize>,
     /// Most requests one plugin runs at once (more wait for a turn; a request whose
     /// writes wait to be stored holds none) [default: 2 per core].
     #[arg(long, env = "RUSTSTACK_MAX_CONCURRENT_CALLS")]

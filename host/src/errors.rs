@@ -24,10 +24,27 @@ pub fn aws_error(slot: &Slot, error: &AwsError, request_id: &str) -> HttpRespons
     error_response(protocol_of(slot), error, request_id)
 }
 
-/// A trap, timeout or store failure: AWS's 500 `InternalFailure`.
+/// A request body over the limit the plugin in `slot` declared.
+pub fn body_too_large(slot: &Slot, limit: &bindings::BodyLimit, request_id: &str) -> HttpResponse {
+    let e = AwsError::new(limit.status, limit.code.clone(), limit.message.clone());
+    aws_error(slot, &e, request_id)
+}
+
+/// A trap, timeout or store failure: AWS's 500 `InternalFailure`; a call
+/// stopped by a memory limit: AWS's throttling error, which SDKs retry after
+/// a pause (S3's 503 `SlowDown`, elsewhere 400 `ThrottlingException`).
 pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResponse {
-    let _ = failure;
-    aws_error(slot, &AwsError::internal_failure(), request_id)
+    let error = match failure {
+        Failure::Memory { .. } => match protocol_of(slot) {
+            Protocol::RestXml => AwsError::new(503, "SlowDown", "Please reduce your request rate."),
+            _ => AwsError::client(
+                "ThrottlingException",
+                "The request was denied due to request throttling.",
+            ),
+        },
+        _ => AwsError::internal_failure(),
+    };
+    aws_error(slot, &error, request_id)
 }
 
 /// No plugin claims the request: say what was not understood, in the

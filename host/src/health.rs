@@ -22,10 +22,12 @@ pub fn ruststack(runtime: &Runtime) -> Value {
             }),
         );
     }
+    let (used, limit) = runtime.plugin_memory();
     json!({
         "status": "running",
         "version": env!("CARGO_PKG_VERSION"),
         "services": services,
+        "plugin_memory": { "used_bytes": used, "limit_bytes": limit },
     })
 }
 

@@ -133,6 +133,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let limits = Limits {
         call_timeout: Duration::from_millis(args.call_timeout_ms),
         memory_bytes: args.memory_limit_mb.saturating_mul(1024 * 1024),
+        total_memory_bytes: args.total_memory_limit_mb.map_or_else(
+            || runtime::default_total_memory(args.memory_limit_mb.saturating_mul(1024 * 1024)),
+            |mb| mb.saturating_mul(1024 * 1024),
+        ),
         // A new instance parses its service model again (milliseconds for
         // S3's); instances whose memory grew are retired sooner anyway.
         max_uses: 100_000,
@@ -203,6 +207,7 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
     let limits = Limits {
         call_timeout: Duration::from_secs(30),
         memory_bytes: 512 << 20,
+        total_memory_bytes: 512 << 20,
         max_uses: 1,
         fresh_instances: true,
         max_concurrent_calls: 1,

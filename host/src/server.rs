@@ -42,6 +42,15 @@ fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// Whether a request is a form POST, whose body may name its service
+/// (query protocol `Action` and `Version`).
+fn is_form_post(method: &str, headers: &[(String, String)]) -> bool {
+    method == "POST"
+        && headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// The routing facts of a request.
 pub fn facts_of(
     method: &str,
@@ -62,10 +71,7 @@ pub fn facts_of(
         .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
         .map_or(host, |(h, _)| h)
         .to_ascii_lowercase();
-    let is_form = method == "POST"
-        && header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form {
+    let form = if is_form_post(method, headers) {
         std::str::from_utf8(body).unwrap_or("")
     } else {
         ""
@@ -172,25 +178,74 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         headers.push(("host".into(), a.to_string()));
     }
     let store = app.runtime.store().clone();
-    let received = match body::receive(body, store.blob_dir()).await {
+    // A request that names its service without its body (all but form
+    // posts) is held to that service's body limit before any of the body is
+    // read: a declared length over it is refused at once.
+    let method = parts.method.as_str();
+    let early = (!is_form_post(method, &headers)).then(|| {
+        let facts = facts_of(method, &path, &query, &headers, &[]);
+        let slot = app.runtime.route(&facts);
+        (facts, slot)
+    });
+    let early_limit = early
+        .as_ref()
+        .and_then(|(_, slot)| slot.as_deref())
+        .and_then(|slot| {
+            slot.current()
+                .description
+                .body_limit
+                .clone()
+                .map(|l| (slot, l))
+        });
+    if let Some((slot, limit)) = &early_limit
+        && parts
+            .headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some_and(|len| len > limit.max_bytes)
+    {
+        return to_axum(crate::errors::body_too_large(slot, limit, &rid).into());
+    }
+    let max = early_limit.as_ref().map(|(_, l)| l.max_bytes);
+    let received = match body::receive(body, store.blob_dir(), max).await {
         Ok(r) => r,
-        Err(e) => {
+        Err(body::ReceiveError::TooLarge) => {
+            let (slot, limit) = early_limit.expect("only a limit makes a body too large");
+            return to_axum(crate::errors::body_too_large(slot, &limit, &rid).into());
+        }
+        Err(body::ReceiveError::Failed(e)) => {
             tracing::warn!("reading a request body failed: {e:#}");
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
-    let mem: &[u8] = match &received {
-        Received::Memory(b) => b,
-        Received::Blob(_) => &[],
+    let (facts, slot) = match early {
+        Some((facts, slot)) => (facts, slot),
+        None => {
+            let mem: &[u8] = match &received {
+                Received::Memory(b) => b,
+                Received::Blob(_) => &[],
+            };
+            let facts = facts_of(method, &path, &query, &headers, mem);
+            let slot = app.runtime.route(&facts);
+            (facts, slot)
+        }
     };
-    let facts = facts_of(parts.method.as_str(), &path, &query, &headers, mem);
-    let Some(slot) = app.runtime.route(&facts) else {
+    let Some(slot) = slot else {
         if let Received::Blob(inc) = &received {
             body::discard_unless_kept(inc, store.blob_dir());
         }
         return to_axum(crate::errors::unrouted(&facts, &rid).into());
     };
-    let limit = slot.current().description.max_inline_body as usize;
+    let description = &slot.current().description;
+    if let Some(limit) = &description.body_limit
+        && received.len() > limit.max_bytes
+    {
+        if let Received::Blob(inc) = &received {
+            body::discard_unless_kept(inc, store.blob_dir());
+        }
+        return to_axum(crate::errors::body_too_large(&slot, limit, &rid).into());
+    }
+    let limit = description.max_inline_body as usize;
     let (body, incoming) = match received {
         Received::Memory(b) if b.is_empty() => (Body::Empty, None),
         Received::Memory(b) if b.len() <= limit => (Body::Bytes(b), None),
@@ -214,7 +269,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         .and_then(|(_, p)| p.parse().ok())
         .unwrap_or(80);
     let request = Request {
-        method: parts.method.as_str().to_string(),
+        method: method.to_string(),
         path,
         query,
         headers,

@@ -2,7 +2,7 @@
 
 use ruststack_protocol::{AwsError, Codec, HttpRequest, HttpResponse, Model, Operation, Value};
 
-use crate::{Body, Outcome, Request, Response, Wait, blobs};
+use crate::{Body, BodyLimit, Outcome, Request, Response, Wait, blobs};
 
 impl Request {
     /// The first header named `name` (lower-case).
@@ -33,6 +33,19 @@ impl Request {
             body,
         };
         f(&http)
+    }
+}
+
+impl BodyLimit {
+    /// Bodies over `max_bytes` are refused with `error` (its status, code and
+    /// message), by the host, before the plugin is called.
+    pub fn new(max_bytes: u64, error: &AwsError) -> Self {
+        BodyLimit {
+            max_bytes,
+            status: error.status,
+            code: error.code.clone(),
+            message: error.message.clone(),
+        }
     }
 }
 

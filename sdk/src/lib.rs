@@ -31,8 +31,8 @@ pub use ruststack_protocol as protocol;
 pub use ruststack_protocol::AwsError;
 
 pub use bindings::ruststack::plugin::types::{
-    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response, Setting,
-    Wait,
+    BlobSlice, Body, BodyLimit, Context, Description, Matcher, Outcome, Protocol, Request,
+    Response, Setting, Wait,
 };
 
 /// A service plugin: what it serves and how.

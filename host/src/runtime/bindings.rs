@@ -12,5 +12,5 @@ wasmtime::component::bindgen!({
 });
 
 pub use ruststack::plugin::types::{
-    BlobSlice, Body, Context, Description, Matcher, Outcome, Protocol, Request, Response,
+    BlobSlice, Body, BodyLimit, Context, Description, Matcher, Outcome, Protocol, Request, Response,
 };

@@ -3,6 +3,7 @@
 //! traps into failures the server answers with an AWS-shaped 500.
 
 pub mod bindings;
+mod budget;
 mod cache;
 mod plugin;
 mod pool;
@@ -10,10 +11,11 @@ pub mod reload;
 mod settings;
 mod state;
 
+pub use budget::default_limit as default_total_memory;
 pub use cache::CompileCache;
 pub use plugin::{PluginVersion, Source, wasm_hash};
 pub use settings::Settings;
-pub use state::CallState;
+pub use state::{CallState, MemoryHit};
 
 use std::fs::File;
 use std::sync::atomic::Ordering;
@@ -47,6 +49,8 @@ pub struct Limits {
     pub call_timeout: Duration,
     /// Most linear memory one instance may grow to.
     pub memory_bytes: usize,
+    /// Most linear memory all instances together may hold.
+    pub total_memory_bytes: usize,
     /// Calls an instance serves before it is replaced.
     pub max_uses: u64,
     /// A new instance for every request (finds plugins that keep state in memory).
@@ -66,10 +70,22 @@ pub enum Failure {
     /// The plugin ran past its deadline.
     #[error("plugin {plugin} ran past its {timeout:?} deadline")]
     Timeout { plugin: String, timeout: Duration },
+    /// A memory limit refused the plugin more memory.
+    #[error("plugin {plugin} ran out of memory ({hit:?} limit): {message}")]
+    Memory {
+        plugin: String,
+        hit: MemoryHit,
+        message: String,
+    },
     /// The store failed or calls kept conflicting.
     #[error("plugin {plugin} could not complete: {message}")]
     Unavailable { plugin: String, message: String },
 }
+
+/// An instance could not be made because a memory limit refused its memory.
+#[derive(Debug, thiserror::Error)]
+#[error("out of plugin memory ({0:?} limit)")]
+struct OutOfMemory(MemoryHit);
 
 /// A loaded plugin and its current version (swapped on reload).
 pub struct Slot {
@@ -146,6 +162,7 @@ pub struct Runtime {
     store: Arc<Store>,
     cache: CompileCache,
     limits: Limits,
+    budget: Arc<budget::MemoryBudget>,
     settings: Arc<Settings>,
     registry: RwLock<Arc<Registry>>,
     me: Weak<Runtime>,
@@ -178,6 +195,7 @@ impl Runtime {
             linker,
             store,
             cache,
+            budget: Arc::new(budget::MemoryBudget::new(limits.total_memory_bytes)),
             limits,
             settings: Arc::new(settings),
             registry: RwLock::new(Arc::new(Registry::default())),
@@ -188,6 +206,11 @@ impl Runtime {
     /// The store plugins write to.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// Bytes of linear memory all plugin instances hold now, and the most they may.
+    pub fn plugin_memory(&self) -> (usize, usize) {
+        (self.budget.used(), self.budget.limit())
     }
 
     /// The plugin settings given at start-up.
@@ -308,6 +331,9 @@ impl Runtime {
                     .trap_on_grow_failure(true)
                     .build(),
                 high_water: 0,
+                budget: self.budget.clone(),
+                taken: 0,
+                hit: None,
             },
             runtime: self.me.clone(),
             settings: self.settings.clone(),
@@ -325,7 +351,16 @@ impl Runtime {
                 Ok(UpdateDeadline::Yield(1))
             }
         });
-        let bindings = pre.instantiate_async(&mut store).await?;
+        let bindings = match pre.instantiate_async(&mut store).await {
+            Ok(b) => b,
+            Err(e) => {
+                let e = anyhow::Error::from(e);
+                return Err(match store.data().limits.hit {
+                    Some(hit) => anyhow::Error::new(OutOfMemory(hit)).context(format!("{e:#}")),
+                    None => e,
+                });
+            }
+        };
         Ok(Warm {
             store,
             bindings,
@@ -390,9 +425,16 @@ impl Runtime {
                 None => self
                     .instantiate(&version.pre, name.clone())
                     .await
-                    .map_err(|e| Failure::Trap {
-                        plugin: name.to_string(),
-                        message: format!("instantiating failed: {e:#}"),
+                    .map_err(|e| match e.downcast_ref::<OutOfMemory>() {
+                        Some(OutOfMemory(hit)) => Failure::Memory {
+                            plugin: name.to_string(),
+                            hit: *hit,
+                            message: format!("instantiating failed: {e:#}"),
+                        },
+                        None => Failure::Trap {
+                            plugin: name.to_string(),
+                            message: format!("instantiating failed: {e:#}"),
+                        },
                     })?,
             };
             let mut txn: CallTxn = self
@@ -441,11 +483,23 @@ impl Runtime {
                 }
                 Err(e) => {
                     drop(txn);
+                    let hit = warm.store.data().limits.hit;
                     drop(warm);
                     let failure = if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                         Failure::Timeout {
                             plugin: name.to_string(),
                             timeout: self.limits.call_timeout,
+                        }
+                    } else if let Some(hit) = hit {
+                        if hit == MemoryHit::Total {
+                            // Idle instances hold budget too: let them go so
+                            // that the retry the client makes finds room.
+                            self.shrink_pools();
+                        }
+                        Failure::Memory {
+                            plugin: name.to_string(),
+                            hit,
+                            message: format!("{e:#}"),
                         }
                     } else {
                         Failure::Trap {

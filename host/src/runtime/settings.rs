@@ -93,6 +93,7 @@ mod tests {
             matchers: Vec::new(),
             fallback: false,
             max_inline_body: 0,
+            body_limit: None,
             settings: settings
                 .iter()
                 .map(|n| Setting {

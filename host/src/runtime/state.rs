@@ -7,6 +7,7 @@ use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::budget::MemoryBudget;
 use super::{Runtime, Settings};
 use crate::store::CallTxn;
 
@@ -50,14 +51,36 @@ impl WasiView for CallState {
     }
 }
 
-/// The store's resource limiter: enforces the memory cap and remembers the
-/// largest linear memory the instance has reached, since wasm memory never
-/// shrinks and an instance that once handled a big request keeps its pages.
+/// Which memory limit stopped a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryHit {
+    /// The instance's own cap (`--memory-limit-mb`).
+    Instance,
+    /// The budget of all instances together (`--total-memory-limit-mb`).
+    Total,
+}
+
+/// The store's resource limiter: enforces the instance's memory cap and the
+/// shared budget of all instances, and remembers the largest linear memory
+/// the instance has reached, since wasm memory never shrinks and an instance
+/// that once handled a big request keeps its pages.
 pub struct MemoryWatch {
     /// The cap (and table limits).
     pub limits: StoreLimits,
     /// Largest memory size granted so far, in bytes.
     pub high_water: usize,
+    /// The budget every instance's memory is taken from.
+    pub budget: Arc<MemoryBudget>,
+    /// Bytes this instance took from the budget (given back when it is dropped).
+    pub taken: usize,
+    /// Set when a limit refused a growth, so the failed call can say why.
+    pub hit: Option<MemoryHit>,
+}
+
+impl Drop for MemoryWatch {
+    fn drop(&mut self) {
+        self.budget.give_back(self.taken);
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryWatch {
@@ -67,11 +90,27 @@ impl wasmtime::ResourceLimiter for MemoryWatch {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let ok = self.limits.memory_growing(current, desired, maximum)?;
-        if ok {
-            self.high_water = self.high_water.max(desired);
+        let ok = match self.limits.memory_growing(current, desired, maximum) {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.hit = Some(MemoryHit::Instance);
+                return Err(e);
+            }
+        };
+        if !ok {
+            return Ok(false);
         }
-        Ok(ok)
+        let growth = desired.saturating_sub(current);
+        if !self.budget.try_take(growth) {
+            self.hit = Some(MemoryHit::Total);
+            return Err(wasmtime::Error::msg(format!(
+                "plugin instances together would use more than {} MiB",
+                self.budget.limit() >> 20
+            )));
+        }
+        self.taken += growth;
+        self.high_water = self.high_water.max(desired);
+        Ok(true)
     }
 
     fn table_growing(

@@ -171,11 +171,14 @@ fn return_values(input: &Value, allowed: &[&str]) -> Res<String> {
 
 fn check_size(item: &Item) -> Res<()> {
     if attr::item_size(item) > MAX_ITEM_SIZE {
-        return Err(validation(
-            "Item size has exceeded the maximum allowed size",
-        ));
+        return Err(item_too_large());
     }
     Ok(())
+}
+
+/// DynamoDB's error for an item over 400 KB.
+pub fn item_too_large() -> DdbError {
+    validation("Item size has exceeded the maximum allowed size")
 }
 
 /// A validated item ready to be put: its key and kv key.

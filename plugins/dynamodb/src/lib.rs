@@ -16,6 +16,7 @@ pub mod expr;
 pub mod items;
 pub mod legacy;
 pub mod number;
+pub mod oversize;
 pub mod partiql;
 pub mod query;
 pub mod storage;
@@ -31,6 +32,9 @@ pub use error::DdbError;
 
 /// The plugin's version.
 pub const VERSION: &str = "0.1.0";
+
+/// DynamoDB's largest request (a batch of 16 MB).
+pub const MAX_REQUEST_BODY: u64 = 16 * 1024 * 1024;
 
 /// The service.
 pub struct DynamoDb;
@@ -66,7 +70,14 @@ impl Service for DynamoDb {
                 },
             ],
             fallback: false,
-            max_inline_body: 16 * 1024 * 1024,
+            max_inline_body: MAX_REQUEST_BODY as u32,
+            body_limit: Some(ruststack_sdk::BodyLimit::new(
+                MAX_REQUEST_BODY,
+                &ruststack_sdk::AwsError::client(
+                    "ValidationException",
+                    format!("Request size exceeds the maximum of {MAX_REQUEST_BODY} bytes"),
+                ),
+            )),
             settings: vec![ttl::sweep_setting()],
         }
     }
@@ -86,6 +97,14 @@ impl Service for DynamoDb {
             Ok(b) => b,
             Err(e) => return Outcome::respond(codec.encode_error(&e, &rid)),
         };
+        let writes_items = req
+            .header("x-amz-target")
+            .and_then(|t| t.strip_prefix("DynamoDB_20120810."))
+            .is_some_and(|op| oversize::ITEM_WRITES.contains(&op));
+        if writes_items && oversize::has_oversized_item(&body) {
+            let e = items::item_too_large();
+            return Outcome::respond(e.encode(&codec, &rid));
+        }
         let decoded = req.with_http(&body, |http| {
             ruststack_sdk::protocol::decode_request(model, http, None)
         });

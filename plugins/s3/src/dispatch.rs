@@ -180,11 +180,7 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
     let body = if streaming {
         Vec::new()
     } else {
-        match &req.body {
-            Body::Empty => Vec::new(),
-            Body::Bytes(b) => b.clone(),
-            Body::Blob(s) => blobs::read_all(&s.blob).map_err(|_| AwsError::internal_failure())?,
-        }
+        document_body(req)?
     };
     // Decode with the operation already resolved (resolving walks every
     // operation's URI template; once per request is enough).
@@ -204,6 +200,32 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
     };
     let reply = route(&ctx, &op.name, &input)?;
     Ok((op, reply))
+}
+
+/// Most bytes a request document (an XML configuration, a policy, a
+/// DeleteObjects list) may have: a DeleteObjects of 1000 of the longest keys
+/// needs about a megabyte.
+pub const MAX_DOCUMENT_BODY: u64 = 4 * 1024 * 1024;
+
+/// The body of an operation that takes a document, read into memory only
+/// when it is no longer than [`MAX_DOCUMENT_BODY`].
+fn document_body(req: &Request) -> Result<Vec<u8>, AwsError> {
+    let len = match &req.body {
+        Body::Empty => 0,
+        Body::Bytes(b) => b.len() as u64,
+        Body::Blob(s) => blobs::size(&s.blob).map_err(|_| AwsError::internal_failure())?,
+    };
+    if len > MAX_DOCUMENT_BODY {
+        return Err(AwsError::client(
+            "MaxMessageLengthExceeded",
+            "Your request was too big.",
+        ));
+    }
+    Ok(match &req.body {
+        Body::Empty => Vec::new(),
+        Body::Bytes(b) => b.clone(),
+        Body::Blob(s) => blobs::read_all(&s.blob).map_err(|_| AwsError::internal_failure())?,
+    })
 }
 
 fn route(ctx: &Ctx, op: &str, input: &Value) -> OpResult {

@@ -65,6 +65,14 @@ impl Service for S3 {
             ],
             fallback: true,
             max_inline_body: MAX_INLINE_BODY,
+            // The largest single PUT (object or part) S3 accepts.
+            body_limit: Some(ruststack_sdk::BodyLimit::new(
+                5 * 1024 * 1024 * 1024,
+                &ruststack_sdk::AwsError::client(
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the maximum allowed size",
+                ),
+            )),
             settings: Vec::new(),
         }
     }

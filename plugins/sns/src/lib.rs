@@ -46,6 +46,15 @@ impl Service for Sns {
             ],
             fallback: false,
             max_inline_body: 2 * 1024 * 1024,
+            // Messages and batches are at most 256 KB, even fully percent-encoded
+            // well under this.
+            body_limit: Some(ruststack_sdk::BodyLimit::new(
+                2 * 1024 * 1024,
+                &ruststack_sdk::AwsError::client(
+                    "InvalidParameter",
+                    "Invalid parameter: Message too long",
+                ),
+            )),
             settings: Vec::new(),
         }
     }

@@ -63,6 +63,15 @@ impl Service for Sqs {
             ],
             fallback: false,
             max_inline_body: 2 * 1024 * 1024,
+            // No valid request comes near this: a batch carries at most 1 MiB
+            // of messages, even fully percent-encoded or JSON-escaped.
+            body_limit: Some(ruststack_sdk::BodyLimit::new(
+                8 * 1024 * 1024,
+                &ruststack_sdk::AwsError::client(
+                    "InvalidParameterValue",
+                    "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
+                ),
+            )),
             settings: Vec::new(),
         }
     }

@@ -161,21 +161,41 @@ fn start_element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, XmlEr
     Ok(el)
 }
 
+/// Deepest element nesting a document may have: AWS's documents nest a
+/// handful of levels; a deeper one is refused before it is built.
+pub const MAX_DEPTH: usize = 64;
+/// Most elements a document may have (S3's largest, a 1000-rule lifecycle
+/// configuration, has some tens of thousands), so a document's tree stays a
+/// small multiple of its text.
+pub const MAX_ELEMENTS: usize = 100_000;
+
 /// Parses a document into its root element. Whitespace-only text between
-/// elements is dropped; text of leaf elements is kept verbatim.
+/// elements is dropped; text of leaf elements is kept verbatim. Documents
+/// nested deeper than [`MAX_DEPTH`] or with more than [`MAX_ELEMENTS`]
+/// elements are refused.
 pub fn parse(input: &[u8]) -> Result<Element, XmlError> {
     let mut reader = Reader::from_reader(input);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
     loop {
         let ev = reader
             .read_event()
             .map_err(|e| XmlError(format!("{e} at {}", reader.buffer_position())))?;
+        if matches!(ev, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err(XmlError(format!("more than {MAX_ELEMENTS} elements")));
+            }
+        }
         match ev {
             Event::Start(e) => {
                 if root.is_some() {
                     return Err(XmlError("content after the root element".into()));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(XmlError(format!("elements nested deeper than {MAX_DEPTH}")));
                 }
                 stack.push(start_element(&e)?);
             }
@@ -270,6 +290,17 @@ mod tests {
             w.finish(),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><A xmlns=\"urn:x\"><B>x&lt;y &amp; &quot;z&quot;</B></A>"
         );
+    }
+
+    #[test]
+    fn refuses_deep_and_huge_documents() {
+        let nest = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(parse(nest(MAX_DEPTH).as_bytes()).is_ok());
+        let e = parse(nest(5000).as_bytes()).unwrap_err();
+        assert!(e.0.contains("nested deeper"), "{e}");
+        let wide = format!("<r>{}</r>", "<a/>".repeat(MAX_ELEMENTS));
+        let e = parse(wide.as_bytes()).unwrap_err();
+        assert!(e.0.contains("elements"), "{e}");
     }
 
     #[test]

@@ -57,6 +57,15 @@ impl Service for Counters {
             fallback: false,
             // JSON documents stay in memory; bigger file bodies arrive as blobs.
             max_inline_body: 64 * 1024,
+            // Requests are small JSON documents: refuse anything bigger than
+            // a megabyte before it reaches the plugin.
+            body_limit: Some(ruststack_sdk::BodyLimit::new(
+                1024 * 1024,
+                &ruststack_sdk::AwsError::client(
+                    "ValidationException",
+                    "Request body is larger than 1048576 bytes",
+                ),
+            )),
             settings: Vec::new(),
         }
     }

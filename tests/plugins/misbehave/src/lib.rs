@@ -30,6 +30,7 @@ impl Service for Misbehave {
             }],
             fallback: false,
             max_inline_body: 1 << 20,
+            body_limit: None,
             settings: Vec::new(),
         }
     }
