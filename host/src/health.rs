@@ -18,6 +18,7 @@ pub fn ruststack(runtime: &Runtime) -> Value {
                 "version": v.description.version,
                 "sha256": v.hash,
                 "source": v.source.display(),
+                "code": v.origin.as_str(),
                 "reload_error": error,
             }),
         );

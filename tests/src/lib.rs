@@ -39,20 +39,39 @@ pub struct Server {
     pub port: u16,
     /// Its arguments after `serve`, to restart it the same way.
     args: Vec<String>,
+    /// Environment variables it was started with.
+    env: Vec<(String, String)>,
 }
 
 impl Server {
     /// Starts `ruststack serve --port 0 <args>` and waits until it listens.
     pub fn start(args: &[&str]) -> Server {
-        Self::start_owned(args.iter().map(|s| s.to_string()).collect(), 0)
+        Self::start_owned(args.iter().map(|s| s.to_string()).collect(), 0, &[])
     }
 
-    fn start_owned(args: Vec<String>, port: u16) -> Server {
+    /// Like [`Server::start`], with these environment variables set (an
+    /// empty value removes the variable).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::start_owned(args.iter().map(|s| s.to_string()).collect(), 0, &env)
+    }
+
+    fn start_owned(args: Vec<String>, port: u16, env: &[(String, String)]) -> Server {
         let mut cmd = Command::new(binary());
         cmd.arg("serve")
             .arg("--port")
             .arg(port.to_string())
             .args(&args);
+        for (k, v) in env {
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
+        }
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut child = cmd
             .spawn()
@@ -83,6 +102,7 @@ impl Server {
             url,
             port,
             args,
+            env: env.to_vec(),
         }
     }
 
@@ -124,7 +144,7 @@ impl Server {
     /// Starts the server again with the same arguments (and port).
     pub fn restart(&mut self) {
         self.kill_hard();
-        let next = Self::start_owned(self.args.clone(), self.port);
+        let next = Self::start_owned(self.args.clone(), self.port, &self.env);
         *self = next;
     }
 }
@@ -133,6 +153,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill_hard();
     }
+}
+
+/// Resident memory of a process in MiB (`VmRSS`).
+pub fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("reading status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("a VmRSS line");
+    kb / 1024.0
+}
+
+/// The server's `GET /_ruststack/health` answer.
+pub fn health(url: &str) -> serde_json::Value {
+    client()
+        .get(format!("{url}/_ruststack/health"))
+        .send()
+        .and_then(|r| r.json())
+        .expect("a health answer")
 }
 
 /// A blocking HTTP client with a generous timeout.

@@ -1,5 +1,6 @@
-//! A misbehaving plugin never takes the server down: traps, endless loops
-//! and memory hogs each get an AWS-shaped 500 and the next request is served.
+//! A misbehaving plugin never takes the server down: traps and endless loops
+//! get an AWS-shaped 500, memory hogs AWS's throttling error, and the next
+//! request is served.
 
 use ruststack_tests::{Server, counters, json_call, plugin_dir};
 
@@ -51,7 +52,9 @@ fn an_endless_loop_is_cut_at_its_deadline() {
 #[test]
 fn a_memory_hog_is_stopped_at_its_cap() {
     let (s, _p) = start(&["--memory-limit-mb", "64"]);
-    assert_internal_failure(misbehave(&s.url, "Grow"));
+    let (status, body) = misbehave(&s.url, "Grow");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["__type"], "ThrottlingException", "{body}");
     assert_eq!(misbehave(&s.url, "Ok").0, 200);
 }
 

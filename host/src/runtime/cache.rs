@@ -66,7 +66,7 @@ impl CompileCache {
             Ok(()) => Some(d),
             Err(e) => {
                 tracing::warn!(
-                    "not caching compiled plugins in {}: {e:#}; every start compiles them",
+                    "not caching compiled plugins in {}: {e:#}; each start compiles or unpacks them again",
                     d.display()
                 );
                 None
