@@ -57,13 +57,13 @@ impl Service for Counters {
             fallback: false,
             // JSON documents stay in memory; bigger file bodies arrive as blobs.
             max_inline_body: 64 * 1024,
-            // Requests are small JSON documents: refuse anything bigger than
-            // a megabyte before it reaches the plugin.
+            // The host refuses longer bodies before they reach the plugin
+            // (files are blobs on disk, so this bounds disk, not memory).
             body_limit: Some(ruststack_sdk::BodyLimit::new(
-                1024 * 1024,
+                1 << 30,
                 &ruststack_sdk::AwsError::client(
                     "ValidationException",
-                    "Request body is larger than 1048576 bytes",
+                    "Request body is larger than 1 GiB",
                 ),
             )),
             settings: Vec::new(),

@@ -127,12 +127,20 @@ pub(crate) async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadRep
     // measurement filled this cache.
     let cache = scratch.join("cold-cache-0");
     std::fs::create_dir_all(&cache)?;
-    let server = match Server::start(cfg, &cache, &scratch.join("load.log")) {
+    let server = match Server::start(
+        cfg,
+        Launch::Loaded { cache_dir: &cache },
+        &scratch.join("load.log"),
+    ) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("bench: server did not start ({e:#}); retrying in 60 s");
             tokio::time::sleep(Duration::from_secs(60)).await;
-            Server::start(cfg, &cache, &scratch.join("load-2.log"))?
+            Server::start(
+                cfg,
+                Launch::Loaded { cache_dir: &cache },
+                &scratch.join("load-2.log"),
+            )?
         }
     };
     let addr = server.addr;

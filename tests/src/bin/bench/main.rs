@@ -30,6 +30,7 @@ mod client;
 mod dynamodb;
 mod generator;
 mod load;
+mod memory;
 mod report;
 mod s3;
 mod server;
@@ -42,6 +43,7 @@ use client::*;
 use dynamodb::*;
 use generator::*;
 use load::*;
+use memory::*;
 use report::*;
 use s3::*;
 use server::*;
@@ -76,7 +78,16 @@ pub(crate) const FLOOR_TARGET: &str = "plugin that answers at once";
 
 /// Targets the project has set itself; the benchmark only reports them.
 pub(crate) const WARM_START_TARGET_MS: f64 = 50.0;
-pub(crate) const IDLE_RSS_TARGET_MB: f64 = 20.0;
+pub(crate) const COLD_START_TARGET_MS: f64 = 50.0;
+/// A first start may take at most this many times a warm one.
+pub(crate) const COLD_OVER_WARM_TARGET: f64 = 3.0;
+pub(crate) const IDLE_RSS_TARGET_MB: f64 = 14.0;
+/// RSS of a first start after the basic commands.
+pub(crate) const FIRST_USE_RSS_TARGET_MB: f64 = 30.0;
+/// Peak RSS while four clients send 15 MB DynamoDB items at once.
+pub(crate) const ATTACK_PEAK_RSS_TARGET_MB: f64 = 300.0;
+/// RSS right after every 32-connection run, of every service.
+pub(crate) const ANY_LOADED_RSS_TARGET_MB: f64 = 64.0;
 pub(crate) const GET_RATIO_TARGET: f64 = 0.5;
 pub(crate) const S3_GET_RATIO_TARGET: f64 = 0.5;
 pub(crate) const LOADED_RSS_TARGET_MB: f64 = 50.0;
@@ -132,9 +143,17 @@ pub(crate) fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let checks = Checks {
+        first_use: runtime
+            .block_on(first_use(&cfg, scratch.path()))
+            .map_err(|e| format!("failed: {e:#}")),
+        attack: runtime
+            .block_on(dynamodb_attack(&cfg, scratch.path()))
+            .map_err(|e| format!("failed: {e:#}")),
+    };
     let load = runtime.block_on(measure_load(&cfg, scratch.path()))?;
 
-    let report = render(&cfg, &startup, &load);
+    let report = render(&cfg, &startup, &checks, &load);
     print!("{report}");
     let out = cfg.workspace.join("target/bench.md");
     std::fs::write(&out, &report).with_context(|| format!("writing {}", out.display()))?;
@@ -213,7 +232,11 @@ impl Config {
 pub(crate) fn add_missing_services(cfg: &mut Config, scratch: &Path) -> Result<()> {
     let cache = scratch.join("probe-cache");
     std::fs::create_dir_all(&cache)?;
-    let server = Server::start(cfg, &cache, &scratch.join("probe.log"))?;
+    let server = Server::start(
+        cfg,
+        Launch::Loaded { cache_dir: &cache },
+        &scratch.join("probe.log"),
+    )?;
     let health = health_body(server.addr).ok_or_else(|| anyhow!("no health answer"))?;
     drop(server);
     let health: serde_json::Value = serde_json::from_str(&health)?;

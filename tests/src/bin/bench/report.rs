@@ -6,7 +6,12 @@ use super::*;
 // Report
 // ---------------------------------------------------------------------------
 
-pub(crate) fn render(cfg: &Config, startup: &Startup, load: &LoadReport) -> String {
+pub(crate) fn render(
+    cfg: &Config,
+    startup: &Startup,
+    checks: &Checks,
+    load: &LoadReport,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -27,7 +32,8 @@ pub(crate) fn render(cfg: &Config, startup: &Startup, load: &LoadReport) -> Stri
     render_load(&mut out, &load.runs);
     render_startup(&mut out, startup);
     render_memory(&mut out, load);
-    render_targets(&mut out, startup, load);
+    render_checks(&mut out, checks);
+    render_targets(&mut out, startup, checks, load);
     out
 }
 
@@ -78,15 +84,24 @@ pub(crate) fn render_load(out: &mut String, runs: &[Run]) {
 pub(crate) fn render_startup(out: &mut String, s: &Startup) {
     let _ = writeln!(
         out,
-        "## Start-up (spawn → first healthy `GET /_ruststack/health`, median of {STARTUP_RUNS})\n"
+        "## Start-up (spawn → first request a plugin answers, S3 ListBuckets; median of {STARTUP_RUNS})\n"
     );
     let _ = writeln!(out, "| mode | time |\n|---|---:|");
     let _ = writeln!(
         out,
-        "| cold (empty `--cache-dir`, plugins compiled) | {:.1} ms |",
+        "| cold: new machine (empty `HOME`, so empty caches; fresh data folder) | {:.1} ms |",
         s.cold_ms
     );
-    let _ = writeln!(out, "| warm (cache filled) | {:.1} ms |", s.warm_ms);
+    let _ = writeln!(
+        out,
+        "| warm: same `HOME` (cache filled), fresh data folder | {:.1} ms |",
+        s.warm_ms
+    );
+    let _ = writeln!(
+        out,
+        "| cold with the example plugins (`--plugins`, compiled at start) | {:.1} ms |",
+        s.cold_examples_ms
+    );
     if let Some(floor) = s.spawn_floor_ms {
         let _ = writeln!(
             out,
@@ -94,6 +109,53 @@ pub(crate) fn render_startup(out: &mut String, s: &Startup) {
         );
     }
     out.push('\n');
+}
+
+/// The first-use and DynamoDB-attack readings.
+pub(crate) fn render_checks(out: &mut String, checks: &Checks) {
+    let _ = writeln!(
+        out,
+        "### First use: a cold start, then the basic commands\n"
+    );
+    match &checks.first_use {
+        Ok(f) => {
+            let _ = writeln!(
+                out,
+                "Bucket and object, table and item, queue and message, topic fanned out to the queue.\n\n\
+                 | when | RSS |\n|---|---:|\n\
+                 | started | {:.1} MiB |\n| right after the commands | {:.1} MiB |\n| 1.5 s later | {:.1} MiB |\n",
+                f.started_mb, f.after_mb, f.idle_mb
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{e}\n");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "### Four clients send a 15 MB DynamoDB item at once (RSS sampled every 10 ms)\n"
+    );
+    match &checks.attack {
+        Ok(a) => {
+            let answers: Vec<String> = a
+                .answers
+                .iter()
+                .map(|(status, code)| format!("{status} {code}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| RSS before | peak | 1.5 s after | answers |\n|---:|---:|---:|---|\n\
+                 | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} |\n",
+                a.before_mb,
+                a.peak_mb,
+                a.after_mb,
+                answers.join(", ")
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{e}\n");
+        }
+    }
 }
 
 pub(crate) fn render_memory(out: &mut String, load: &LoadReport) {
@@ -141,7 +203,12 @@ pub(crate) fn render_memory(out: &mut String, load: &LoadReport) {
     out.push('\n');
 }
 
-pub(crate) fn render_targets(out: &mut String, startup: &Startup, load: &LoadReport) {
+pub(crate) fn render_targets(
+    out: &mut String,
+    startup: &Startup,
+    checks: &Checks,
+    load: &LoadReport,
+) {
     let ratio_at_32 = |target: &str| {
         load.runs
             .iter()
@@ -167,13 +234,46 @@ pub(crate) fn render_targets(out: &mut String, startup: &Startup, load: &LoadRep
         .iter()
         .map(BigTransfer::growth)
         .fold(f64::NAN, f64::max);
+    let any_loaded = load
+        .loaded_rss_mb
+        .iter()
+        .map(|(_, rss)| *rss)
+        .fold(f64::NAN, f64::max);
+    let cold_over_warm = startup.cold_ms / startup.warm_ms;
+    let first_use = checks.first_use.as_ref().map_or(f64::NAN, |f| f.after_mb);
+    let attack_peak = checks.attack.as_ref().map_or(f64::NAN, |a| a.peak_mb);
     let _ = writeln!(out, "## Targets\n");
     let _ = writeln!(out, "| target | measured | result |\n|---|---:|---|");
     let rows = [
         (
+            format!("cold start ≤ {COLD_START_TARGET_MS} ms"),
+            format!("{:.1} ms", startup.cold_ms),
+            startup.cold_ms <= COLD_START_TARGET_MS,
+        ),
+        (
+            format!("cold start ≤ {COLD_OVER_WARM_TARGET}× the warm start"),
+            format!("{cold_over_warm:.1}×"),
+            cold_over_warm <= COLD_OVER_WARM_TARGET,
+        ),
+        (
             format!("warm start ≤ {WARM_START_TARGET_MS} ms"),
             format!("{:.1} ms", startup.warm_ms),
             startup.warm_ms <= WARM_START_TARGET_MS,
+        ),
+        (
+            format!("RSS after the basic commands on a cold start ≤ {FIRST_USE_RSS_TARGET_MB} MB"),
+            format!("{first_use:.1} MiB"),
+            first_use <= FIRST_USE_RSS_TARGET_MB,
+        ),
+        (
+            format!("peak RSS, 4 × 15 MB DynamoDB items at once ≤ {ATTACK_PEAK_RSS_TARGET_MB} MB"),
+            format!("{attack_peak:.1} MiB"),
+            attack_peak <= ATTACK_PEAK_RSS_TARGET_MB,
+        ),
+        (
+            format!("RSS right after every @32 run ≤ {ANY_LOADED_RSS_TARGET_MB} MB"),
+            format!("{any_loaded:.1} MiB"),
+            any_loaded <= ANY_LOADED_RSS_TARGET_MB,
         ),
         (
             format!("idle RSS ≤ {IDLE_RSS_TARGET_MB} MB"),

@@ -175,7 +175,7 @@ pub(crate) async fn big_transfers(addr: SocketAddr, pid: u32) -> Result<Vec<BigT
     Ok(results)
 }
 
-/// Samples a process's RSS every 100 ms on its own thread and keeps the peak.
+/// Samples a process's RSS on its own thread and keeps the peak.
 pub(crate) struct RssSampler {
     pub(crate) pid: u32,
     pub(crate) before: f64,
@@ -185,7 +185,13 @@ pub(crate) struct RssSampler {
 }
 
 impl RssSampler {
+    /// Samples every 100 ms.
     pub(crate) fn start(pid: u32) -> Result<Self> {
+        Self::every(pid, Duration::from_millis(100))
+    }
+
+    /// Samples every `interval`.
+    pub(crate) fn every(pid: u32, interval: Duration) -> Result<Self> {
         let before = rss_mb(pid)?;
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(Mutex::new(before));
@@ -199,7 +205,7 @@ impl RssSampler {
                     {
                         *peak = peak.max(rss);
                     }
-                    std::thread::sleep(Duration::from_millis(100));
+                    std::thread::sleep(interval);
                 }
             })
         };
@@ -210,6 +216,13 @@ impl RssSampler {
             peak,
             thread,
         })
+    }
+
+    /// Stops sampling; the highest RSS seen.
+    pub(crate) fn peak(self) -> f64 {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+        self.peak.lock().map_or(self.before, |p| *p)
     }
 
     /// Stops sampling; "after" is taken 200 ms after the transfer ended.

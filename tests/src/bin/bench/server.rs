@@ -6,6 +6,17 @@ use super::*;
 // Server processes
 // ---------------------------------------------------------------------------
 
+/// How a server is started.
+#[derive(Clone, Copy)]
+pub(crate) enum Launch<'a> {
+    /// As the load runs use it: with the example plugins (`--plugins`), its
+    /// compiled code in this `--cache-dir`.
+    Loaded { cache_dir: &'a Path },
+    /// As a user first runs it: built-in services only, the default per-user
+    /// cache under this `HOME` (a fresh one makes a new machine).
+    Plain { home: &'a Path },
+}
+
 /// A running `ruststack serve`; dropping it stops the process, so no path
 /// (error or panic included) leaves a server behind.
 pub(crate) struct Server {
@@ -15,8 +26,8 @@ pub(crate) struct Server {
 
 impl Server {
     /// Starts a server on a free port and returns once its stdout says it listens.
-    pub(crate) fn start(cfg: &Config, cache_dir: &Path, log: &Path) -> Result<Self> {
-        let mut child = server_command(cfg, 0, cache_dir, log)?
+    pub(crate) fn start(cfg: &Config, launch: Launch<'_>, log: &Path) -> Result<Self> {
+        let mut child = server_command(cfg, 0, launch, log)?
             .stdout(Stdio::piped())
             .spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
@@ -64,7 +75,7 @@ impl Drop for Server {
 pub(crate) fn server_command(
     cfg: &Config,
     port: u16,
-    cache_dir: &Path,
+    launch: Launch<'_>,
     log: &Path,
 ) -> Result<Command> {
     let log_path = log.to_path_buf();
@@ -76,14 +87,22 @@ pub(crate) fn server_command(
     cmd.arg("serve")
         .args(["--port", &port.to_string(), "--data-dir"])
         .arg(&data);
-    for dir in &cfg.plugins {
-        cmd.arg("--plugins").arg(dir);
+    match launch {
+        Launch::Loaded { cache_dir } => {
+            for dir in &cfg.plugins {
+                cmd.arg("--plugins").arg(dir);
+            }
+            cmd.arg("--cache-dir").arg(cache_dir);
+        }
+        Launch::Plain { home } => {
+            // Only the services the binary lacks (a binary built without them).
+            for dir in cfg.plugins.iter().skip(1) {
+                cmd.arg("--plugins").arg(dir);
+            }
+            cmd.env("HOME", home).env_remove("XDG_CACHE_HOME");
+        }
     }
-    cmd.arg("--cache-dir")
-        .arg(cache_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
     Ok(cmd)
 }
 
