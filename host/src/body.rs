@@ -55,13 +55,16 @@ impl From<std::io::Error> for ReceiveError {
     }
 }
 
-/// Reads a request body, spilling to a blob file past [`SPILL_AT`], and
-/// stops (removing what it spilled) once it grows past `max` bytes.
+/// Reads a request body, spilling to a blob file once it grows past
+/// `spill_at` bytes (at most [`SPILL_AT`]), and stops (removing what it
+/// spilled) once it grows past `max` bytes.
 pub async fn receive(
     body: AxumBody,
     blob_dir: &Path,
+    spill_at: usize,
     max: Option<u64>,
 ) -> Result<Received, ReceiveError> {
+    let spill_at = spill_at.min(SPILL_AT);
     let mut body = body;
     let mut buf: Vec<u8> = Vec::new();
     let mut spill: Option<(tokio::fs::File, String, Md5, u64)> = None;
@@ -86,7 +89,7 @@ pub async fn receive(
             }
             None => {
                 buf.extend_from_slice(&data);
-                if buf.len() > SPILL_AT {
+                if buf.len() > spill_at {
                     let (mut file, id) = new_file(blob_dir).await?;
                     let mut md5 = Md5::new();
                     md5.update(&buf);

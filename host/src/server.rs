@@ -207,7 +207,16 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         return to_axum(crate::errors::body_too_large(slot, limit, &rid).into());
     }
     let max = early_limit.as_ref().map(|(_, l)| l.max_bytes);
-    let received = match body::receive(body, store.blob_dir(), max).await {
+    // A body its plugin wants as a blob goes to disk as soon as it is longer
+    // than the plugin keeps in memory, so that concurrent uploads (S3 PUTs)
+    // do not each hold a megabyte in memory first.
+    let spill_at = early
+        .as_ref()
+        .and_then(|(_, slot)| slot.as_deref())
+        .map_or(body::SPILL_AT, |slot| {
+            slot.current().description.max_inline_body as usize
+        });
+    let received = match body::receive(body, store.blob_dir(), spill_at, max).await {
         Ok(r) => r,
         Err(body::ReceiveError::TooLarge) => {
             let (slot, limit) = early_limit.expect("only a limit makes a body too large");

@@ -676,10 +676,10 @@ impl Runtime {
         })
     }
 
-    /// Keeps one warm instance per plugin, the smallest (the server is idle).
+    /// Keeps at most one small warm instance per plugin (the server is idle).
     pub fn shrink_pools(&self) {
         for s in &self.registry().slots {
-            pool::keep_smallest(&s.current());
+            pool::keep_one_small(&s.current());
         }
     }
 

@@ -31,19 +31,25 @@ pub fn take(version: &PluginVersion) -> Option<Warm> {
 /// pages for as long as the instance lives.
 pub const MAX_KEPT_MEMORY: usize = 16 << 20;
 
+/// An idle server keeps an instance only if its memory is no bigger than
+/// this: about what a plugin needs after its first requests. One that a big
+/// request (a long listing) made bigger is dropped; the next request makes
+/// a new one (its service model parsed again: a few milliseconds, once).
+pub const IDLE_KEPT_MEMORY: usize = 4 << 20;
+
 /// Drops every idle instance of `version` but the one whose memory grew
-/// least, so that a server gone quiet does not keep the memory a busy spell
-/// needed (each instance holds its own linear memory, which never shrinks).
-pub fn keep_smallest(version: &PluginVersion) {
+/// least, and that one too if it grew past [`IDLE_KEPT_MEMORY`], so that a
+/// server gone quiet does not keep the memory a busy spell needed (each
+/// instance holds its own linear memory, which never shrinks).
+pub fn keep_one_small(version: &PluginVersion) {
     let mut pool = version.pool.lock().unwrap();
-    if pool.len() <= 1 {
-        return;
-    }
-    let smallest = (0..pool.len())
-        .min_by_key(|&i| pool[i].store.data().limits.high_water)
-        .unwrap_or(0);
-    let keep = pool.swap_remove(smallest);
-    let dropped = std::mem::replace(&mut *pool, vec![keep]);
+    let smallest = (0..pool.len()).min_by_key(|&i| pool[i].store.data().limits.high_water);
+    let keep: Vec<Warm> = smallest
+        .map(|i| pool.swap_remove(i))
+        .filter(|w| w.store.data().limits.high_water <= IDLE_KEPT_MEMORY)
+        .into_iter()
+        .collect();
+    let dropped = std::mem::replace(&mut *pool, keep);
     drop(pool);
     drop(dropped);
 }

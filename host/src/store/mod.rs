@@ -82,8 +82,9 @@ impl Drop for TempDir {
 
 /// redb's own page cache. Pages beyond it are read through the operating
 /// system's file cache, which costs a read call but no resident memory of
-/// the server; 8 MiB holds the hot part of a local test data set.
-const PAGE_CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// the server; 4 MiB holds the hot part of a local test data set, and is
+/// most of what an idle server holds after a busy spell.
+const PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 impl Store {
     /// Opens (or creates) the store in `data_dir`.

@@ -145,7 +145,7 @@ pub(crate) async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadRep
     };
     let addr = server.addr;
     prepare_counter(addr).await?;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(IDLE_WAIT).await;
     let idle_rss_mb = rss_mb(server.pid())?;
 
     let mut bench = Bench {

@@ -6,7 +6,7 @@ use super::*;
 
 /// How long a server is left alone before an "idle" reading (its idle
 /// trimmer runs after a second without requests).
-const IDLE_WAIT: Duration = Duration::from_millis(1500);
+pub(crate) const IDLE_WAIT: Duration = Duration::from_secs(2);
 
 /// RSS of a first start (fresh home and data folder) around the basic commands.
 pub(crate) struct FirstUse {

@@ -123,7 +123,7 @@ pub(crate) fn render_checks(out: &mut String, checks: &Checks) {
                 out,
                 "Bucket and object, table and item, queue and message, topic fanned out to the queue.\n\n\
                  | when | RSS |\n|---|---:|\n\
-                 | started | {:.1} MiB |\n| right after the commands | {:.1} MiB |\n| 1.5 s later | {:.1} MiB |\n",
+                 | started | {:.1} MiB |\n| right after the commands | {:.1} MiB |\n| 2 s later | {:.1} MiB |\n",
                 f.started_mb, f.after_mb, f.idle_mb
             );
         }
@@ -144,7 +144,7 @@ pub(crate) fn render_checks(out: &mut String, checks: &Checks) {
                 .collect();
             let _ = writeln!(
                 out,
-                "| RSS before | peak | 1.5 s after | answers |\n|---:|---:|---:|---|\n\
+                "| RSS before | peak | 2 s after | answers |\n|---:|---:|---:|---|\n\
                  | {:.1} MiB | {:.1} MiB | {:.1} MiB | {} |\n",
                 a.before_mb,
                 a.peak_mb,
@@ -163,7 +163,7 @@ pub(crate) fn render_memory(out: &mut String, load: &LoadReport) {
     let _ = writeln!(out, "| when | RSS |\n|---|---:|");
     let _ = writeln!(
         out,
-        "| idle (plugins loaded, a few requests served, 1 s later) | {:.1} MiB |",
+        "| idle (plugins loaded, a few requests served, 2 s later) | {:.1} MiB |",
         load.idle_rss_mb
     );
     for (name, rss) in &load.loaded_rss_mb {
