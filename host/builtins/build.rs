@@ -23,15 +23,7 @@ fn main() {
         "cargo:rerun-if-changed={}",
         dir.join("precompiled").display()
     );
-    let mut wasms: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-                .collect()
-        })
-        .unwrap_or_default();
-    wasms.sort();
+    let wasms = layout::wasm_files(&dir).unwrap_or_default();
     let mut code = String::from("&[\n");
     for wasm in &wasms {
         println!("cargo:rerun-if-changed={}", wasm.display());

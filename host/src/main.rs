@@ -65,13 +65,8 @@ fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
         .map(Source::Builtin)
         .collect();
     for dir in &args.plugin_dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading plugin folder {}", dir.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-            .collect();
-        files.sort();
+        let files = ruststack_builtins::layout::wasm_files(dir)
+            .with_context(|| format!("reading plugin folder {}", dir.display()))?;
         out.extend(files.into_iter().map(Source::File));
     }
     Ok(out)

@@ -14,3 +14,15 @@ pub const CODE_SUFFIX: &str = "cwasm.zst";
 pub const WASM_SUFFIX: &str = "wasm.zst";
 /// Suffix of the text file holding the engine key the code was compiled for.
 pub const ENGINE_SUFFIX: &str = "engine";
+
+/// The `.wasm` files directly in `dir`, in name order: the plugins of a
+/// folder, as the build embeds them and as `--plugins` loads them.
+pub fn wasm_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use ruststack_builtins::layout::{CODE_SUFFIX, ENGINE_SUFFIX, WASM_SUFFIX, precompiled_file};
+use ruststack_builtins::layout::{
+    CODE_SUFFIX, ENGINE_SUFFIX, WASM_SUFFIX, precompiled_file, wasm_files,
+};
 use ruststack_engine::wasmtime::component::Component;
 use ruststack_engine::{COMPRESSION_LEVEL, engine_key, new_engine};
 use sha2::{Digest, Sha256};
@@ -23,13 +25,7 @@ fn main() -> Result<()> {
     let engine = new_engine()?;
     let key = engine_key(&engine);
     let mut kept = HashSet::new();
-    let mut wasms: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .collect();
-    wasms.sort();
+    let wasms = wasm_files(&dir).with_context(|| format!("reading {}", dir.display()))?;
     std::fs::create_dir_all(dir.join("precompiled"))?;
     for wasm in wasms {
         let bytes = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;

@@ -56,18 +56,7 @@ pub(crate) async fn first_use(cfg: &Config, scratch: &Path) -> Result<FirstUse> 
         )
         .await?;
     ensure_ok(status, &conn, "PutObject")?;
-    let table = serde_json::json!({
-        "TableName": "first-use",
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-    });
-    expect_ok(
-        &mut conn,
-        &ddb_request(addr, "CreateTable", &table),
-        "CreateTable",
-    )
-    .await?;
+    create_table(&mut conn, addr, "first-use").await?;
     let item =
         serde_json::json!({"TableName": "first-use", "Item": {"id": {"S": "1"}, "v": {"S": "x"}}});
     expect_ok(&mut conn, &ddb_request(addr, "PutItem", &item), "PutItem").await?;
@@ -115,6 +104,22 @@ pub(crate) async fn first_use(cfg: &Config, scratch: &Path) -> Result<FirstUse> 
     })
 }
 
+/// Creates an on-demand table keyed by the string `id`.
+async fn create_table(conn: &mut Conn, addr: SocketAddr, name: &str) -> Result<()> {
+    let table = serde_json::json!({
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    });
+    expect_ok(
+        conn,
+        &ddb_request(addr, "CreateTable", &table),
+        "CreateTable",
+    )
+    .await
+}
+
 fn ensure_ok(status: u16, conn: &Conn, what: &str) -> Result<()> {
     if status != 200 {
         bail!(
@@ -140,18 +145,7 @@ pub(crate) async fn dynamodb_attack(cfg: &Config, scratch: &Path) -> Result<Atta
     )?;
     let addr = server.addr;
     let mut conn = Conn::connect(addr).await?;
-    let table = serde_json::json!({
-        "TableName": "attack",
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-    });
-    expect_ok(
-        &mut conn,
-        &ddb_request(addr, "CreateTable", &table),
-        "CreateTable",
-    )
-    .await?;
+    create_table(&mut conn, addr, "attack").await?;
     tokio::time::sleep(IDLE_WAIT).await;
     let before_mb = rss_mb(server.pid())?;
 
