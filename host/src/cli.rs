@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// state in memory; slower).
     #[arg(long, env = "RUSTSTACK_FRESH_INSTANCES")]
     pub fresh_instances: bool,
+    /// The account of requests whose access key id is not a 12-digit account
+    /// id (a 12-digit access key id is that account).
+    #[arg(long, env = "RUSTSTACK_DEFAULT_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
+    pub default_account: String,
     /// A plugin setting, `<plugin>.<name>=<value>` (repeatable; `ruststack
     /// plugins` lists each plugin's settings).
     #[arg(
@@ -110,4 +114,13 @@ pub struct NewArgs {
     /// Folder to create the crate in.
     #[arg(long, default_value = "plugins")]
     pub dir: PathBuf,
+}
+
+/// Parses an AWS account id: exactly 12 digits.
+fn account_id(s: &str) -> Result<String, String> {
+    if crate::identity::is_account_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not an account id (12 digits)"))
+    }
 }

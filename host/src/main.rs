@@ -7,6 +7,7 @@ mod capabilities;
 mod cli;
 mod errors;
 mod health;
+mod identity;
 mod memory;
 mod router;
 mod runtime;
@@ -179,7 +180,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             args.plugins.plugin_dirs.clone(),
         ));
     }
-    server::serve(runtime.clone(), listener).await?;
+    server::serve(
+        runtime.clone(),
+        listener,
+        args.default_account.as_str().into(),
+    )
+    .await?;
     runtime.clear_pools();
     runtime.store().shutdown();
     tracing::info!("stopped");

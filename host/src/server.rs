@@ -10,21 +10,19 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response as AxumResponse};
 
 use crate::body::{self, Received};
+use crate::identity;
 use crate::router::{RequestFacts, credential_from_authorization, parse_credential};
 use crate::runtime::bindings::{Body, Context, Request};
 use crate::runtime::{Reply, ReplyBody, Runtime};
 use crate::store::{now_ms, random_hex};
-
-/// Account every request runs as.
-pub const ACCOUNT: &str = "000000000000";
-/// Region when the request names none.
-pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Shared by every request handler.
 #[derive(Clone)]
 pub struct App {
     /// Plugins and store.
     pub runtime: Arc<Runtime>,
+    /// The account of requests whose access key id is not an account id.
+    pub default_account: Arc<str>,
 }
 
 /// Decodes `%XX` and `+` in a form or query value.
@@ -86,13 +84,21 @@ pub fn facts_of(
         .map(str::to_string)
         .or_else(|| form_field(query, "X-Amz-Credential").map(form_decode));
     let scope = credential.as_deref().and_then(parse_credential);
+    // SigV2 (S3): `Authorization: AWS <key>:<signature>` or `AWSAccessKeyId=`.
+    let v2_key = || {
+        header("authorization")
+            .and_then(|a| a.strip_prefix("AWS "))
+            .and_then(|a| a.split_once(':'))
+            .map(|(k, _)| k.trim().to_string())
+            .or_else(|| form_field(query, "AWSAccessKeyId").map(form_decode))
+    };
     RequestFacts {
         host,
         path: path.to_string(),
         target: header("x-amz-target").map(str::to_string),
         action: field("Action"),
         version: field("Version"),
-        access_key: scope.as_ref().map(|s| s.0.clone()),
+        access_key: scope.as_ref().map(|s| s.0.clone()).or_else(v2_key),
         region: scope.as_ref().map(|s| s.1.clone()),
         signing_service: scope.map(|s| s.2),
     }
@@ -287,8 +293,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             region: facts
                 .region
                 .clone()
-                .unwrap_or_else(|| DEFAULT_REGION.to_string()),
-            account: ACCOUNT.to_string(),
+                .or_else(|| identity::region_from_host(&facts.host).map(str::to_string))
+                .unwrap_or_else(|| identity::DEFAULT_REGION.to_string()),
+            account: identity::account_for(facts.access_key.as_deref(), &app.default_account),
             access_key: facts.access_key.clone(),
             signing_service: facts.signing_service.clone(),
             host: facts.host.clone(),
@@ -360,7 +367,11 @@ fn reply_to_axum(reply: Reply) -> AxumResponse {
 
 /// Serves until SIGINT/SIGTERM, then stops accepting, ends long polls, lets
 /// in-flight requests finish and returns.
-pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+pub async fn serve(
+    runtime: Arc<Runtime>,
+    listener: tokio::net::TcpListener,
+    default_account: Arc<str>,
+) -> anyhow::Result<()> {
     let feed = runtime.store().feed().clone();
     let shutdown = async move {
         shutdown_signal().await;
@@ -371,7 +382,14 @@ pub async fn serve(runtime: Arc<Runtime>, listener: tokio::net::TcpListener) -> 
         listener,
         // One handler for every path (the host has no routes of its own
         // beyond health), served without a router in front.
-        axum::handler::Handler::with_state(handle, App { runtime }).into_make_service(),
+        axum::handler::Handler::with_state(
+            handle,
+            App {
+                runtime,
+                default_account,
+            },
+        )
+        .into_make_service(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;

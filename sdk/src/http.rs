@@ -73,7 +73,7 @@ impl Outcome {
     /// `timeout_ms` (long polling).
     pub fn wait(prefix: &[u8], timeout_ms: u32) -> Outcome {
         Outcome::Wait(Wait {
-            prefix: prefix.to_vec(),
+            prefix: crate::scope::scoped(prefix),
             timeout_ms,
         })
     }

@@ -1,4 +1,6 @@
-//! The plugin's ordered key-value namespace.
+//! The plugin's ordered key-value namespace, seen through the scope of the
+//! running call (see [`crate::scope`]): every key is stored under the call's
+//! account and region (or partition), and a scan never leaves that scope.
 //!
 //! Reads see a snapshot taken when the request began plus this request's own
 //! writes; all writes of a request commit together when it returns, or not
@@ -8,31 +10,43 @@
 
 use std::ops::ControlFlow;
 
-use crate::host;
+use crate::{host, scope};
 
 /// The value under `key`.
 pub fn get(key: &[u8]) -> Option<Vec<u8>> {
-    host::kv_get(key)
+    host::kv_get(&scope::scoped(key))
 }
 
 /// Stores `value` under `key` (last writer wins).
 pub fn put(key: &[u8], value: &[u8]) {
-    host::kv_put(key, value)
+    host::kv_put(&scope::scoped(key), value)
 }
 
 /// Removes `key`; true if it existed.
 pub fn delete(key: &[u8]) -> bool {
-    host::kv_delete(key)
+    host::kv_delete(&scope::scoped(key))
 }
 
-/// Entries with `start <= key < end` in key order (or reverse), at most `limit`.
+/// Entries with `start <= key < end` (`None`: to the end of the scope) in key
+/// order (or reverse), at most `limit`.
 pub fn scan(
     start: &[u8],
     end: Option<&[u8]>,
     limit: u32,
     reverse: bool,
 ) -> Vec<(Vec<u8>, Vec<u8>)> {
-    host::kv_scan(start, end, limit, reverse)
+    scope::with_prefix(|p| {
+        let start = [p, start].concat();
+        let end = match end {
+            Some(e) => Some([p, e].concat()),
+            None => crate::keys::prefix_end(p),
+        };
+        let mut rows = host::kv_scan(&start, end.as_deref(), limit, reverse);
+        for (k, _) in &mut rows {
+            k.drain(..p.len());
+        }
+        rows
+    })
 }
 
 /// Entries whose key starts with `prefix`, at most `limit`, from `after`
@@ -78,5 +92,36 @@ pub fn for_each_prefix(prefix: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> Control
 /// If the value equals `expected` (`None`: absent), replace it with `new`
 /// (`None`: delete) and return true.
 pub fn compare_and_set(key: &[u8], expected: Option<&[u8]>, new: Option<&[u8]>) -> bool {
-    host::kv_cas(key, expected, new)
+    host::kv_cas(&scope::scoped(key), expected, new)
+}
+
+/// The namespace as stored, outside every scope: for moving data stored
+/// before keys were scoped (see [`crate::migrate`]), and nothing else.
+pub mod unscoped {
+    use crate::host;
+
+    /// The value under the stored key `key`.
+    pub fn get(key: &[u8]) -> Option<Vec<u8>> {
+        host::kv_get(key)
+    }
+
+    /// Stores `value` under the stored key `key`.
+    pub fn put(key: &[u8], value: &[u8]) {
+        host::kv_put(key, value)
+    }
+
+    /// Removes the stored key `key`; true if it existed.
+    pub fn delete(key: &[u8]) -> bool {
+        host::kv_delete(key)
+    }
+
+    /// Stored entries with `start <= key < end`, at most `limit`.
+    pub fn scan(start: &[u8], end: Option<&[u8]>, limit: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+        host::kv_scan(start, end, limit, false)
+    }
+
+    /// If the stored value equals `expected`, replace it with `new`.
+    pub fn compare_and_set(key: &[u8], expected: Option<&[u8]>, new: Option<&[u8]>) -> bool {
+        host::kv_cas(key, expected, new)
+    }
 }

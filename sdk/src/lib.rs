@@ -19,7 +19,9 @@ pub mod invoke;
 pub mod keys;
 pub mod kv;
 pub mod log;
+pub mod migrate;
 pub mod schedule;
+pub mod scope;
 pub mod settings;
 pub mod table;
 pub mod testkit;
@@ -45,8 +47,58 @@ pub trait Service {
     /// with the same request (long polling).
     fn handle(req: Request) -> Outcome;
 
-    /// A timer set with [`schedule::after`] fired.
+    /// A timer set with [`schedule::after`] fired (in the scope that set it).
     fn on_timer(_payload: Vec<u8>) {}
+
+    /// How this service's names are scoped: per account and region (the
+    /// default), or per partition (S3 bucket names).
+    fn scope_kind() -> scope::ScopeKind {
+        scope::ScopeKind::Regional
+    }
+
+    /// The scope of an entry stored before keys were scoped (see
+    /// [`migrate`]); `None` drops it. By default everything belongs to
+    /// account `000000000000` in `us-east-1`.
+    fn legacy_scope(_key: &[u8], _value: &[u8]) -> Option<scope::Scope> {
+        Some(scope::Scope::of(
+            Self::scope_kind(),
+            scope::DEFAULT_ACCOUNT,
+            scope::DEFAULT_REGION,
+        ))
+    }
+}
+
+/// What the host calls, around a [`Service`]'s own functions: data stored
+/// before keys were scoped is moved first, and the call runs in its scope.
+pub mod entry {
+    use crate::scope::{self, Scope};
+    use crate::{Outcome, Request, Service, migrate};
+
+    /// Serves one request in the scope of its account and region.
+    pub fn handle<S: Service>(req: Request) -> Outcome {
+        migrate::ensure::<S>();
+        let scope = Scope::of(S::scope_kind(), &req.context.account, &req.context.region);
+        let account = req.context.account.clone();
+        scope::as_caller(&account, || scope::with(scope, || S::handle(req)))
+    }
+
+    /// Fires a timer in the scope of the call that set it.
+    pub fn on_timer<S: Service>(payload: Vec<u8>) {
+        migrate::ensure::<S>();
+        let (scope, payload) = match Scope::unwrap(&payload) {
+            Some((scope, inner)) => (scope, inner.to_vec()),
+            // Set before timers carried their scope.
+            None => (
+                Scope::of(
+                    S::scope_kind(),
+                    scope::DEFAULT_ACCOUNT,
+                    scope::DEFAULT_REGION,
+                ),
+                payload,
+            ),
+        };
+        scope::with(scope, || S::on_timer(payload))
+    }
 }
 
 /// Exports a [`Service`] implementation as the plugin's entry points, and
@@ -78,10 +130,10 @@ macro_rules! plugin {
                 <$ty as $crate::Service>::describe()
             }
             fn handle(req: $crate::Request) -> $crate::Outcome {
-                <$ty as $crate::Service>::handle(req)
+                $crate::entry::handle::<$ty>(req)
             }
             fn on_timer(payload: ::std::vec::Vec<u8>) {
-                <$ty as $crate::Service>::on_timer(payload)
+                $crate::entry::on_timer::<$ty>(payload)
             }
         }
 

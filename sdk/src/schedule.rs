@@ -4,7 +4,7 @@
 
 use crate::host;
 
-/// Calls `on_timer(payload)` after `delay_ms`.
+/// Calls `on_timer(payload)` after `delay_ms`, in the scope of this call.
 pub fn after(delay_ms: u64, payload: &[u8]) {
-    host::schedule_after(delay_ms, payload)
+    host::schedule_after(delay_ms, &crate::scope::current().wrap(payload))
 }

@@ -54,6 +54,13 @@ pub fn with<R>(f: impl FnOnce(&mut TestHost) -> R) -> R {
 /// Clears everything (start of a test).
 pub fn reset() {
     with(|t| *t = TestHost::default());
+    crate::migrate::forget();
+}
+
+/// Fires a timer the way the host does (in the scope that set it): pass a
+/// payload from [`TestHost::timers`].
+pub fn fire_timer<S: Service>(payload: Vec<u8>) {
+    crate::entry::on_timer::<S>(payload)
 }
 
 /// Gives the plugin setting `name` the value `value`.
@@ -81,7 +88,9 @@ pub fn add_blob(bytes: &[u8]) -> String {
 /// Serves one request with `S` like the host does: a panic discards the writes.
 pub fn serve<S: Service>(req: Request) -> Result<Outcome, String> {
     let before = with(|t| t.kv.clone());
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| S::handle(req))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::entry::handle::<S>(req)
+    })) {
         Ok(out) => Ok(out),
         Err(p) => {
             with(|t| t.kv = before);

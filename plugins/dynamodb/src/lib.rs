@@ -15,6 +15,7 @@ pub mod error;
 pub mod expr;
 pub mod items;
 pub mod legacy;
+pub mod migration;
 pub mod number;
 pub mod oversize;
 pub mod partiql;
@@ -130,6 +131,10 @@ impl Service for DynamoDb {
 
     fn on_timer(payload: Vec<u8>) {
         ttl::on_timer(&payload);
+    }
+
+    fn legacy_scope(key: &[u8], value: &[u8]) -> Option<ruststack_sdk::scope::Scope> {
+        Some(migration::scope_of(key, value))
     }
 }
 

@@ -53,6 +53,11 @@ fn payload(name: &str, gen_: u64) -> Vec<u8> {
     serde_json::to_vec(&json!({"table": name, "gen": gen_})).expect("JSON values serialize")
 }
 
+/// Sets the next sweep of table `name` (its TTL generation `gen_`).
+pub fn schedule_sweep(name: &str, gen_: u64) {
+    schedule::after(sweep_interval_ms(), &payload(name, gen_));
+}
+
 /// UpdateTimeToLive.
 pub fn update(input: &Value) -> Res<Value> {
     let name = &crate::table::name_of(input);
@@ -79,7 +84,7 @@ pub fn update(input: &Value) -> Res<Value> {
     if enable {
         meta.ttl_attribute = Some(attr_name.clone());
         meta.ttl_gen += 1;
-        schedule::after(sweep_interval_ms(), &payload(name, meta.ttl_gen));
+        schedule_sweep(name, meta.ttl_gen);
     } else {
         meta.ttl_attribute = None;
     }

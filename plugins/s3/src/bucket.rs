@@ -80,13 +80,23 @@ pub fn create_bucket(ctx: &Ctx, input: &Value) -> OpResult {
         created_ms: ids::now_ms(),
         versioning: util::flag(input, "ObjectLockEnabledForBucket").then(|| "Enabled".into()),
         object_lock: util::flag(input, "ObjectLockEnabledForBucket"),
+        owner: ctx.req.context.account.clone(),
     };
     if !store::insert_bucket(&b) {
-        return Err(AwsError::new(
-            409,
-            "BucketAlreadyOwnedByYou",
-            "Your previous request to create the named bucket succeeded and you already own it.",
-        )
+        let theirs = store::bucket(name).is_some_and(|old| old.owner != b.owner);
+        return Err(if theirs {
+            AwsError::new(
+                409,
+                "BucketAlreadyExists",
+                "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+            )
+        } else {
+            AwsError::new(
+                409,
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you already own it.",
+            )
+        }
         .with_extra("BucketName", name));
     }
     if b.object_lock {
@@ -145,7 +155,7 @@ pub fn delete_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
 }
 
 /// ListBuckets, with Prefix, MaxBuckets and ContinuationToken.
-pub fn list_buckets(_ctx: &Ctx, input: &Value) -> OpResult {
+pub fn list_buckets(ctx: &Ctx, input: &Value) -> OpResult {
     let prefix = s(input, "Prefix").unwrap_or_default();
     let max = util::n(input, "MaxBuckets").unwrap_or(10_000);
     if !(1..=10_000).contains(&max) {
@@ -158,7 +168,11 @@ pub fn list_buckets(_ctx: &Ctx, input: &Value) -> OpResult {
     let after = s(input, "ContinuationToken").unwrap_or_default();
     let mut all: Vec<Bucket> = store::buckets()
         .into_iter()
-        .filter(|b| b.name.starts_with(prefix) && b.name.as_str() > after)
+        .filter(|b| {
+            b.owner == ctx.req.context.account
+                && b.name.starts_with(prefix)
+                && b.name.as_str() > after
+        })
         .collect();
     let more = all.len() > max as usize;
     all.truncate(max as usize);

@@ -208,7 +208,7 @@ pub fn canned_acl(name: &str) -> Value {
     let owner = util::owner();
     let grant = |grantee: Value, perm: &str| json!({"Grantee": grantee, "Permission": perm});
     let mut grants = vec![grant(
-        json!({"Type": "CanonicalUser", "ID": util::OWNER_ID, "DisplayName": "webfile"}),
+        json!({"Type": "CanonicalUser", "ID": owner["ID"], "DisplayName": "webfile"}),
         "FULL_CONTROL",
     )];
     let group = |uri: &str| json!({"Type": "Group", "URI": uri});

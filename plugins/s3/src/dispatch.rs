@@ -194,12 +194,32 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
         ..probe
     };
     let input = ruststack_sdk::protocol::decode_input(model, op, &http)?;
+    check_owner(req, &op.name, &input)?;
     let ctx = Ctx {
         req,
         region: req.context.region.clone(),
     };
     let reply = route(&ctx, &op.name, &input)?;
     Ok((op, reply))
+}
+
+/// A bucket is reached only by the account that owns it (RustStack keeps no
+/// bucket policies that could grant another): anyone else gets AWS's
+/// `AccessDenied`, as from a bucket without a policy for them. CreateBucket
+/// and ListBuckets answer for themselves.
+fn check_owner(req: &Request, op: &str, input: &Value) -> Result<(), AwsError> {
+    if matches!(op, "CreateBucket" | "ListBuckets") {
+        return Ok(());
+    }
+    let Some(name) = input.get("Bucket").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    match crate::store::bucket(name) {
+        Some(b) if b.owner != req.context.account => {
+            Err(AwsError::new(403, "AccessDenied", "Access Denied"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Most bytes a request document (an XML configuration, a policy, a

@@ -87,6 +87,12 @@ impl Service for S3 {
     fn on_timer(payload: Vec<u8>) {
         notify::deliver(&payload)
     }
+
+    /// Bucket names are unique in the whole partition; each bucket records
+    /// the account that owns it.
+    fn scope_kind() -> ruststack_sdk::scope::ScopeKind {
+        ruststack_sdk::scope::ScopeKind::Partition
+    }
 }
 
 // Rust's default allocator (dlmalloc): S3's large listings and XML documents

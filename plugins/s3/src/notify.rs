@@ -120,7 +120,7 @@ fn record(ctx: &Ctx, b: &Bucket, event: &str, o: &Obj, config_id: &str) -> Value
         "awsRegion": b.region,
         "eventTime": time::format_iso8601_millis(ids::now_ms() as i64),
         "eventName": event,
-        "userIdentity": {"principalId": "AWS:000000000000"},
+        "userIdentity": {"principalId": format!("AWS:{}", ctx.req.context.account)},
         "requestParameters": {"sourceIPAddress": "127.0.0.1"},
         "responseElements": {"x-amz-request-id": rid, "x-amz-id-2": rid},
         "s3": {

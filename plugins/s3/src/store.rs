@@ -33,6 +33,13 @@ pub struct Bucket {
     /// Whether the bucket was created with Object Lock.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub object_lock: bool,
+    /// The account that owns it (stored before accounts: `000000000000`).
+    #[serde(default = "default_owner")]
+    pub owner: String,
+}
+
+fn default_owner() -> String {
+    ruststack_sdk::scope::DEFAULT_ACCOUNT.to_string()
 }
 
 /// One version of an object (or a delete marker). Members at their default

@@ -1,5 +1,5 @@
 //! The minimal STS the AWS tools call before anything else:
-//! `GetCallerIdentity`, answering the local account `000000000000`. Other
+//! `GetCallerIdentity`, answering the caller's account as its root. Other
 //! STS actions answer `NotImplemented` in the query protocol.
 
 use ruststack_sdk::protocol::encoding::parse_form;
@@ -51,7 +51,7 @@ pub fn handle(req: &Request) -> Outcome {
             codec.encode_output(
                 op,
                 &json!({
-                    "UserId": "AKIAIOSFODNN7EXAMPLE",
+                    "UserId": account,
                     "Account": account,
                     "Arn": format!("arn:aws:iam::{account}:root"),
                 }),

@@ -22,6 +22,11 @@ fn code(body: &str) -> &str {
         .unwrap_or("")
 }
 
+/// Runs `f` where S3's requests keep their data (the partition scope).
+fn in_partition<R>(f: impl FnOnce() -> R) -> R {
+    ruststack_sdk::scope::with(ruststack_sdk::scope::Scope::Partition, f)
+}
+
 #[test]
 fn buckets_follow_the_naming_and_emptiness_rules() {
     testkit::reset();
@@ -33,16 +38,18 @@ fn buckets_follow_the_naming_and_emptiness_rules() {
     let (st, b) = call("GET", "/", "", b"");
     assert_eq!(st, 200);
     assert!(b.contains("<Name>unit-bucket</Name>"), "{b}");
-    store::put_object(
-        "unit-bucket",
-        &Obj {
-            key: "k".into(),
-            ..Obj::default()
-        },
-    );
+    in_partition(|| {
+        store::put_object(
+            "unit-bucket",
+            &Obj {
+                key: "k".into(),
+                ..Obj::default()
+            },
+        )
+    });
     let (st, b) = call("DELETE", "/unit-bucket", "", b"");
     assert_eq!((st, code(&b)), (409, "BucketNotEmpty"));
-    store::delete_current("unit-bucket", "k");
+    in_partition(|| store::delete_current("unit-bucket", "k"));
     assert_eq!(call("DELETE", "/unit-bucket", "", b"").0, 204);
     let (st, b) = call("GET", "/unit-bucket", "cors", b"");
     assert_eq!((st, code(&b)), (404, "NoSuchBucket"));
@@ -57,6 +64,7 @@ fn versioned_writes_and_deletes_keep_history_in_order() {
         created_ms: 0,
         versioning: Some("Enabled".into()),
         object_lock: false,
+        owner: "000000000000".into(),
     };
     store::put_bucket(&b);
     let obj = |body: &str| Obj {
@@ -100,14 +108,16 @@ fn listings_roll_up_common_prefixes_and_page() {
     testkit::reset();
     assert_eq!(call("PUT", "/lister", "", b"").0, 200);
     for k in ["a/1", "a/2", "b/1", "c", "d"] {
-        store::put_object(
-            "lister",
-            &Obj {
-                key: k.into(),
-                etag: "e".into(),
-                ..Obj::default()
-            },
-        );
+        in_partition(|| {
+            store::put_object(
+                "lister",
+                &Obj {
+                    key: k.into(),
+                    etag: "e".into(),
+                    ..Obj::default()
+                },
+            )
+        });
     }
     let (st, b) = call("GET", "/lister", "list-type=2&delimiter=/&max-keys=3", b"");
     assert_eq!(st, 200);

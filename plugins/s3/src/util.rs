@@ -5,12 +5,26 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ruststack_sdk::AwsError;
 use serde_json::{Value, json};
 
-/// The account every request acts as.
-pub const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
+/// The canonical user id of account `000000000000` (the one LocalStack uses).
+pub const DEFAULT_OWNER_ID: &str =
+    "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
 
-/// The bucket owner as S3 reports it.
+/// The canonical user id of `account`: 64 hex digits, as AWS's are, the same
+/// for an account every time.
+pub fn owner_id(account: &str) -> String {
+    if account == ruststack_sdk::scope::DEFAULT_ACCOUNT {
+        return DEFAULT_OWNER_ID.to_string();
+    }
+    use md5::{Digest, Md5};
+    let half = |salt: &str| hex(&Md5::digest(format!("{salt}:{account}").as_bytes()));
+    half("ruststack-owner") + &half("ruststack-owner-2")
+}
+
+/// The `Owner` of what the calling account owns (a request reaches a
+/// bucket's contents only as its owner).
 pub fn owner() -> Value {
-    json!({"ID": OWNER_ID, "DisplayName": "webfile"})
+    let account = ruststack_sdk::scope::caller_account();
+    json!({"ID": owner_id(&account), "DisplayName": "webfile"})
 }
 
 /// `NoSuchBucket` (404).

@@ -68,6 +68,17 @@ impl Service for Sns {
             job.run();
         }
     }
+
+    /// Entries stored before accounts and regions were kept apart belong to
+    /// account `000000000000` in the region their key or value names.
+    fn legacy_scope(key: &[u8], value: &[u8]) -> Option<ruststack_sdk::scope::Scope> {
+        use ruststack_sdk::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION, Scope};
+        let region = ruststack_sdk::migrate::region_in(key, value);
+        Some(Scope::regional(
+            DEFAULT_ACCOUNT,
+            region.as_deref().unwrap_or(DEFAULT_REGION),
+        ))
+    }
 }
 
 ruststack_sdk::plugin!(Sns);
@@ -92,8 +103,14 @@ fn serve(req: &Request) -> Outcome {
         "UntagResource" => out(tags::untag(&input)),
         "ListTagsForResource" => out(tags::list(&input)),
         "Subscribe" => out(subscriptions::subscribe(req, &input)),
-        "ConfirmSubscription" => out(subscriptions::confirm(&input)),
-        "Unsubscribe" => out(subscriptions::unsubscribe(&input)),
+        // Both arrive unsigned from the URLs in SNS's messages: they act in the
+        // account and region of the ARN they name.
+        "ConfirmSubscription" => out(in_scope_of(&input["TopicArn"], || {
+            subscriptions::confirm(&input)
+        })),
+        "Unsubscribe" => out(in_scope_of(&input["SubscriptionArn"], || {
+            subscriptions::unsubscribe(&input)
+        })),
         "ListSubscriptions" => out(subscriptions::list(&input)),
         "ListSubscriptionsByTopic" => out(subscriptions::list_by_topic(&input)),
         "GetSubscriptionAttributes" => out(subscriptions::get_attributes(&input)),
@@ -102,6 +119,18 @@ fn serve(req: &Request) -> Outcome {
         "PublishBatch" => out(publish::publish_batch(req, &input)),
         other => Err(AwsError::not_implemented(other)),
     })
+}
+
+/// Runs `f` in the account and region of the SNS ARN `arn`, or in the
+/// request's own when it is not one.
+fn in_scope_of<R>(arn: &Value, f: impl FnOnce() -> R) -> R {
+    match arn.as_str().and_then(ruststack_sdk::ids::parse_arn) {
+        Some(a) if a.service == "sns" && !a.region.is_empty() && !a.account.is_empty() => {
+            let scope = ruststack_sdk::scope::Scope::regional(&a.account, &a.region);
+            ruststack_sdk::scope::with(scope, f)
+        }
+        _ => f(),
+    }
 }
 
 /// `http://<host>:<port>` of this server as the caller addressed it.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use ruststack_sdk::invoke::HttpAnswer;
 use ruststack_sdk::protocol::encoding::uri_encode;
 use ruststack_sdk::testkit::{self, RequestBuilder};
-use ruststack_sdk::{Body, Request, Response, Service};
+use ruststack_sdk::{Body, Request, Response};
 use serde_json::Value;
 
 use crate::Sns;
@@ -151,7 +151,7 @@ fn http_subscriptions_confirm_through_timers() {
     assert_eq!(text(&body, "SubscriptionArn"), "pending confirmation");
     let timers = testkit::with(|t| std::mem::take(&mut t.timers));
     assert_eq!(timers.len(), 1);
-    Sns::on_timer(timers[0].1.clone());
+    testkit::fire_timer::<Sns>(timers[0].1.clone());
     let (url, conf) = posts.borrow()[0].clone();
     assert_eq!(url, "http://example.test/x");
     let c: Value = serde_json::from_str(&conf).unwrap();

@@ -327,7 +327,12 @@ fn deleted_messages_leave_no_content_behind() {
         json!({"QueueUrl": url, "ReceiptHandle": r["Messages"][0]["ReceiptHandle"]}),
     );
     let bodies = |n: usize| {
-        let count = testkit::with(|t| t.kv.keys().filter(|k| k.starts_with(b"bodies")).count());
+        let prefix = [
+            ruststack_sdk::scope::current().prefix().as_slice(),
+            b"bodies",
+        ]
+        .concat();
+        let count = testkit::with(|t| t.kv.keys().filter(|k| k.starts_with(&prefix)).count());
         assert_eq!(count, n);
     };
     bodies(2);

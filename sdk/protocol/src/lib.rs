@@ -27,6 +27,7 @@ pub mod json;
 pub mod model;
 pub mod models;
 pub mod query;
+pub mod region;
 pub mod rest;
 pub mod rest_json;
 pub mod rest_xml;
