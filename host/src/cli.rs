@@ -95,6 +95,31 @@ pub struct ServeArgs {
     /// id (a 12-digit access key id is that account).
     #[arg(long, env = "RUSTSTACK_DEFAULT_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
     pub default_account: String,
+    /// Check every request's signature (SigV4 headers, presigned URLs,
+    /// signed `aws-chunked` uploads; SigV2 for S3) against the known
+    /// credentials, and answer AWS's errors for a missing, wrong or expired one.
+    #[arg(long, env = "RUSTSTACK_VERIFY_SIGNATURES")]
+    pub verify_signatures: bool,
+    /// A known credential pair, `ACCESS_KEY_ID:SECRET` (repeatable; the pair
+    /// `test:test` is always known). Used by `--verify-signatures`.
+    #[arg(
+        long = "credentials",
+        value_name = "ACCESS_KEY_ID:SECRET",
+        env = "RUSTSTACK_CREDENTIALS",
+        value_delimiter = ','
+    )]
+    pub credentials: Vec<String>,
+    /// More `Host` names to answer (repeatable, comma-separated; `*.example.com`
+    /// for every name under it, `*` for any). On a loopback address only
+    /// local and AWS service names are answered unless given here; on any
+    /// other address every name is, unless this is given.
+    #[arg(
+        long = "allowed-hosts",
+        value_name = "NAME",
+        env = "RUSTSTACK_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// A plugin setting, `<plugin>.<name>=<value>` (repeatable; `ruststack
     /// plugins` lists each plugin's settings).
     #[arg(

@@ -47,6 +47,45 @@ pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResp
     aws_error(slot, &error, request_id)
 }
 
+/// A request naming a `Host` this server does not answer to
+/// ([`crate::guard::AllowedHosts`]), in the protocol of the plugin it would
+/// reach (S3's shape when none).
+pub fn host_not_allowed(slot: Option<&Slot>, host: &str, request_id: &str) -> HttpResponse {
+    let e = AwsError::new(
+        403,
+        "AccessDenied",
+        format!(
+            "Host {host} is not served: this server answers local and AWS service names only; start it with --allowed-hosts {host} to answer this one."
+        ),
+    );
+    error_response(slot.map_or(Protocol::RestXml, protocol_of), &e, request_id)
+}
+
+/// An unsigned request from another site's web page to a query or JSON
+/// service ([`crate::guard::is_cross_site`]): AWS's answer to a request
+/// without credentials.
+pub fn cross_site(slot: &Slot, facts: &RequestFacts, request_id: &str) -> HttpResponse {
+    let message = "Request is missing Authentication Token";
+    let protocol = request_protocol(slot, facts);
+    let e = match protocol {
+        Protocol::Query => AwsError::new(403, "MissingAuthenticationToken", message),
+        _ => AwsError::client("MissingAuthenticationTokenException", message)
+            .with_query_code("MissingAuthenticationToken"),
+    };
+    error_response(protocol, &e, request_id)
+}
+
+/// The protocol a request to the plugin in `slot` is answered in: a plugin
+/// may take a service's older protocol too (SQS takes query requests
+/// beside JSON ones), and a query request (an `Action` without an
+/// `X-Amz-Target`) is answered in the query protocol.
+pub fn request_protocol(slot: &Slot, facts: &RequestFacts) -> Protocol {
+    match protocol_of(slot) {
+        Protocol::Json if facts.target.is_none() && facts.action.is_some() => Protocol::Query,
+        p => p,
+    }
+}
+
 /// No plugin claims the request: say what was not understood, in the
 /// protocol the request looks like it speaks.
 pub fn unrouted(f: &RequestFacts, request_id: &str) -> HttpResponse {

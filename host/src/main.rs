@@ -6,6 +6,7 @@ mod body;
 mod capabilities;
 mod cli;
 mod errors;
+mod guard;
 mod health;
 mod identity;
 mod memory;
@@ -180,12 +181,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             args.plugins.plugin_dirs.clone(),
         ));
     }
-    server::serve(
-        runtime.clone(),
-        listener,
-        args.default_account.as_str().into(),
-    )
-    .await?;
+    let app = server::App {
+        runtime: runtime.clone(),
+        default_account: args.default_account.as_str().into(),
+        allowed_hosts: Arc::new(guard::AllowedHosts::new(&args.host, &args.allowed_hosts)),
+    };
+    server::serve(app, listener).await?;
     runtime.clear_pools();
     runtime.store().shutdown();
     tracing::info!("stopped");

@@ -8,8 +8,10 @@ use axum::body::Body as AxumBody;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response as AxumResponse};
+use ruststack_protocol::Protocol;
 
 use crate::body::{self, Received};
+use crate::guard;
 use crate::identity;
 use crate::router::{RequestFacts, credential_from_authorization, parse_credential};
 use crate::runtime::bindings::{Body, Context, Request};
@@ -23,6 +25,8 @@ pub struct App {
     pub runtime: Arc<Runtime>,
     /// The account of requests whose access key id is not an account id.
     pub default_account: Arc<str>,
+    /// The `Host` names served ([`crate::guard`]).
+    pub allowed_hosts: Arc<crate::guard::AllowedHosts>,
 }
 
 /// Decodes `%XX` and `+` in a form or query value.
@@ -63,12 +67,7 @@ pub fn facts_of(
             .find(|(k, _)| k == n)
             .map(|(_, v)| v.as_str())
     };
-    let host = header("host").unwrap_or("");
-    let host = host
-        .rsplit_once(':')
-        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(h, _)| h)
-        .to_ascii_lowercase();
+    let host = without_port(header("host").unwrap_or(""));
     let form = if is_form_post(method, headers) {
         std::str::from_utf8(body).unwrap_or("")
     } else {
@@ -193,6 +192,10 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         let slot = app.runtime.route(&facts);
         (facts, slot)
     });
+    if !app.allowed_hosts.allows(&host_name(&headers)) {
+        let slot = early.as_ref().and_then(|(_, slot)| slot.as_deref());
+        return to_axum(crate::errors::host_not_allowed(slot, &host_name(&headers), &rid).into());
+    }
     let early_limit = early
         .as_ref()
         .and_then(|(_, slot)| slot.as_deref())
@@ -251,6 +254,18 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         }
         return to_axum(crate::errors::unrouted(&facts, &rid).into());
     };
+    if crate::errors::protocol_of(&slot) != Protocol::RestXml
+        && guard::is_cross_site(&headers, &header_of(&headers, "host"))
+        && parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .is_none()
+    {
+        if let Received::Blob(inc) = &received {
+            body::discard_unless_kept(inc, store.blob_dir());
+        }
+        return to_axum(crate::errors::cross_site(&slot, &facts, &rid).into());
+    }
     let description = &slot.current().description;
     if let Some(limit) = &description.body_limit
         && received.len() > limit.max_bytes
@@ -274,11 +289,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         },
         Received::Blob(inc) => (blob_body(&inc), Some(inc)),
     };
-    let host_header = headers
-        .iter()
-        .find(|(k, _)| k == "host")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let host_header = header_of(&headers, "host");
     let port = host_header
         .rsplit_once(':')
         .and_then(|(_, p)| p.parse().ok())
@@ -315,6 +326,33 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         Ok(reply) => reply_to_axum(reply),
         Err(f) => to_axum(crate::errors::for_failure(&slot, &f, &rid).into()),
     }
+}
+
+/// A header's value (lower-case name), empty when absent.
+fn header_of(headers: &[(String, String)], name: &str) -> String {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The host a request names, without its port, lower-case.
+fn host_name(headers: &[(String, String)]) -> String {
+    without_port(&header_of(headers, "host"))
+}
+
+/// A `Host` value without its port, lower-case (`[::1]:4566` is `[::1]`).
+fn without_port(host: &str) -> String {
+    let name = match host.rsplit_once(':') {
+        Some((h, p))
+            if p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) =>
+        {
+            h
+        }
+        _ => host,
+    };
+    name.to_ascii_lowercase()
 }
 
 fn blob_body(inc: &crate::store::IncomingBody) -> Body {
@@ -367,12 +405,8 @@ fn reply_to_axum(reply: Reply) -> AxumResponse {
 
 /// Serves until SIGINT/SIGTERM, then stops accepting, ends long polls, lets
 /// in-flight requests finish and returns.
-pub async fn serve(
-    runtime: Arc<Runtime>,
-    listener: tokio::net::TcpListener,
-    default_account: Arc<str>,
-) -> anyhow::Result<()> {
-    let feed = runtime.store().feed().clone();
+pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let feed = app.runtime.store().feed().clone();
     let shutdown = async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -382,14 +416,7 @@ pub async fn serve(
         listener,
         // One handler for every path (the host has no routes of its own
         // beyond health), served without a router in front.
-        axum::handler::Handler::with_state(
-            handle,
-            App {
-                runtime,
-                default_account,
-            },
-        )
-        .into_make_service(),
+        axum::handler::Handler::with_state(handle, app).into_make_service(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;

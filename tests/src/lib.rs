@@ -275,14 +275,54 @@ pub fn cli_err(out: CliOutput, code: &str) -> String {
 /// Runs the AWS CLI (`$AWS_CLI` or `aws` on the PATH) against `url` with
 /// test credentials. `data_path` adds service models (botocore's `AWS_DATA_PATH`).
 pub fn aws_cli(url: &str, data_path: Option<&Path>, args: &[&str]) -> CliOutput {
+    aws_cli_with(url, data_path, &Identity::default(), args)
+}
+
+/// Who the AWS CLI calls as: credentials and region.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// `AWS_ACCESS_KEY_ID` (a 12-digit one is that account).
+    pub access_key: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret: String,
+    /// `AWS_DEFAULT_REGION`.
+    pub region: String,
+}
+
+impl Identity {
+    /// An access key, its secret and a region.
+    pub fn new(access_key: &str, secret: &str, region: &str) -> Self {
+        Identity {
+            access_key: access_key.into(),
+            secret: secret.into(),
+            region: region.into(),
+        }
+    }
+}
+
+impl Default for Identity {
+    /// The `test`/`test` credentials in us-east-1 that emulator users use.
+    fn default() -> Self {
+        Identity::new("test", "test", "us-east-1")
+    }
+}
+
+/// [`aws_cli`] as a given identity.
+pub fn aws_cli_with(
+    url: &str,
+    data_path: Option<&Path>,
+    who: &Identity,
+    args: &[&str],
+) -> CliOutput {
     let exe = std::env::var("AWS_CLI").unwrap_or_else(|_| "aws".into());
     let mut cmd = Command::new(&exe);
     cmd.args(["--endpoint-url", url, "--output", "json"])
         .args(args)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &who.access_key)
+        .env("AWS_SECRET_ACCESS_KEY", &who.secret)
+        .env("AWS_DEFAULT_REGION", &who.region)
         .env("AWS_PAGER", "")
+        .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE");
     if let Some(p) = data_path {
         cmd.env("AWS_DATA_PATH", p);

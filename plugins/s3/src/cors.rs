@@ -82,6 +82,10 @@ fn allow_headers(rule: &Value, origin: &str, out: &mut Vec<(String, String)>) {
     ));
 }
 
+/// AWS's words for a CORS request the bucket's rules do not allow
+/// ("evalution" is AWS's spelling).
+const NOT_ALLOWED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+
 fn error(req: &Request, e: AwsError) -> Response {
     Codec::new(models::s3())
         .encode_error(&e, &req.context.request_id)
@@ -90,13 +94,7 @@ fn error(req: &Request, e: AwsError) -> Response {
 
 /// Answers an OPTIONS preflight from the bucket's CORS rules.
 pub fn preflight(req: &Request, vbucket: Option<&str>) -> Response {
-    let forbidden = || {
-        AwsError::new(
-            403,
-            "AccessForbidden",
-            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
-        )
-    };
+    let forbidden = || AwsError::new(403, "AccessForbidden", NOT_ALLOWED);
     let (Some(origin), Some(method)) = (
         req.header("origin"),
         req.header("access-control-request-method"),
@@ -142,6 +140,39 @@ pub fn preflight(req: &Request, vbucket: Option<&str>) -> Response {
         headers: out,
         body: Body::Empty,
     }
+}
+
+/// Refuses a request from another site's web page that could change
+/// something (any method but GET and HEAD) unless the bucket's CORS rules
+/// allow its origin and method. AWS would refuse it for want of credentials;
+/// a local server takes any, so a page the developer visits must not be able
+/// to write or delete through a form or `fetch` it sends here.
+pub fn check_cross_site(req: &Request, vbucket: Option<&str>) -> Result<(), AwsError> {
+    if matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return Ok(());
+    }
+    let own = |origin: &str| {
+        origin.split_once("://").is_some_and(|(_, authority)| {
+            req.header("host")
+                .is_some_and(|h| authority.trim_end_matches('/').eq_ignore_ascii_case(h))
+        })
+    };
+    let marked = req.header("sec-fetch-site").is_some_and(|s| {
+        s.eq_ignore_ascii_case("cross-site") || s.eq_ignore_ascii_case("same-site")
+    });
+    let origin = req.header("origin");
+    if origin.is_none_or(own) && !(marked && origin.is_none()) {
+        return Ok(());
+    }
+    let allowed = origin
+        .zip(bucket_of(req, vbucket))
+        .is_some_and(|(origin, bucket)| matching_rule(&bucket, origin, &req.method, &[]).is_some());
+    if allowed {
+        return Ok(());
+    }
+    Err(AwsError::new(403, "AccessForbidden", NOT_ALLOWED)
+        .with_extra("Method", req.method.clone())
+        .with_extra("ResourceType", "OBJECT"))
 }
 
 /// Adds `Access-Control-*` headers to an actual cross-origin request's

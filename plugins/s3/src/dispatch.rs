@@ -59,7 +59,9 @@ pub fn handle(req: &Request) -> Outcome {
     let mut resp = if req.method == "OPTIONS" {
         cors::preflight(req, vbucket.as_deref())
     } else {
-        match serve(req, vbucket.as_deref()) {
+        match cors::check_cross_site(req, vbucket.as_deref())
+            .and_then(|()| serve(req, vbucket.as_deref()))
+        {
             Ok((op, reply)) => {
                 let mut r = codec.encode_output(op, &reply.value, &rid);
                 if let Some(s) = reply.status {
@@ -102,6 +104,19 @@ pub fn handle(req: &Request) -> Outcome {
     }
     cors::add_headers(req, vbucket.as_deref(), &mut resp);
     Outcome::respond(resp)
+}
+
+/// Refuses a path whose escapes are not UTF-8 (`%ff`) or that holds a NUL:
+/// such a key could not be stored as itself nor listed in XML, so AWS's
+/// `InvalidURI` answers it rather than a lossy key two paths would share.
+fn check_uri(path: &str) -> Result<(), AwsError> {
+    match ruststack_sdk::protocol::encoding::percent_decode_exact(path) {
+        Some(p) if !p.contains('\0') => Ok(()),
+        _ => Err(
+            AwsError::client("InvalidURI", "Couldn't parse the specified URI.")
+                .with_extra("URI", path),
+        ),
+    }
 }
 
 /// Rejects presigned URLs past their expiry (SigV4 and SigV2).
@@ -166,6 +181,7 @@ fn parse_amz_date(s: &str) -> Option<f64> {
 }
 
 fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Reply), AwsError> {
+    check_uri(&req.path)?;
     check_presigned(req)?;
     let model = models::s3();
     let probe = HttpRequest {

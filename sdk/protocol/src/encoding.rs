@@ -21,7 +21,19 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// Decodes `%XX` escapes like [`percent_decode`], but `None` when the
+/// bytes are not UTF-8: S3 refuses such a path (`InvalidURI`) instead of
+/// storing a key with U+FFFD, which two different paths would share.
+pub fn percent_decode_exact(s: &str) -> Option<String> {
+    String::from_utf8(decode_bytes(s, false)).ok()
+}
+
 fn decode(s: &str, plus_is_space: bool) -> String {
+    let out = decode_bytes(s, plus_is_space);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn decode_bytes(s: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -40,7 +52,7 @@ fn decode(s: &str, plus_is_space: bool) -> String {
         }
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// Percent-encodes everything but the unreserved characters

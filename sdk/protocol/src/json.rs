@@ -69,14 +69,53 @@ pub fn decode_input(
 /// Checks a JSON value against a shape, dropping nulls and unknown members
 /// and normalising timestamps to epoch seconds.
 pub fn read(model: &Model, shape: &Shape, mut v: Value) -> Result<Value, String> {
-    read_in_place(model, shape, &mut v)?;
+    read_in_place(model, shape, &mut v).map_err(|e| match e {
+        ReadError::Shape(m) | ReadError::Value(m) => m,
+    })?;
     Ok(v)
+}
+
+/// Why a value does not fit its shape.
+enum ReadError {
+    /// The JSON type is wrong: said with the member path that leads to it.
+    Shape(String),
+    /// The value cannot be read (a blob that is not base64): said in AWS's
+    /// own words, which name the value rather than the member.
+    Value(String),
+}
+
+/// Checks that a blob's text is standard base64, as AWS's JSON services
+/// decode it: a payload that is not is refused, never stored as empty bytes.
+fn check_base64(text: &str) -> Result<(), ReadError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    if !text.len().is_multiple_of(4) {
+        return Err(ReadError::Value(format!(
+            "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            text.len()
+        )));
+    }
+    match STANDARD.decode(text) {
+        Ok(_) => Ok(()),
+        Err(base64::DecodeError::InvalidByte(_, b)) if b != b'=' => Err(ReadError::Value(format!(
+            "Invalid Base64 character: '{}'",
+            char::from(b)
+        ))),
+        Err(_) => Err(ReadError::Value(
+            "Invalid last non-pad Base64 character dectected".into(),
+        )),
+    }
 }
 
 /// [`read`] on the value where it lies: a request's tree is checked and
 /// trimmed without being rebuilt node by node.
-fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), String> {
-    let wrong = |what: &str| Err(format!("expected {what} for a {:?} shape", shape.kind));
+fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), ReadError> {
+    let wrong = |what: &str| {
+        Err(ReadError::Shape(format!(
+            "expected {what} for a {:?} shape",
+            shape.kind
+        )))
+    };
     match shape.kind {
         ShapeType::Structure => {
             let Value::Object(obj) = v else {
@@ -85,7 +124,10 @@ fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), Stri
             obj.retain(|k, v| !v.is_null() && shape.member_named(k).is_some());
             for (k, val) in obj.iter_mut() {
                 let m = shape.member_named(k).expect("kept above");
-                read_in_place(model, model.shape_of(m), val).map_err(|e| format!("{k}: {e}"))?;
+                read_in_place(model, model.shape_of(m), val).map_err(|e| match e {
+                    ReadError::Shape(m) => ReadError::Shape(format!("{k}: {m}")),
+                    value => value,
+                })?;
             }
             Ok(())
         }
@@ -130,6 +172,10 @@ fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), Stri
             None => wrong("a timestamp"),
         },
         ShapeType::Document => Ok(()),
+        ShapeType::Blob => match v {
+            Value::String(text) => check_base64(text),
+            _ => wrong("a string"),
+        },
         _ => match v {
             Value::String(_) => Ok(()),
             _ => wrong("a string"),
@@ -388,6 +434,31 @@ mod tests {
             decode_request(m, &r, None).unwrap_err().code,
             "UnknownOperationException"
         );
+    }
+
+    #[test]
+    fn blobs_that_are_not_base64_are_refused_in_aws_words() {
+        let m = models::dynamodb();
+        let put = |b: &str| {
+            let body =
+                format!(r#"{{"TableName":"t","Item":{{"pk":{{"S":"a"}},"x":{{"B":"{b}"}}}}}}"#);
+            let mut h = vec![];
+            let r = req("DynamoDB_20120810.PutItem", body.as_bytes(), &mut h);
+            decode_request(m, &r, None).map(|_| ())
+        };
+        let err = put("!!!").unwrap_err();
+        assert_eq!(err.code, "SerializationException");
+        assert_eq!(
+            err.message,
+            "Base64 encoded length is expected a multiple of 4 bytes but found: 3"
+        );
+        assert_eq!(
+            put("!!!!").unwrap_err().message,
+            "Invalid Base64 character: '!'"
+        );
+        assert_eq!(put("AB==").unwrap_err().code, "SerializationException");
+        assert!(put("aGk=").is_ok());
+        assert!(put("").is_ok());
     }
 
     #[test]
