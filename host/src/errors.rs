@@ -75,6 +75,21 @@ pub fn cross_site(slot: &Slot, facts: &RequestFacts, request_id: &str) -> HttpRe
     error_response(protocol, &e, request_id)
 }
 
+/// How authentication errors of a request to the plugin in `slot` are
+/// worded: in the protocol it is answered in; a JSON plugin that also takes
+/// query requests is a query-compatible service (AWS's `awsQueryCompatible`).
+pub fn wording(slot: &Slot, facts: &RequestFacts) -> crate::signatures::Wording {
+    let description = &slot.current().description;
+    crate::signatures::Wording {
+        protocol: request_protocol(slot, facts),
+        query_compatible: description.protocol == bindings::Protocol::Json
+            && description
+                .matchers
+                .iter()
+                .any(|m| m.query_version.is_some() || !m.query_actions.is_empty()),
+    }
+}
+
 /// The protocol a request to the plugin in `slot` is answered in: a plugin
 /// may take a service's older protocol too (SQS takes query requests
 /// beside JSON ones), and a query request (an `Action` without an

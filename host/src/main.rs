@@ -15,6 +15,7 @@ mod runtime;
 mod scaffold;
 mod scheduler;
 mod server;
+mod signatures;
 mod store;
 
 use std::path::PathBuf;
@@ -185,6 +186,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         runtime: runtime.clone(),
         default_account: args.default_account.as_str().into(),
         allowed_hosts: Arc::new(guard::AllowedHosts::new(&args.host, &args.allowed_hosts)),
+        signatures: args
+            .verify_signatures
+            .then(|| signatures::Signatures::new(&args.credentials).map(Arc::new))
+            .transpose()?,
     };
     server::serve(app, listener).await?;
     runtime.clear_pools();

@@ -16,6 +16,7 @@ use crate::identity;
 use crate::router::{RequestFacts, credential_from_authorization, parse_credential};
 use crate::runtime::bindings::{Body, Context, Request};
 use crate::runtime::{Reply, ReplyBody, Runtime};
+use crate::signatures::{BodyRef, Parts, Signatures};
 use crate::store::{now_ms, random_hex};
 
 /// Shared by every request handler.
@@ -27,6 +28,8 @@ pub struct App {
     pub default_account: Arc<str>,
     /// The `Host` names served ([`crate::guard`]).
     pub allowed_hosts: Arc<crate::guard::AllowedHosts>,
+    /// Signature checks, when `--verify-signatures` is on.
+    pub signatures: Option<Arc<Signatures>>,
 }
 
 /// Decodes `%XX` and `+` in a form or query value.
@@ -196,6 +199,29 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         let slot = early.as_ref().and_then(|(_, slot)| slot.as_deref());
         return to_axum(crate::errors::host_not_allowed(slot, &host_name(&headers), &rid).into());
     }
+    let parts_seen = Parts {
+        method,
+        path: &path,
+        query: &query,
+        headers: &headers,
+    };
+    // A signature that does not cover the body is checked before the body
+    // is received.
+    let mut verified = None;
+    if let Some(sig) = &app.signatures
+        && let Some((facts, Some(slot))) = &early
+    {
+        let wording = crate::errors::wording(slot, facts);
+        match sig.check_early(wording, &parts_seen) {
+            Some(Ok(v)) => verified = Some(v),
+            Some(Err(e)) => {
+                return to_axum(
+                    ruststack_protocol::error_response(wording.protocol, &e, &rid).into(),
+                );
+            }
+            None => {}
+        }
+    }
     let early_limit = early
         .as_ref()
         .and_then(|(_, slot)| slot.as_deref())
@@ -265,6 +291,21 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             body::discard_unless_kept(inc, store.blob_dir());
         }
         return to_axum(crate::errors::cross_site(&slot, &facts, &rid).into());
+    }
+    if let Some(sig) = &app.signatures {
+        let wording = crate::errors::wording(&slot, &facts);
+        let body_ref = match &received {
+            Received::Memory(b) => BodyRef::Memory(b),
+            Received::Blob(inc) => {
+                BodyRef::File(crate::store::blob_file_path(store.blob_dir(), &inc.file))
+            }
+        };
+        if let Err(e) = sig.check(wording, &parts_seen, verified, body_ref).await {
+            if let Received::Blob(inc) = &received {
+                body::discard_unless_kept(inc, store.blob_dir());
+            }
+            return to_axum(ruststack_protocol::error_response(wording.protocol, &e, &rid).into());
+        }
     }
     let description = &slot.current().description;
     if let Some(limit) = &description.body_limit

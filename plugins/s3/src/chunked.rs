@@ -4,6 +4,7 @@
 //! and composing the chunk data slices into a new blob, so no data byte is
 //! copied or held in memory. Trailing checksums are returned.
 
+use ruststack_sdk::protocol::aws_chunked;
 use ruststack_sdk::{AwsError, BlobSlice, Body, Request, blobs};
 
 /// An uploaded body.
@@ -21,7 +22,7 @@ fn io() -> AwsError {
 }
 
 fn incomplete() -> AwsError {
-    AwsError::client("IncompleteBody", "The request body terminated unexpectedly")
+    aws_chunked::incomplete_body()
 }
 
 /// Whether the request body uses aws-chunked framing.
@@ -50,8 +51,8 @@ impl Src<'_> {
     fn read(&self, at: u64, n: u32) -> Result<Vec<u8>, AwsError> {
         match self {
             Src::Mem(b) => {
-                let s = (at as usize).min(b.len());
-                let e = (s + n as usize).min(b.len());
+                let s = usize::try_from(at).unwrap_or(usize::MAX).min(b.len());
+                let e = s.saturating_add(n as usize).min(b.len());
                 Ok(b[s..e].to_vec())
             }
             Src::Blob(id, off, len) => {
@@ -59,20 +60,23 @@ impl Src<'_> {
                 if n == 0 {
                     return Ok(Vec::new());
                 }
-                blobs::read(id, off + at, n).map_err(|_| io())
+                let from = off.checked_add(at).ok_or_else(incomplete)?;
+                blobs::read(id, from, n).map_err(|_| io())
             }
         }
     }
 
     /// The line starting at `at` (without CRLF) and the offset after it.
-    fn line(&self, at: u64) -> Result<(String, u64), AwsError> {
-        let buf = self.read(at, 4096)?;
+    /// Reads at most one line's worth ([`aws_chunked::MAX_LINE`] + CRLF).
+    fn line(&self, at: u64) -> Result<(Vec<u8>, u64), AwsError> {
+        let mut buf = self.read(at, aws_chunked::MAX_LINE as u32 + 2)?;
         let end = buf
             .windows(2)
             .position(|w| w == b"\r\n")
             .ok_or_else(incomplete)?;
-        let line = String::from_utf8_lossy(&buf[..end]).into_owned();
-        Ok((line, at + end as u64 + 2))
+        buf.truncate(end);
+        let next = at.checked_add(end as u64 + 2).ok_or_else(incomplete)?;
+        Ok((buf, next))
     }
 }
 
@@ -103,6 +107,7 @@ pub fn ingest(req: &Request) -> Result<Ingested, AwsError> {
             let blob = blobs::create().map_err(|_| io())?;
             let mut size = 0;
             for (at, len) in slices {
+                // unframe keeps every slice inside the body.
                 blobs::append(&blob, &b[at as usize..(at + len) as usize]).map_err(|_| io())?;
                 size += len;
             }
@@ -155,30 +160,37 @@ type Unframed = (Vec<(u64, u64)>, Vec<(String, String)>);
 
 /// Walks the chunk headers: `<hex size>[;chunk-signature=..]\r\n<data>\r\n`
 /// up to a zero-size chunk, then trailer lines up to an empty line. Returns
-/// the data ranges and the trailers.
+/// the data ranges and the trailers. Lines are parsed by
+/// [`aws_chunked`] (the same parser the host's signature verifier uses); a
+/// chunk size beyond the bytes left answers `IncompleteBody` at once (all
+/// offsets use checked arithmetic, so a size near 2^64 cannot wrap), a
+/// trailer line that is not `name:value` answers `MalformedTrailerError`.
 fn unframe(src: &Src) -> Result<Unframed, AwsError> {
+    let total = src.len();
     let mut at = 0u64;
     let mut slices = Vec::new();
     loop {
         let (line, next) = src.line(at)?;
-        let size_hex = line.split(';').next().unwrap_or("").trim();
-        let size = u64::from_str_radix(size_hex, 16).map_err(|_| incomplete())?;
+        let size = aws_chunked::parse_chunk_header(&line)
+            .map_err(|_| incomplete())?
+            .size;
         at = next;
         if size == 0 {
             break;
         }
-        if at + size > src.len() {
-            return Err(incomplete());
-        }
+        let end = at
+            .checked_add(size)
+            .filter(|&end| end <= total)
+            .ok_or_else(incomplete)?;
         slices.push((at, size));
-        at += size;
+        at = end;
         // CRLF after the data.
         if src.read(at, 2)? == b"\r\n" {
-            at += 2;
+            at = at.checked_add(2).ok_or_else(incomplete)?;
         }
     }
     let mut trailers = Vec::new();
-    while at < src.len() {
+    while at < total {
         let Ok((line, next)) = src.line(at) else {
             break;
         };
@@ -186,9 +198,8 @@ fn unframe(src: &Src) -> Result<Unframed, AwsError> {
         if line.is_empty() {
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            trailers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
+        let (k, v) = aws_chunked::parse_trailer(&line)?;
+        trailers.push((k.to_ascii_lowercase(), v.to_string()));
     }
     Ok((slices, trailers))
 }
@@ -214,5 +225,32 @@ mod tests {
         assert!(slices.is_empty());
         assert!(unframe(&Src::Mem(b"zz\r\n")).is_err());
         assert!(unframe(&Src::Mem(b"10\r\nshort")).is_err());
+    }
+
+    #[test]
+    fn huge_chunk_size_is_an_incomplete_body_at_once() {
+        // at + size used to wrap around 2^64 and loop forever.
+        for body in [
+            &b"ffffffffffffffee\r\nhello\r\n0\r\n\r\n"[..],
+            b"ffffffffffffffff;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\nx\r\n",
+            b"5\r\nhello\r\nfffffffffffffffa\r\n",
+        ] {
+            let Err(err) = unframe(&Src::Mem(body)) else {
+                panic!("{body:?} was accepted")
+            };
+            assert_eq!(err.code, "IncompleteBody");
+            assert_eq!(err.message, "The request body terminated unexpectedly");
+        }
+        // More than 16 hex digits is not a size at all.
+        let err = unframe(&Src::Mem(b"10000000000000000\r\n")).err().unwrap();
+        assert_eq!(err.code, "IncompleteBody");
+    }
+
+    #[test]
+    fn malformed_trailer_line_is_refused() {
+        let err = unframe(&Src::Mem(b"0\r\nno-colon-here\r\n\r\n"))
+            .err()
+            .unwrap();
+        assert_eq!(err.code, "MalformedTrailerError");
     }
 }

@@ -21,6 +21,7 @@
 //! assert_eq!(resp.body, br#"{"TableNames":[]}"#);
 //! ```
 
+pub mod aws_chunked;
 pub mod encoding;
 pub mod error;
 pub mod json;
