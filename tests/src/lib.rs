@@ -184,6 +184,39 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("building the HTTP client")
 }
 
+/// A blocking HTTP client that gives up on a request after 10 s: for
+/// requests that must be answered at once (hostile inputs, refusals), so
+/// that a hang fails the test instead of stalling it.
+pub fn quick_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("building the HTTP client")
+}
+
+/// The text of `<name>` in an XML document.
+pub fn xml_text(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(xml[start..end].to_string())
+}
+
+/// Every `<name>` text in an XML document.
+pub fn xml_all(xml: &str, name: &str) -> Vec<String> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(j) = after.find(&close) else { break };
+        out.push(after[..j].to_string());
+        rest = &after[j + close.len()..];
+    }
+    out
+}
+
 /// Calls a JSON-protocol operation; returns status and parsed body.
 pub fn json_call(url: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
     let resp = client()

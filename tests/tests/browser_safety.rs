@@ -3,29 +3,11 @@
 //! cross-site browser requests change nothing unless S3's CORS rules allow
 //! them. AWS tools, which send no browser headers, are not affected.
 
-use std::time::Duration;
-
-use reqwest::blocking::Client;
-use ruststack_tests::{Server, aws_cli, cli_ok};
-
-fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn code(body: &str) -> String {
-    body.split("<Code>")
-        .nth(1)
-        .and_then(|r| r.split("</Code>").next())
-        .unwrap_or("")
-        .to_string()
-}
+use ruststack_tests::{Server, aws_cli, cli_ok, quick_client, xml_text};
 
 /// Status and body of a GET / (S3 ListBuckets) naming `host`.
 fn get_with_host(url: &str, host: &str) -> (u16, String) {
-    let r = client()
+    let r = quick_client()
         .get(format!("{url}/"))
         .header("host", host)
         .send()
@@ -63,7 +45,11 @@ fn a_loopback_server_answers_only_local_and_aws_host_names() {
     ] {
         let (status, body) = get_with_host(&s.url, host);
         assert_eq!(status, 403, "{host}: {body}");
-        assert_eq!(code(&body), "AccessDenied", "{body}");
+        assert_eq!(
+            xml_text(&body, "Code").unwrap_or_default(),
+            "AccessDenied",
+            "{body}"
+        );
         assert!(body.contains("--allowed-hosts"), "{body}");
     }
 }
@@ -90,7 +76,7 @@ fn allowed_hosts_adds_names_and_other_addresses_answer_any() {
 fn cross_site_query_requests_change_nothing() {
     let s = Server::start(&["--ephemeral"]);
     // A form on another site posting CreateQueue.
-    let r = client()
+    let r = quick_client()
         .post(format!("{}/", s.url))
         .header("origin", "https://evil.example")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -100,9 +86,13 @@ fn cross_site_query_requests_change_nothing() {
     let status = r.status().as_u16();
     let body = r.text().unwrap();
     assert_eq!(status, 403, "{body}");
-    assert_eq!(code(&body), "MissingAuthenticationToken", "{body}");
+    assert_eq!(
+        xml_text(&body, "Code").unwrap_or_default(),
+        "MissingAuthenticationToken",
+        "{body}"
+    );
     // An image tag on another site: a GET that browsers mark cross-site.
-    let r = client()
+    let r = quick_client()
         .get(format!(
             "{}/?Action=CreateTopic&Name=planted&Version=2010-03-31",
             s.url
@@ -132,7 +122,7 @@ fn cross_site_s3_writes_need_the_buckets_cors_rules() {
         &["s3api", "create-bucket", "--bucket", "site"],
     ));
     let put = |origin: &str, key: &str| {
-        let r = client()
+        let r = quick_client()
             .put(format!("{}/site/{key}", s.url))
             .header("origin", origin)
             .body("hello")
@@ -155,7 +145,11 @@ fn cross_site_s3_writes_need_the_buckets_cors_rules() {
     };
     let (status, body) = put("https://evil.example", "planted");
     assert_eq!(status, 403, "{body}");
-    assert_eq!(code(&body), "AccessForbidden", "{body}");
+    assert_eq!(
+        xml_text(&body, "Code").unwrap_or_default(),
+        "AccessForbidden",
+        "{body}"
+    );
     assert!(keys().is_empty());
     // A cross-site DeleteObjects of an existing object changes nothing.
     let dir = ruststack_tests::tempdir();
@@ -175,7 +169,7 @@ fn cross_site_s3_writes_need_the_buckets_cors_rules() {
             f.to_str().unwrap(),
         ],
     ));
-    let r = client()
+    let r = quick_client()
         .post(format!("{}/site?delete", s.url))
         .header("origin", "https://evil.example")
         .header("content-type", "text/plain")

@@ -3,32 +3,12 @@
 //! with a client that gives up after a few seconds, so a request that hangs
 //! or a server that stalls fails the test.
 
-use std::time::Duration;
-
-use reqwest::blocking::Client;
-use ruststack_tests::{Server, aws_cli, cli_ok, json_call};
+use ruststack_tests::{Server, aws_cli, cli_ok, json_call, quick_client, xml_text};
 use serde_json::Value;
-
-/// A client that gives up on a request after 10 s: no hostile input may
-/// keep the server that long.
-fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-/// The `<Code>` of an S3 XML error body.
-fn code(body: &str) -> &str {
-    body.split("<Code>")
-        .nth(1)
-        .and_then(|r| r.split("</Code>").next())
-        .unwrap_or("")
-}
 
 /// The next ordinary request is answered, within the client's timeout.
 fn still_serves(url: &str) {
-    let r = client().get(format!("{url}/")).send().unwrap();
+    let r = quick_client().get(format!("{url}/")).send().unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().unwrap());
 }
 
@@ -62,7 +42,7 @@ fn an_aws_chunked_size_near_2_to_the_64_is_an_incomplete_body() {
             let url = format!("{}/chunks/k{i}", s.url);
             let body = body.clone();
             std::thread::spawn(move || {
-                let r = client()
+                let r = quick_client()
                     .put(url)
                     .header("content-encoding", "aws-chunked")
                     .header("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
@@ -77,7 +57,11 @@ fn an_aws_chunked_size_near_2_to_the_64_is_an_incomplete_body() {
     for t in sent {
         let (status, body) = t.join().unwrap();
         assert_eq!(status, 400, "{body}");
-        assert_eq!(code(&body), "IncompleteBody", "{body}");
+        assert_eq!(
+            xml_text(&body, "Code").unwrap_or_default(),
+            "IncompleteBody",
+            "{body}"
+        );
     }
     still_serves(&s.url);
     assert!(keys(&s.url, "chunks").is_empty());
@@ -92,7 +76,7 @@ fn s3_keys_that_are_not_utf8_or_hold_a_nul_are_invalid_uris() {
         &["s3api", "create-bucket", "--bucket", "keys"],
     ));
     for path in ["/keys/%ff", "/keys/%fe", "/keys/a%c3", "/keys/a%00b"] {
-        let r = client()
+        let r = quick_client()
             .put(format!("{}{path}", s.url))
             .body("data")
             .send()
@@ -100,7 +84,11 @@ fn s3_keys_that_are_not_utf8_or_hold_a_nul_are_invalid_uris() {
         let status = r.status().as_u16();
         let body = r.text().unwrap();
         assert_eq!(status, 400, "{path}: {body}");
-        assert_eq!(code(&body), "InvalidURI", "{path}: {body}");
+        assert_eq!(
+            xml_text(&body, "Code").unwrap_or_default(),
+            "InvalidURI",
+            "{path}: {body}"
+        );
         assert!(
             body.replace("&apos;", "'")
                 .contains("<Message>Couldn't parse the specified URI.</Message>"),
@@ -108,7 +96,7 @@ fn s3_keys_that_are_not_utf8_or_hold_a_nul_are_invalid_uris() {
         );
     }
     // A valid escape is a key as before.
-    let r = client()
+    let r = quick_client()
         .put(format!("{}/keys/caf%C3%A9", s.url))
         .body("data")
         .send()
@@ -142,7 +130,7 @@ fn s3_xml_nested_thousands_deep_is_malformed() {
         } else {
             reqwest::Method::POST
         };
-        let r = client()
+        let r = quick_client()
             .request(method, format!("{}/deep?{query}", s.url))
             .header("content-md5", "AAAAAAAAAAAAAAAAAAAAAA==")
             .body(body)
@@ -151,7 +139,11 @@ fn s3_xml_nested_thousands_deep_is_malformed() {
         let status = r.status().as_u16();
         let text = r.text().unwrap();
         assert_eq!(status, 400, "{query}: {text}");
-        assert_eq!(code(&text), "MalformedXML", "{query}: {text}");
+        assert_eq!(
+            xml_text(&text, "Code").unwrap_or_default(),
+            "MalformedXML",
+            "{query}: {text}"
+        );
     }
     still_serves(&s.url);
 }

@@ -6,7 +6,8 @@
 mod s3_common;
 
 use ruststack_tests::client;
-use s3_common::{S3, xml_all, xml_text};
+use ruststack_tests::{xml_all, xml_text};
+use s3_common::S3;
 
 fn send(
     method: &str,

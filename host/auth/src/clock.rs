@@ -28,45 +28,7 @@ pub fn basic(secs: i64) -> String {
     iso(secs).replace(['-', ':'], "")
 }
 
-/// Parses the ISO 8601 basic format `yyyyMMdd'T'HHmmss'Z'` strictly.
-pub fn parse_basic(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !digits(0..8) || !digits(9..15) {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
-    let (h, mi, sec) = (n(9..11)?, n(11..13)?, n(13..15)?);
-    if !(1..=12).contains(&mo)
-        || d == 0
-        || d > days_in_month(y, mo)
-        || h > 23
-        || mi > 59
-        || sec > 59
-    {
-        return None;
-    }
-    let iso = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[9..11],
-        &s[11..13],
-        &s[13..15]
-    );
-    ruststack_protocol::time::parse_iso8601(&iso).map(|t| t as i64)
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
+pub use ruststack_protocol::time::parse_basic_iso8601 as parse_basic;
 
 /// Parses an HTTP date as clients send it in `Date:` (RFC 1123 with `GMT`,
 /// `UTC` or a numeric `+hhmm`/`-hhmm` zone; the RFC 850 and asctime forms

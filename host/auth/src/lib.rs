@@ -398,7 +398,10 @@ fn browser_exempt(dialect: Dialect, req: &Request) -> bool {
     if req.method != "POST" || !form {
         return false;
     }
-    let virtual_host = req.header("host").and_then(sigv2::virtual_bucket).is_some();
+    let virtual_host = req
+        .header("host")
+        .and_then(ruststack_protocol::rest::virtual_bucket)
+        .is_some();
     let rest = req.path.trim_start_matches('/');
     if virtual_host {
         rest.is_empty()

@@ -51,31 +51,6 @@ const SUB_RESOURCES: [&str; 35] = [
     "website",
 ];
 
-/// The bucket a virtual-hosted `Host` names, by the rule the S3 plugin
-/// routes with (so the verifier and the plugin agree): `<bucket>.localhost`,
-/// `<bucket>.s3.<anything>` (e.g. `b.s3.localhost.localstack.cloud`,
-/// `b.s3.amazonaws.com`, `b.s3.us-east-1.amazonaws.com`: everything before
-/// the first `.s3.`, so bucket names with dots work) and
-/// `<bucket>.s3-<region>.amazonaws.com`. Any other host (`localhost:4566`,
-/// `s3.localhost.localstack.cloud`, an IP) is path-style. The port is
-/// ignored.
-pub fn virtual_bucket(host: &str) -> Option<String> {
-    let host = host.trim().to_ascii_lowercase();
-    let host = host.split(':').next().unwrap_or("");
-    if let Some(b) = host.strip_suffix(".localhost") {
-        return (!b.is_empty() && b != "s3" && !b.ends_with(".s3")).then(|| b.to_string());
-    }
-    if let Some(i) = host.find(".s3.") {
-        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
-    }
-    if let Some(i) = host.find(".s3-")
-        && host.ends_with(".amazonaws.com")
-    {
-        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
-    }
-    None
-}
-
 /// The SigV2 string to sign: method, `Content-MD5`, `Content-Type`, the
 /// date field (the `Date` header, empty when `x-amz-date` is sent; the
 /// `Expires` value for query authentication), the `x-amz-*` headers and the
@@ -111,7 +86,10 @@ pub fn string_to_sign(ctx: &Ctx, date_field: &str) -> String {
     }
     // The resource: /bucket for virtual-hosted requests, the path as sent,
     // then the signed sub-resources sorted by name, values decoded.
-    if let Some(bucket) = req.header("host").and_then(virtual_bucket) {
+    if let Some(bucket) = req
+        .header("host")
+        .and_then(ruststack_protocol::rest::virtual_bucket)
+    {
         out.push('/');
         out.push_str(&bucket);
     }

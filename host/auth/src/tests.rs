@@ -1240,7 +1240,7 @@ fn s3_sigv2_query_example() {
 
 #[test]
 fn virtual_host_rule() {
-    use sigv2::virtual_bucket;
+    use ruststack_protocol::rest::virtual_bucket;
     assert_eq!(
         virtual_bucket("b.s3.localhost.localstack.cloud").as_deref(),
         Some("b")

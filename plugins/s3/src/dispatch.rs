@@ -130,7 +130,9 @@ fn check_presigned(req: &Request) -> Result<(), AwsError> {
             .with_extra("ServerTime", time::format_iso8601(now))
     };
     if let (Some(date), Some(exp)) = (get("X-Amz-Date"), get("X-Amz-Expires")) {
-        let Some(start) = time::parse_iso8601(date).or_else(|| parse_amz_date(date)) else {
+        let Some(start) =
+            time::parse_iso8601(date).or_else(|| time::parse_basic_iso8601(date).map(|t| t as f64))
+        else {
             return Err(AwsError::new(
                 403,
                 "AuthorizationQueryParametersError",
@@ -161,23 +163,6 @@ fn check_presigned(req: &Request) -> Result<(), AwsError> {
         return Err(expired(at));
     }
     Ok(())
-}
-
-/// `20130524T000000Z` (the SigV4 date format).
-fn parse_amz_date(s: &str) -> Option<f64> {
-    if s.len() != 16 {
-        return None;
-    }
-    let iso = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[9..11],
-        &s[11..13],
-        &s[13..15]
-    );
-    time::parse_iso8601(&iso)
 }
 
 fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Reply), AwsError> {

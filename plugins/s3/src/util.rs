@@ -124,25 +124,7 @@ pub fn valid_bucket_name(name: &str) -> bool {
     !ip && !reserved
 }
 
-/// The bucket named by a virtual-hosted Host (`<bucket>.localhost`,
-/// `<bucket>.s3.<anything>`, `<bucket>.s3-<region>.amazonaws.com`), or
-/// `None` for path-style hosts.
-pub fn virtual_bucket(host: &str) -> Option<String> {
-    let host = host.to_ascii_lowercase();
-    let host = host.split(':').next().unwrap_or("");
-    if let Some(b) = host.strip_suffix(".localhost") {
-        return (!b.is_empty() && b != "s3" && !b.ends_with(".s3")).then(|| b.to_string());
-    }
-    if let Some(i) = host.find(".s3.") {
-        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
-    }
-    if let Some(i) = host.find(".s3-")
-        && host.ends_with(".amazonaws.com")
-    {
-        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
-    }
-    None
-}
+pub use ruststack_sdk::protocol::rest::virtual_bucket;
 
 /// An ETag as S3 sends it: the stored hex digest in double quotes.
 pub fn quoted(etag: &str) -> String {

@@ -188,6 +188,31 @@ impl<'a> PathSegments<'a> {
     }
 }
 
+/// The bucket a virtual-hosted `Host` names, one rule for the S3
+/// plugin and the signature checks (so they agree): `<bucket>.localhost`,
+/// `<bucket>.s3.<anything>` (e.g. `b.s3.localhost.localstack.cloud`,
+/// `b.s3.amazonaws.com`, `b.s3.us-east-1.amazonaws.com`: everything before
+/// the first `.s3.`, so bucket names with dots work) and
+/// `<bucket>.s3-<region>.amazonaws.com`. Any other host (`localhost:4566`,
+/// `s3.localhost.localstack.cloud`, an IP) is path-style. The port is
+/// ignored.
+pub fn virtual_bucket(host: &str) -> Option<String> {
+    let host = host.trim().to_ascii_lowercase();
+    let host = host.split(':').next().unwrap_or("");
+    if let Some(b) = host.strip_suffix(".localhost") {
+        return (!b.is_empty() && b != "s3" && !b.ends_with(".s3")).then(|| b.to_string());
+    }
+    if let Some(i) = host.find(".s3.") {
+        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
+    }
+    if let Some(i) = host.find(".s3-")
+        && host.ends_with(".amazonaws.com")
+    {
+        return Some(host[..i].to_string()).filter(|b| !b.is_empty());
+    }
+    None
+}
+
 /// Rewrites a virtual-hosted S3 path (`/key`, with the bucket from the host)
 /// to path style (`/bucket/key`).
 pub fn path_style(bucket: &str, path: &str) -> String {

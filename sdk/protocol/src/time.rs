@@ -195,6 +195,11 @@ fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, frac: f64) -> Option<
 
 /// ISO 8601 date-time to epoch seconds.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
+    // Fixed-width fields are sliced by byte offsets below: only ASCII text
+    // can be an ISO 8601 timestamp (and slicing inside a character panics).
+    if !s.is_ascii() {
+        return None;
+    }
     let s = s.replace(['-', ':'], "");
     // Now like 20151021T072800.123Z or 20151021T072800+0100.
     let (date, rest) = s.split_once(['T', 't', ' '])?;
@@ -263,6 +268,46 @@ pub fn parse_rfc822(s: &str) -> Option<f64> {
     build(y, mo, d, h, mi, sec, 0.0)
 }
 
+/// Parses the ISO 8601 basic format `yyyyMMdd'T'HHmmss'Z'` strictly (the
+/// `X-Amz-Date` of SigV4 and of presigned URLs) to epoch seconds.
+pub fn parse_basic_iso8601(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !digits(0..8) || !digits(9..15) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    let (y, mo, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
+    let (h, mi, sec) = (n(9..11)?, n(11..13)?, n(13..15)?);
+    if !(1..=12).contains(&mo)
+        || d == 0
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || sec > 59
+    {
+        return None;
+    }
+    let iso = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15]
+    );
+    parse_iso8601(&iso).map(|t| t as i64)
+}
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +338,19 @@ mod tests {
         assert_eq!(parse_timestamp("2015-10-21T07:28:00.250Z"), Some(t + 0.25));
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp("2015-13-21T07:28:00Z"), None);
+    }
+
+    #[test]
+    fn non_ascii_timestamps_are_refused_not_sliced() {
+        // Found by `just fuzz` (plugin-s3): byte slices inside a character.
+        assert_eq!(
+            parse_timestamp("20f\u{b1}~I \u{e0}15-10-21T07:28:00Z"),
+            None
+        );
+        assert_eq!(parse_timestamp("2015-10-21T0\u{b5};\u{1}"), None);
+        assert_eq!(parse_iso8601("2015-10-21T07:28:00+\u{e9}00"), None);
+        assert_eq!(parse_iso8601("2\u{e9}5-10-21T07:28:00Z"), None);
+        assert_eq!(parse_iso8601("2015-10-21T07:2\u{e9}Z"), None);
     }
 
     #[test]

@@ -80,29 +80,6 @@ impl S3 {
     }
 }
 
-/// The text of `<name>` in an XML document.
-pub fn xml_text(xml: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(xml[start..end].to_string())
-}
-
-/// Every `<name>` text in an XML document.
-pub fn xml_all(xml: &str, name: &str) -> Vec<String> {
-    let open = format!("<{name}>");
-    let close = format!("</{name}>");
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find(&open) {
-        let after = &rest[i + open.len()..];
-        let Some(j) = after.find(&close) else { break };
-        out.push(after[..j].to_string());
-        rest = &after[j + close.len()..];
-    }
-    out
-}
-
 /// Compares two files by content, chunk by chunk.
 pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     use std::io::Read;
