@@ -75,3 +75,7 @@ lint: wasm-target
     cargo fmt --all -- --check
     cargo clippy --release --workspace --all-targets -- -D warnings
     cargo clippy --target {{target}} -p ruststack-sdk -- -D warnings
+
+# Fuzz every decoder that reads client bytes for a bounded time (FUZZ_SECS per target, default 60).
+fuzz *ARGS:
+    cargo run --release -p ruststack-fuzz -- --seconds ${FUZZ_SECS:-60} {{ARGS}}

@@ -103,6 +103,9 @@ pub fn validate(v: &Value) -> Result<Value, String> {
                 }));
             }
             let mut out = Vec::new();
+            // Duplicates found by hashing: searching the values so far made a
+            // set of 60,000 take seconds.
+            let mut seen = std::collections::HashSet::new();
             for it in items {
                 let Value::String(s) = it else {
                     return Err(format!("Unexpected value type in {t}"));
@@ -112,7 +115,7 @@ pub fn validate(v: &Value) -> Result<Value, String> {
                 } else {
                     s.clone()
                 };
-                if out.contains(&Value::String(norm.clone())) {
+                if !seen.insert(norm.clone()) {
                     let shown: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
                     return Err(invalid(format!(
                         "Input collection [{}] contains duplicates.",
@@ -301,6 +304,22 @@ mod tests {
             validate(&json!({"N": "x"}))
                 .unwrap_err()
                 .contains("cannot be converted")
+        );
+    }
+
+    #[test]
+    fn big_sets_are_checked_for_duplicates_in_linear_time() {
+        // Found with `just fuzz` (plugin-dynamodb, replayed large): a PutItem
+        // with a number set of 60,000 (530 KB) took 4.6 s.
+        let many: Vec<String> = (0..200_000).map(|i| i.to_string()).collect();
+        let v = validate(&json!({ "NS": many })).unwrap();
+        assert_eq!(v["NS"].as_array().unwrap().len(), 200_000);
+        let mut dup = many.clone();
+        dup.push("199999.0".into());
+        assert!(
+            validate(&json!({ "NS": dup }))
+                .unwrap_err()
+                .contains("contains duplicates")
         );
     }
 

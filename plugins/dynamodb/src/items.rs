@@ -23,6 +23,9 @@ pub struct Exprs {
     pub projection: Option<Vec<Path>>,
 }
 
+/// The longest expression string DynamoDB accepts (4 KB).
+pub const MAX_EXPRESSION: usize = 4096;
+
 /// Parses the expressions of `input` (those named in `fields`), resolving
 /// placeholders and rejecting unused, undefined or invalid ones as AWS does.
 pub fn parse_exprs(input: &Value) -> Res<Exprs> {
@@ -51,6 +54,22 @@ pub fn parse_exprs(input: &Value) -> Res<Exprs> {
     let mut out = Exprs::default();
     let mut any = false;
     let text = |f: &str| input.get(f).and_then(Value::as_str);
+    for f in [
+        "ConditionExpression",
+        "KeyConditionExpression",
+        "FilterExpression",
+        "UpdateExpression",
+        "ProjectionExpression",
+    ] {
+        // AWS's limit, on the string as sent; it also bounds how deep the
+        // parser and evaluators recurse (a 1 MB expression overflowed them).
+        if let Some(s) = text(f).filter(|s| s.len() > MAX_EXPRESSION) {
+            return Err(validation(format!(
+                "Invalid {f}: Expression size has exceeded the maximum allowed size; expression size: {}",
+                s.len()
+            )));
+        }
+    }
     if let Some(s) = text("ConditionExpression") {
         any = true;
         out.condition = Some(parse_condition(s, Kind::Condition, &mut ph).map_err(validation)?);

@@ -66,13 +66,23 @@ fn combine(conds: Vec<Cond>, operator: Option<&str>) -> Result<Option<Cond>, Str
             ));
         }
     };
-    Ok(conds.into_iter().reduce(|a, b| {
-        if or {
-            Cond::Or(Box::new(a), Box::new(b))
-        } else {
-            Cond::And(Box::new(a), Box::new(b))
-        }
-    }))
+    Ok(balanced(conds, or))
+}
+
+/// Joins conditions with AND (or OR) as a balanced tree, in order: a chain
+/// of one node per condition was as deep as the request had conditions,
+/// and evaluating or dropping a request's 200,000 overflowed the stack.
+fn balanced(mut conds: Vec<Cond>, or: bool) -> Option<Cond> {
+    if conds.len() <= 1 {
+        return conds.pop();
+    }
+    let right = conds.split_off(conds.len() / 2);
+    let (a, b) = (balanced(conds, or)?, balanced(right, or)?);
+    Some(if or {
+        Cond::Or(Box::new(a), Box::new(b))
+    } else {
+        Cond::And(Box::new(a), Box::new(b))
+    })
 }
 
 /// `KeyConditions`, `QueryFilter` or `ScanFilter`.
@@ -191,5 +201,34 @@ mod tests {
             attribute_updates(&json!({"a": {"Action": "DELETE"}})).unwrap(),
             vec![Action::Remove(vec![Step::Attr("a".into())])]
         );
+    }
+
+    #[test]
+    fn many_conditions_nest_shallowly() {
+        // Found by `just fuzz` (dynamodb-request-exprs, replayed large): an
+        // Expected map of 200,000 entries overflowed the stack.
+        let item: Item = serde_json::from_value(json!({"a5": {"S": "x"}})).unwrap();
+        let many: serde_json::Map<String, serde_json::Value> = (0..200_000)
+            .map(|i| (format!("a{i}"), json!({"ComparisonOperator": "NULL"})))
+            .collect();
+        let all = expected(&serde_json::Value::Object(many.clone()), None)
+            .unwrap()
+            .unwrap();
+        assert!(!eval(&item, &all, "x").unwrap(), "a5 is not null");
+        let any = expected(&serde_json::Value::Object(many), Some("OR"))
+            .unwrap()
+            .unwrap();
+        assert!(eval(&item, &any, "x").unwrap());
+        // Order is kept: the first condition is the leftmost.
+        let c = conditions(
+            &json!({"a": {"ComparisonOperator": "NULL"}, "b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}),
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        let Cond::And(left, _) = c else {
+            panic!("an AND")
+        };
+        assert_eq!(*left, Cond::NotExists(vec![Step::Attr("a".into())]));
     }
 }

@@ -228,6 +228,27 @@ mod tests {
             err["__type"],
             "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
         );
+        // Expressions over 4 KB are refused as AWS does (found by `just
+        // fuzz`: a 1 MB one overflowed the stack).
+        let long = vec!["v = :v"; 700].join(" AND ");
+        let (st, err) = call(
+            "Scan",
+            json!({"TableName": "unit", "FilterExpression": long, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+        );
+        assert_eq!(st, 400);
+        assert_eq!(
+            err["message"],
+            format!(
+                "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: {}",
+                long.len()
+            )
+        );
+        let fits = vec!["v = :v"; 4096 / 11].join(" AND ");
+        let (st, _) = call(
+            "Scan",
+            json!({"TableName": "unit", "FilterExpression": fits, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+        );
+        assert_eq!(st, 200);
         let (st, err) = call("Frobnicate", json!({}));
         assert_eq!(st, 400);
         assert!(

@@ -56,10 +56,11 @@ impl Decimal {
         }
         let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
         let mut exp = (int.len() as i32).saturating_add(e);
-        while digits.first() == Some(&0) {
-            digits.remove(0);
-            exp = exp.saturating_sub(1);
-        }
+        // Leading zeros go in one step: removing them one at a time moved
+        // the rest each time, quadratic in a long zero-padded number.
+        let zeros = digits.iter().take_while(|&&d| d == 0).count();
+        digits.drain(..zeros);
+        exp = exp.saturating_sub(i32::try_from(zeros).unwrap_or(i32::MAX));
         while digits.last() == Some(&0) {
             digits.pop();
         }
@@ -271,6 +272,19 @@ mod tests {
         assert!(Decimal::parse("123456789012345678901234567890123456789").is_err());
         assert!(Decimal::parse("1e126").is_err());
         assert!(Decimal::parse("1e-131").is_err());
+    }
+
+    #[test]
+    fn long_zero_padding_parses_in_linear_time() {
+        // Found by `just fuzz` review of dynamodb-attr-json: 2 MB of leading
+        // zeros in a PutItem number took 22 s (quadratic), 16 MB (the
+        // request limit) would take far longer.
+        let padded = format!("-{}1.50{}", "0".repeat(4_000_000), "0".repeat(1000));
+        assert_eq!(d(&padded).to_text(), "-1.5");
+        let tiny = format!("0.{}1", "0".repeat(128));
+        assert_eq!(d(&tiny).to_text(), tiny);
+        assert!(Decimal::parse(&format!("0.{}1", "0".repeat(130))).is_err());
+        assert_eq!(d(&"0".repeat(100_000)).to_text(), "0");
     }
 
     #[test]

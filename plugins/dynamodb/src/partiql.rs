@@ -373,7 +373,16 @@ fn load(name: &str) -> Res<TableMeta> {
     })
 }
 
+/// The longest statement DynamoDB accepts (the model's `PartiQLStatement`
+/// constraint); it also bounds the expressions a statement turns into.
+const MAX_STATEMENT: usize = 8192;
+
 fn parse(statement: &str, params: &[Value]) -> Res<Stmt> {
+    if statement.len() > MAX_STATEMENT {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'statement' failed to satisfy constraint: Member must have length less than or equal to {MAX_STATEMENT}"
+        )));
+    }
     let toks = lex(statement)?;
     let mut b = Builder {
         toks: &toks,
@@ -799,6 +808,30 @@ mod tests {
         assert_eq!(b.values[":v1"], json!({"N": "5"}));
         let mut ph = b.placeholders();
         parse_condition(&e, Kind::Condition, &mut ph).unwrap();
+    }
+
+    #[test]
+    fn statements_over_the_limit_are_refused() {
+        // Found by `just fuzz` (dynamodb-partiql, replayed large): a WHERE of
+        // 150,000 ANDs, or 50,000 nested parentheses, overflowed the stack.
+        let long = format!(
+            "SELECT * FROM t WHERE {}",
+            vec!["a = 1"; 150_000].join(" AND ")
+        );
+        let deep = format!(
+            "SELECT * FROM t WHERE {}a = 1{}",
+            "(".repeat(50_000),
+            ")".repeat(50_000)
+        );
+        for s in [long, deep] {
+            let e = parse(&s, &[]).err().expect("refused");
+            assert_eq!(e.error.code, "ValidationException");
+            assert!(
+                e.error.message.contains("less than or equal to 8192"),
+                "{}",
+                e.error.message
+            );
+        }
     }
 
     #[test]

@@ -22,6 +22,15 @@ mod sts;
 mod tests;
 mod util;
 
+/// What `ruststack-fuzz` (`fuzz/`, run by `just fuzz`) calls directly: the
+/// aws-chunked unframing of upload bodies, and the object store to seed
+/// objects without an MD5-computing host. Not an API: may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::chunked::{Ingested, ingest, is_chunked};
+    pub use crate::store::{Obj, put_object};
+}
+
 use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
 
 /// The plugin's version.

@@ -15,6 +15,17 @@ mod subscriptions;
 mod tags;
 mod topics;
 
+/// What `ruststack-fuzz` (`fuzz/`, run by `just fuzz`) calls directly: filter
+/// policy validation and matching, and the message attribute decoding
+/// delivery matches them against. Not an API: may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::delivery::passes_filter;
+    pub use crate::filter::{matches, validate};
+    pub use crate::publish::{Attribute, Message, attributes};
+    pub use crate::subscriptions::Subscription;
+}
+
 #[cfg(test)]
 mod tests;
 

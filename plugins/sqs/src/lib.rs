@@ -17,6 +17,15 @@ mod messages;
 mod moves;
 mod queues;
 
+/// What `ruststack-fuzz` (`fuzz/`, run by `just fuzz`) calls directly: the
+/// message attribute digests and queue attribute checking. Not an API: may
+/// change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::attributes::{apply, check, from_input, initial, parse_redrive};
+    pub use crate::digest::{attributes_md5, md5_hex};
+}
+
 use ruststack_sdk::http::Reply;
 use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, models};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};

@@ -156,12 +156,20 @@ impl Kind {
     }
 }
 
+/// Deepest nesting of parentheses, `NOT`s and update functions. AWS refuses
+/// anything deeper (as redundant parentheses, or as over 300 operators);
+/// the parser recurses once per level, so without a bound a deeply nested
+/// expression overflowed the stack.
+pub const MAX_NESTING: usize = 300;
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<(Tok, usize)>,
     pos: usize,
     ph: &'a mut Placeholders,
     kind: Kind,
+    /// Current nesting (see [`MAX_NESTING`]).
+    depth: usize,
 }
 
 /// Parses a condition-like expression; `Err` is the full ValidationException message.
@@ -256,7 +264,19 @@ impl<'a> Parser<'a> {
             pos: 0,
             ph,
             kind,
+            depth: 0,
         })
+    }
+
+    /// Enters one more nesting level (leave it with `self.depth -= 1`).
+    fn nest(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.err(&format!(
+                "The expression is nested too deeply; maximum nesting: {MAX_NESTING}"
+            )));
+        }
+        Ok(())
     }
 
     fn peek(&self) -> &Tok {
@@ -316,7 +336,10 @@ impl<'a> Parser<'a> {
     fn not(&mut self) -> Result<Cond, String> {
         if self.peek().is_kw("NOT") {
             self.pos += 1;
-            return Ok(Cond::Not(Box::new(self.not()?)));
+            self.nest()?;
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Cond::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -324,7 +347,9 @@ impl<'a> Parser<'a> {
     fn primary(&mut self) -> Result<Cond, String> {
         if self.peek() == &Tok::LParen {
             self.pos += 1;
+            self.nest()?;
             let c = self.condition()?;
+            self.depth -= 1;
             self.expect(Tok::RParen)?;
             return Ok(c);
         }
@@ -463,6 +488,7 @@ impl<'a> Parser<'a> {
         {
             let lname = n.to_ascii_lowercase();
             self.pos += 2;
+            self.nest()?;
             let out = match lname.as_str() {
                 "if_not_exists" => {
                     let p = self.path()?;
@@ -488,6 +514,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Err(self.err(&format!("Invalid function name; function: {n}"))),
             };
+            self.depth -= 1;
             self.expect(Tok::RParen)?;
             return Ok(out);
         }
@@ -647,6 +674,42 @@ mod tests {
                 .unwrap_err()
                 .contains("can only be used once")
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowing() {
+        // Found by `just fuzz` (dynamodb-expr, replayed large): 10,000
+        // nested parentheses overflowed the stack (a crash natively, a trap
+        // in the plugin).
+        let mut p = ph();
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("{}a = :v{}", open.repeat(n), close.repeat(n))
+        };
+        for src in [
+            deep("(", ")", 100_000),
+            deep("NOT ", "", 100_000),
+            deep("(NOT ", ")", MAX_NESTING),
+        ] {
+            let e = parse_condition(&src, Kind::Condition, &mut p).unwrap_err();
+            assert!(e.contains("nested too deeply"), "{e}");
+        }
+        assert!(parse_condition(&deep("(", ")", MAX_NESTING), Kind::Filter, &mut p).is_ok());
+        let e = parse_update(
+            &format!(
+                "SET a = {}:v{}",
+                "if_not_exists(a, ".repeat(1000),
+                ")".repeat(1000)
+            ),
+            &mut p,
+        )
+        .unwrap_err();
+        assert!(e.contains("nested too deeply"), "{e}");
+        let nested = format!(
+            "SET a = {}:v{}",
+            "list_append(:v, ".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert!(parse_update(&nested, &mut p).is_ok());
     }
 
     #[test]
