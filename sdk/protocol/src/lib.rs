@@ -33,6 +33,7 @@ pub mod rest;
 pub mod rest_json;
 pub mod rest_xml;
 pub mod time;
+pub mod validate;
 pub mod value;
 pub mod xml;
 pub mod xml_shape;
