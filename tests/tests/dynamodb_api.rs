@@ -247,3 +247,43 @@ fn paging_legacy_parameters_and_live_indexes() {
         "{e}"
     );
 }
+
+#[test]
+fn inputs_are_checked_against_the_model_with_every_violation_counted() {
+    let s = Server::start(&["--ephemeral"]);
+    let url = &s.url;
+    table(url, "checked");
+    let (st, b) = call(url, "Scan", json!({"TableName": "checked", "Limit": 0}));
+    assert_eq!(st, 400, "{b}");
+    assert!(
+        b["__type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("#ValidationException")),
+        "{b}"
+    );
+    assert_eq!(
+        b["message"],
+        "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    let (st, b) = call(
+        url,
+        "Scan",
+        json!({"TableName": "checked", "Limit": 0, "Select": "EVERYTHING", "Segment": 2000000}),
+    );
+    assert_eq!(st, 400, "{b}");
+    let message = b["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("3 validation errors detected: "),
+        "{message}"
+    );
+    for clause in [
+        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        "Value 'EVERYTHING' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [",
+        "Value '2000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to 999999",
+    ] {
+        assert!(message.contains(clause), "{clause} in {message}");
+    }
+    // Nothing was run: the table is still empty and a valid call works.
+    let scan = ok(url, "Scan", json!({"TableName": "checked", "Limit": 1}));
+    assert_eq!(scan["Count"], 0);
+}

@@ -26,7 +26,7 @@ pub mod table;
 pub mod transact;
 pub mod ttl;
 
-use ruststack_sdk::protocol::{Codec, Value, models};
+use ruststack_sdk::protocol::{Codec, Value, models, validate};
 use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
 
 pub use error::DdbError;
@@ -113,6 +113,12 @@ impl Service for DynamoDb {
             Ok(x) => x,
             Err(e) => return Outcome::respond(codec.encode_error(&e, &rid)),
         };
+        // DynamoDB checks the input against its model before the
+        // operation runs, reporting up to ten violations at once.
+        let violations = validate::check_operation(model, op, &input, &validate::Rules::ALL);
+        if let Some(e) = validate::validation_error(&violations) {
+            return Outcome::respond(codec.encode_error(&e, &rid));
+        }
         let ctx = Ctx {
             region: req.context.region.clone(),
             account: req.context.account.clone(),
