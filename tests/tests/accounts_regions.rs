@@ -30,6 +30,22 @@ impl Cloud {
         )
     }
 
+    /// CreateBucket in eu-west-1 as `account`.
+    fn create_bucket(&self, account: &str, bucket: &str) -> CliOutput {
+        self.run(
+            account,
+            "eu-west-1",
+            &[
+                "s3api",
+                "create-bucket",
+                "--bucket",
+                bucket,
+                "--create-bucket-configuration",
+                "LocationConstraint=eu-west-1",
+            ],
+        )
+    }
+
     fn ok(&self, account: &str, region: &str, args: &[&str]) -> Value {
         let out = self.run(account, region, args);
         assert_eq!(
@@ -257,18 +273,7 @@ fn queues_topics_and_fan_out_stay_in_their_account_and_region() {
 fn buckets_share_one_namespace_but_only_their_owner_reads_them() {
     let c = Cloud::start();
     let region = "eu-west-1";
-    c.ok(
-        A,
-        region,
-        &[
-            "s3api",
-            "create-bucket",
-            "--bucket",
-            "shared-name",
-            "--create-bucket-configuration",
-            "LocationConstraint=eu-west-1",
-        ],
-    );
+    assert_eq!(c.create_bucket(A, "shared-name").code, 0);
     let dir = ruststack_tests::tempdir();
     let f = dir.path().join("f");
     std::fs::write(&f, "owned by A").unwrap();
@@ -300,36 +305,8 @@ fn buckets_share_one_namespace_but_only_their_owner_reads_them() {
         0,
         "{theirs}"
     );
-    cli_err(
-        c.run(
-            B,
-            region,
-            &[
-                "s3api",
-                "create-bucket",
-                "--bucket",
-                "shared-name",
-                "--create-bucket-configuration",
-                "LocationConstraint=eu-west-1",
-            ],
-        ),
-        "BucketAlreadyExists",
-    );
-    cli_err(
-        c.run(
-            A,
-            region,
-            &[
-                "s3api",
-                "create-bucket",
-                "--bucket",
-                "shared-name",
-                "--create-bucket-configuration",
-                "LocationConstraint=eu-west-1",
-            ],
-        ),
-        "BucketAlreadyOwnedByYou",
-    );
+    cli_err(c.create_bucket(B, "shared-name"), "BucketAlreadyExists");
+    cli_err(c.create_bucket(A, "shared-name"), "BucketAlreadyOwnedByYou");
     let out = dir.path().join("out");
     cli_err(
         c.run(
@@ -400,18 +377,7 @@ fn s3_notifications_reach_the_queue_of_the_buckets_account_and_region() {
     );
     let b_url = q["QueueUrl"].as_str().unwrap().to_string();
     let arn = format!("arn:aws:sqs:{region}:{A}:events");
-    c.ok(
-        A,
-        region,
-        &[
-            "s3api",
-            "create-bucket",
-            "--bucket",
-            "notifying",
-            "--create-bucket-configuration",
-            "LocationConstraint=eu-west-1",
-        ],
-    );
+    assert_eq!(c.create_bucket(A, "notifying").code, 0);
     let cfg = format!(
         r#"{{"QueueConfigurations":[{{"QueueArn":"{arn}","Events":["s3:ObjectCreated:*"]}}]}}"#
     );

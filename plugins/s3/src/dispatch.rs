@@ -74,23 +74,14 @@ pub fn handle(req: &Request) -> Outcome {
                 }
                 resp
             }
-            Err(mut e) => {
-                // Extras named `header:<name>` are response headers (the
-                // bucket region on a HEAD error, the delete-marker flag),
-                // not elements of the XML error body.
-                let (hdrs, extra): (Vec<_>, Vec<_>) = e
-                    .extra
-                    .drain(..)
-                    .partition(|(k, _)| k.starts_with("header:"));
-                e.extra = extra;
+            Err(e) => {
+                // The error's headers (the delete-marker flag, an ETag on a
+                // 304) are added by the codec.
                 let mut r: Response = codec.encode_error(&e, &rid).into();
                 if e.status == 304 {
                     r.body = Body::Empty;
                     r.headers
                         .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-                }
-                for (k, v) in hdrs {
-                    r.headers.push((k["header:".len()..].to_string(), v));
                 }
                 r
             }

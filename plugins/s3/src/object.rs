@@ -178,8 +178,8 @@ pub fn find(b: &Bucket, key: &str, vid: Option<&str>) -> Result<Obj, AwsError> {
                 && latest.delete_marker
             {
                 e = e
-                    .with_extra("header:x-amz-delete-marker", "true")
-                    .with_extra("header:x-amz-version-id", latest.vid());
+                    .with_header("x-amz-delete-marker", "true")
+                    .with_header("x-amz-version-id", latest.vid());
             }
             e
         }),
@@ -237,9 +237,9 @@ fn check_conditions(o: &Obj, input: &Value, prefix: &str) -> Result<(), AwsError
     let not_modified = || {
         if prefix.is_empty() {
             AwsError::new(304, "NotModified", "Not Modified")
-                .with_extra("header:ETag", util::quoted(&o.etag))
-                .with_extra(
-                    "header:Last-Modified",
+                .with_header("ETag", util::quoted(&o.etag))
+                .with_header(
+                    "Last-Modified",
                     ruststack_sdk::protocol::time::format_rfc822(modified),
                 )
         } else {
@@ -493,10 +493,10 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         )
         .with_extra("Method", if head { "HEAD" } else { "GET" })
         .with_extra("ResourceType", "DeleteMarker")
-        .with_extra("header:x-amz-delete-marker", "true")
-        .with_extra("header:x-amz-version-id", o.vid())
-        .with_extra(
-            "header:Last-Modified",
+        .with_header("x-amz-delete-marker", "true")
+        .with_header("x-amz-version-id", o.vid())
+        .with_header(
+            "Last-Modified",
             ruststack_sdk::protocol::time::format_rfc822((o.modified_ms / 1000) as f64),
         ));
     }

@@ -28,6 +28,10 @@ pub struct AwsError {
     /// `AWS.SimpleQueueService.NonExistentQueue`. JSON errors carry it in the
     /// `x-amzn-query-error` header and query errors use it as `<Code>`.
     pub query_code: Option<String>,
+    /// Response headers the error carries beside its body (S3's
+    /// `x-amz-delete-marker` on a GET of a deleted key, `ETag` and
+    /// `Last-Modified` on a 304 or 412, the bucket region on a HEAD).
+    pub headers: Vec<(String, String)>,
 }
 
 impl AwsError {
@@ -41,6 +45,7 @@ impl AwsError {
             sender_fault: status < 500,
             extra: Vec::new(),
             query_code: None,
+            headers: Vec::new(),
         }
     }
 
@@ -52,6 +57,12 @@ impl AwsError {
     /// Adds an extra field (builder style), e.g. `("BucketName", "demo")`.
     pub fn with_extra(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a response header (builder style), e.g. `("x-amz-delete-marker", "true")`.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -166,6 +177,7 @@ impl std::error::Error for AwsError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Protocol;
 
     #[test]
     fn fault_follows_status() {
@@ -176,6 +188,24 @@ mod tests {
             AwsError::validation("bad").to_string(),
             "ValidationException (400): bad"
         );
+    }
+
+    #[test]
+    fn an_errors_headers_reach_the_response_in_every_protocol() {
+        let e = AwsError::new(404, "NoSuchKey", "The specified key does not exist.")
+            .with_header("x-amz-delete-marker", "true");
+        for p in [
+            Protocol::RestXml,
+            Protocol::Json,
+            Protocol::Query,
+            Protocol::RestJson,
+        ] {
+            let r = crate::encode_error(p, &e, "rid");
+            assert_eq!(r.header("x-amz-delete-marker"), Some("true"), "{p:?}");
+            assert!(!String::from_utf8_lossy(&r.body).contains("delete-marker"));
+        }
+        let r = crate::Codec::new(crate::models::s3()).encode_error(&e, "rid");
+        assert_eq!(r.header("x-amz-delete-marker"), Some("true"));
     }
 
     #[test]

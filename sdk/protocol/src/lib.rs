@@ -228,12 +228,14 @@ impl<'m> Codec<'m> {
         {
             error.query_code = Some(code);
         }
-        match self.protocol {
+        let mut resp = match self.protocol {
             Protocol::Json => json::encode_error(Some(self.model), &error, request_id),
             Protocol::Query => query::encode_error(Some(self.model), &error, request_id),
             Protocol::RestXml => rest_xml::encode_error(&error, request_id),
             Protocol::RestJson => rest_json::encode_error(&error, request_id),
-        }
+        };
+        resp.headers.extend(error.headers);
+        resp
     }
 }
 
@@ -279,12 +281,14 @@ pub fn encode_output(
 
 /// Encodes an error in the exact shape of `protocol`, without a model.
 pub fn encode_error(protocol: Protocol, error: &AwsError, request_id: &str) -> HttpResponse {
-    match protocol {
+    let mut resp = match protocol {
         Protocol::Json => json::encode_error(None, error, request_id),
         Protocol::Query => query::encode_error(None, error, request_id),
         Protocol::RestXml => rest_xml::encode_error(error, request_id),
         Protocol::RestJson => rest_json::encode_error(error, request_id),
-    }
+    };
+    resp.headers.extend(error.headers.iter().cloned());
+    resp
 }
 
 /// What the host answers when a plugin traps, times out, or no plugin claims
