@@ -1,6 +1,7 @@
-//! DynamoDB errors: an [`AwsError`] plus the JSON members some errors carry
-//! (`Item` on ConditionalCheckFailedException, `CancellationReasons` on
-//! TransactionCanceledException), which the generic codec cannot express.
+//! DynamoDB errors: an [`AwsError`], boxed so results stay small; the JSON
+//! members some errors carry (`Item` on ConditionalCheckFailedException,
+//! `CancellationReasons` on TransactionCanceledException) are the error's
+//! structured members, written by the codec.
 
 use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::{Codec, HttpResponse, Value};
@@ -8,39 +9,27 @@ use ruststack_sdk::protocol::{Codec, HttpResponse, Value};
 /// An error answer of an operation.
 #[derive(Debug)]
 pub struct DdbError {
-    /// Code, status and message (boxed: results stay small).
+    /// Code, status, message and members (boxed: results stay small).
     pub error: Box<AwsError>,
-    /// Extra JSON members merged into the error body.
-    pub fields: Vec<(String, Value)>,
 }
 
 impl From<AwsError> for DdbError {
     fn from(error: AwsError) -> Self {
         DdbError {
             error: Box::new(error),
-            fields: Vec::new(),
         }
     }
 }
 
 impl DdbError {
-    /// The response: the codec's error body with the extra members added.
+    /// The response, in the codec's JSON.
     pub fn encode(&self, codec: &Codec<'_>, rid: &str) -> HttpResponse {
-        let mut r = codec.encode_error(&self.error, rid);
-        if !self.fields.is_empty()
-            && let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&r.body)
-        {
-            for (k, v) in &self.fields {
-                body.insert(k.clone(), v.clone());
-            }
-            r.body = serde_json::to_vec(&Value::Object(body)).expect("JSON values serialize");
-        }
-        r
+        codec.encode_error(&self.error, rid)
     }
 
     /// Adds a JSON member to the error body.
     pub fn with(mut self, name: &str, v: Value) -> Self {
-        self.fields.push((name.into(), v));
+        self.error.members.push((name.into(), v));
         self
     }
 }

@@ -28,6 +28,10 @@ pub struct AwsError {
     /// `AWS.SimpleQueueService.NonExistentQueue`. JSON errors carry it in the
     /// `x-amzn-query-error` header and query errors use it as `<Code>`.
     pub query_code: Option<String>,
+    /// Structured members of a JSON error body (DynamoDB's `Item` on a
+    /// failed condition, `CancellationReasons` on a cancelled transaction),
+    /// which [`AwsError::extra`]'s strings cannot express.
+    pub members: Vec<(String, serde_json::Value)>,
     /// Response headers the error carries beside its body (S3's
     /// `x-amz-delete-marker` on a GET of a deleted key, `ETag` and
     /// `Last-Modified` on a 304 or 412, the bucket region on a HEAD).
@@ -45,6 +49,7 @@ impl AwsError {
             sender_fault: status < 500,
             extra: Vec::new(),
             query_code: None,
+            members: Vec::new(),
             headers: Vec::new(),
         }
     }
@@ -57,6 +62,13 @@ impl AwsError {
     /// Adds an extra field (builder style), e.g. `("BucketName", "demo")`.
     pub fn with_extra(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a structured member to a JSON error body (builder style), e.g.
+    /// `("Item", json!({...}))`.
+    pub fn with_member(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+        self.members.push((name.into(), value));
         self
     }
 

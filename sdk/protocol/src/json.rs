@@ -340,6 +340,9 @@ pub fn encode_error(model: Option<&Model>, error: &AwsError, request_id: &str) -
     for (k, v) in &error.extra {
         body.insert(k.clone(), Value::String(v.clone()));
     }
+    for (k, v) in &error.members {
+        body.insert(k.clone(), v.clone());
+    }
     let mut headers = vec![
         ("Content-Type".into(), content_type(model)),
         ("x-amzn-RequestId".into(), request_id.into()),
@@ -530,6 +533,15 @@ mod tests {
             body["__type"],
             "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
         );
+
+        let e = AwsError::client(
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+        )
+        .with_member("Item", json!({"pk": {"S": "a"}}));
+        let resp = crate::Codec::new(models::dynamodb()).encode_error(&e, "rid");
+        let body: Value = serde_json::from_slice(&resp.body).unwrap();
+        assert_eq!(body["Item"], json!({"pk": {"S": "a"}}));
 
         let e = AwsError::client("QueueDoesNotExist", "The specified queue does not exist.")
             .with_query_code("AWS.SimpleQueueService.NonExistentQueue");
