@@ -191,10 +191,12 @@ fn serve(req: &Request) -> Outcome {
     let decoded = codec.decode_request(&http, None).map_err(|e| {
         // A batch without entries is EmptyBatchRequest, not a missing member.
         match codec.resolve_operation(&http, None) {
-            Ok(op) if op.name.ends_with("Batch") && e.message.ends_with("parameter Entries.") => {
+            Ok(op)
+                if op.name.ends_with("Batch") && e.missing_member.as_deref() == Some("Entries") =>
+            {
                 errors::empty_batch(&op.name)
             }
-            _ => fix_codec_error(wire, e),
+            _ => fix_codec_error(e),
         }
     });
     let result = decoded.and_then(|(op, input)| dispatch(req, &op.name, &input).map(|r| (op, r)));
@@ -205,27 +207,12 @@ fn serve(req: &Request) -> Outcome {
     }
 }
 
-/// Codec errors in SQS's own terms: a missing member is `MissingParameter`
-/// on both protocols, a badly typed one `InvalidParameterValue`.
-fn fix_codec_error(wire: Wire, e: AwsError) -> AwsError {
+/// Codec errors in SQS's own terms: a badly typed member is
+/// `InvalidParameterValue` (a missing one is already `MissingParameter`: the
+/// codec knows SQS is query-compatible).
+fn fix_codec_error(e: AwsError) -> AwsError {
     match e.code.as_str() {
-        "ValidationException" if wire == Wire::Json => {
-            let member = e
-                .message
-                .split('\'')
-                .nth(1)
-                .map(|m| {
-                    let mut c = m.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default();
-            errors::missing_parameter(&member)
-        }
-        "MissingParameter" => e.with_query_code("MissingParameter"),
-        "InvalidParameterValue" => AwsError::client("InvalidParameterValueException", e.message)
-            .with_query_code("InvalidParameterValue"),
+        "InvalidParameterValue" => errors::invalid_parameter(e.message),
         _ => e,
     }
 }

@@ -32,6 +32,11 @@ pub struct AwsError {
     /// failed condition, `CancellationReasons` on a cancelled transaction),
     /// which [`AwsError::extra`]'s strings cannot express.
     pub members: Vec<(String, serde_json::Value)>,
+    /// The required member (its model name) whose absence this error
+    /// reports, when a codec found it missing: services that word it their
+    /// own way (SQS's `EmptyBatchRequest` for a batch without entries) read
+    /// it here rather than from the message.
+    pub missing_member: Option<String>,
     /// Response headers the error carries beside its body (S3's
     /// `x-amz-delete-marker` on a GET of a deleted key, `ETag` and
     /// `Last-Modified` on a 304 or 412, the bucket region on a HEAD).
@@ -50,6 +55,7 @@ impl AwsError {
             extra: Vec::new(),
             query_code: None,
             members: Vec::new(),
+            missing_member: None,
             headers: Vec::new(),
         }
     }

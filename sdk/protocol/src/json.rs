@@ -62,7 +62,7 @@ pub fn decode_input(
         serde_json::from_slice(req.body).map_err(|e| AwsError::serialization(e.to_string()))?
     };
     let value = read(model, shape, body).map_err(AwsError::serialization)?;
-    check_required(model, shape, &value).map_err(|m| AwsError::validation(m.message()))?;
+    check_required(model, shape, &value).map_err(|m| m.error(model, AwsError::validation))?;
     Ok(value)
 }
 

@@ -59,16 +59,7 @@ pub fn decode_input(
     let value = Value::Object(
         read_structure(model, shape, &fields, "").map_err(AwsError::invalid_parameter_value)?,
     );
-    if let Err(missing) = check_required(model, shape, &value) {
-        return Err(if model.metadata.aws_query_compatible.is_some() {
-            AwsError::missing_parameter(format!(
-                "The request must contain the parameter {}.",
-                missing.member
-            ))
-        } else {
-            AwsError::validation_error(missing.message())
-        });
-    }
+    check_required(model, shape, &value).map_err(|m| m.error(model, AwsError::validation_error))?;
     Ok(value)
 }
 

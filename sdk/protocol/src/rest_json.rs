@@ -58,7 +58,7 @@ pub fn decode_input(
         }
     }
     let value = Value::Object(out);
-    check_required(model, shape, &value).map_err(|m| AwsError::validation(m.message()))?;
+    check_required(model, shape, &value).map_err(|m| m.error(model, AwsError::validation))?;
     Ok(value)
 }
 

@@ -13,6 +13,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::AwsError;
 use crate::model::{Member, Model, Shape, ShapeType};
 use crate::time;
 
@@ -130,6 +131,22 @@ pub struct MissingMember {
 }
 
 impl MissingMember {
+    /// The error a JSON or query service answers for it: a query-compatible
+    /// service (SQS, on either protocol) `MissingParameter` "The request
+    /// must contain the parameter X.", any other `validation(message)`.
+    pub fn error(&self, model: &Model, validation: fn(String) -> AwsError) -> AwsError {
+        let mut e = if model.metadata.aws_query_compatible.is_some() {
+            AwsError::missing_parameter(format!(
+                "The request must contain the parameter {}.",
+                self.member
+            ))
+        } else {
+            validation(self.message())
+        };
+        e.missing_member = Some(self.member.clone());
+        e
+    }
+
     /// AWS's validation message for it.
     pub fn message(&self) -> String {
         format!(
