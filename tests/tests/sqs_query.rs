@@ -310,3 +310,39 @@ fn localstack_style_host_names_route_to_sqs_and_shape_queue_urls() {
         "{x}"
     );
 }
+
+#[test]
+fn json_requests_name_a_missing_member_as_query_ones_do() {
+    let (s, _p) = start(&[]);
+    let (_, created) = sqs_common::sqs(
+        &s.url,
+        "CreateQueue",
+        serde_json::json!({"QueueName": "strict"}),
+    );
+    let url = created["QueueUrl"].as_str().unwrap().to_string();
+    let (status, body) =
+        sqs_common::sqs(&s.url, "SendMessage", serde_json::json!({"QueueUrl": url}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["__type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("#MissingParameter")),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "The request must contain the parameter MessageBody."
+    );
+    let (status, body) = sqs_common::sqs(
+        &s.url,
+        "SendMessageBatch",
+        serde_json::json!({"QueueUrl": url}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["__type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("EmptyBatchRequest")),
+        "{body}"
+    );
+}
