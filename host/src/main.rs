@@ -9,6 +9,7 @@ mod errors;
 mod guard;
 mod health;
 mod identity;
+mod idle;
 mod memory;
 mod router;
 mod runtime;
@@ -175,7 +176,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // Scripts and tests read the address from this line.
     println!("ruststack listening on http://{addr}");
     tokio::spawn(scheduler::run(runtime.clone()));
-    tokio::spawn(memory::trim_when_idle(runtime.clone()));
+    tokio::spawn(idle::trim_when_idle(runtime.clone()));
     if args.watch {
         tokio::spawn(runtime::reload::watch(
             runtime.clone(),

@@ -13,7 +13,7 @@ use ruststack_protocol::Protocol;
 use crate::body::{self, Received};
 use crate::guard;
 use crate::identity;
-use crate::router::{RequestFacts, credential_from_authorization, parse_credential};
+use crate::router::{facts_of, is_form_post, without_port};
 use crate::runtime::bindings::{Body, Context, Request};
 use crate::runtime::{Reply, ReplyBody, Runtime};
 use crate::signatures::{BodyRef, Parts, Signatures};
@@ -30,80 +30,6 @@ pub struct App {
     pub allowed_hosts: Arc<crate::guard::AllowedHosts>,
     /// Signature checks, when `--verify-signatures` is on.
     pub signatures: Option<Arc<Signatures>>,
-}
-
-/// Decodes `%XX` and `+` in a form or query value.
-fn form_decode(s: &str) -> String {
-    let s = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
-    form.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then_some(v)
-    })
-}
-
-/// Whether a request is a form POST, whose body may name its service
-/// (query protocol `Action` and `Version`).
-fn is_form_post(method: &str, headers: &[(String, String)]) -> bool {
-    method == "POST"
-        && headers
-            .iter()
-            .any(|(k, v)| k == "content-type" && v.starts_with("application/x-www-form-urlencoded"))
-}
-
-/// The routing facts of a request.
-pub fn facts_of(
-    method: &str,
-    path: &str,
-    query: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> RequestFacts {
-    let header = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.as_str())
-    };
-    let host = without_port(header("host").unwrap_or(""));
-    let form = if is_form_post(method, headers) {
-        std::str::from_utf8(body).unwrap_or("")
-    } else {
-        ""
-    };
-    let field = |n: &str| {
-        form_field(query, n)
-            .or_else(|| form_field(form, n))
-            .map(form_decode)
-    };
-    let credential = header("authorization")
-        .and_then(credential_from_authorization)
-        .map(str::to_string)
-        .or_else(|| form_field(query, "X-Amz-Credential").map(form_decode));
-    let scope = credential.as_deref().and_then(parse_credential);
-    // SigV2 (S3): `Authorization: AWS <key>:<signature>` or `AWSAccessKeyId=`.
-    let v2_key = || {
-        header("authorization")
-            .and_then(|a| a.strip_prefix("AWS "))
-            .and_then(|a| a.split_once(':'))
-            .map(|(k, _)| k.trim().to_string())
-            .or_else(|| form_field(query, "AWSAccessKeyId").map(form_decode))
-    };
-    RequestFacts {
-        host,
-        path: path.to_string(),
-        target: header("x-amz-target").map(str::to_string),
-        action: field("Action"),
-        version: field("Version"),
-        access_key: scope.as_ref().map(|s| s.0.clone()).or_else(v2_key),
-        region: scope.as_ref().map(|s| s.1.clone()),
-        signing_service: scope.map(|s| s.2),
-    }
 }
 
 /// Requests received since start-up: each takes its number for its request
@@ -381,19 +307,6 @@ fn header_of(headers: &[(String, String)], name: &str) -> String {
 /// The host a request names, without its port, lower-case.
 fn host_name(headers: &[(String, String)]) -> String {
     without_port(&header_of(headers, "host"))
-}
-
-/// A `Host` value without its port, lower-case (`[::1]:4566` is `[::1]`).
-fn without_port(host: &str) -> String {
-    let name = match host.rsplit_once(':') {
-        Some((h, p))
-            if p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']')) =>
-        {
-            h
-        }
-        _ => host,
-    };
-    name.to_ascii_lowercase()
 }
 
 fn blob_body(inc: &crate::store::IncomingBody) -> Body {

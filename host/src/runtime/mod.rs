@@ -580,7 +580,7 @@ impl Runtime {
     /// Serves a request one plugin sends another through `invoke`; the body of
     /// the answer is always bytes, since the caller cannot see the callee's blobs.
     pub async fn invoke(&self, req: Request, depth: u32) -> Response {
-        let facts = crate::server::facts_of(
+        let facts = crate::router::facts_of(
             &req.method,
             &req.path,
             &req.query,

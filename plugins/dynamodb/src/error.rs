@@ -29,7 +29,7 @@ impl DdbError {
 
     /// Adds a JSON member to the error body.
     pub fn with(mut self, name: &str, v: Value) -> Self {
-        self.error.members.push((name.into(), v));
+        *self.error = std::mem::take(&mut *self.error).with_member(name, v);
         self
     }
 }

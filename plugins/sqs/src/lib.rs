@@ -191,9 +191,7 @@ fn serve(req: &Request) -> Outcome {
     let decoded = codec.decode_request(&http, None).map_err(|e| {
         // A batch without entries is EmptyBatchRequest, not a missing member.
         match codec.resolve_operation(&http, None) {
-            Ok(op)
-                if op.name.ends_with("Batch") && e.missing_member.as_deref() == Some("Entries") =>
-            {
+            Ok(op) if op.name.ends_with("Batch") && e.missing_member() == Some("Entries") => {
                 errors::empty_batch(&op.name)
             }
             _ => fix_codec_error(e),

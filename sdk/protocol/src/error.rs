@@ -28,6 +28,15 @@ pub struct AwsError {
     /// `AWS.SimpleQueueService.NonExistentQueue`. JSON errors carry it in the
     /// `x-amzn-query-error` header and query errors use it as `<Code>`.
     pub query_code: Option<String>,
+    /// What few errors carry (structured JSON members, response headers,
+    /// the missing member a codec found), boxed so that results whose error
+    /// is an `AwsError` stay small.
+    pub details: Option<Box<ErrorDetails>>,
+}
+
+/// The rarer parts of an [`AwsError`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorDetails {
     /// Structured members of a JSON error body (DynamoDB's `Item` on a
     /// failed condition, `CancellationReasons` on a cancelled transaction),
     /// which [`AwsError::extra`]'s strings cannot express.
@@ -39,7 +48,7 @@ pub struct AwsError {
     pub missing_member: Option<String>,
     /// Response headers the error carries beside its body (S3's
     /// `x-amz-delete-marker` on a GET of a deleted key, `ETag` and
-    /// `Last-Modified` on a 304 or 412, the bucket region on a HEAD).
+    /// `Last-Modified` on a 304 or 412).
     pub headers: Vec<(String, String)>,
 }
 
@@ -54,9 +63,7 @@ impl AwsError {
             sender_fault: status < 500,
             extra: Vec::new(),
             query_code: None,
-            members: Vec::new(),
-            missing_member: None,
-            headers: Vec::new(),
+            details: None,
         }
     }
 
@@ -71,17 +78,42 @@ impl AwsError {
         self
     }
 
+    fn details_mut(&mut self) -> &mut ErrorDetails {
+        self.details.get_or_insert_default()
+    }
+
     /// Adds a structured member to a JSON error body (builder style), e.g.
     /// `("Item", json!({...}))`.
     pub fn with_member(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
-        self.members.push((name.into(), value));
+        self.details_mut().members.push((name.into(), value));
         self
     }
 
     /// Adds a response header (builder style), e.g. `("x-amz-delete-marker", "true")`.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.details_mut().headers.push((name.into(), value.into()));
         self
+    }
+
+    /// Records which required member is missing (builder style).
+    pub fn with_missing_member(mut self, member: impl Into<String>) -> Self {
+        self.details_mut().missing_member = Some(member.into());
+        self
+    }
+
+    /// The structured JSON members of the error body.
+    pub fn members(&self) -> &[(String, serde_json::Value)] {
+        self.details.as_deref().map_or(&[], |d| &d.members)
+    }
+
+    /// The response headers the error carries.
+    pub fn headers(&self) -> &[(String, String)] {
+        self.details.as_deref().map_or(&[], |d| &d.headers)
+    }
+
+    /// The required member a codec found missing, if that is the error.
+    pub fn missing_member(&self) -> Option<&str> {
+        self.details.as_deref()?.missing_member.as_deref()
     }
 
     /// Sets the legacy query error code of a query-compatible JSON service.

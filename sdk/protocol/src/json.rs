@@ -340,7 +340,7 @@ pub fn encode_error(model: Option<&Model>, error: &AwsError, request_id: &str) -
     for (k, v) in &error.extra {
         body.insert(k.clone(), Value::String(v.clone()));
     }
-    for (k, v) in &error.members {
+    for (k, v) in error.members() {
         body.insert(k.clone(), v.clone());
     }
     let mut headers = vec![

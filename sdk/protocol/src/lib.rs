@@ -38,7 +38,7 @@ pub mod value;
 pub mod xml;
 pub mod xml_shape;
 
-pub use error::AwsError;
+pub use error::{AwsError, ErrorDetails};
 pub use model::{Model, Operation, Shape};
 pub use serde_json::Value;
 
@@ -234,7 +234,7 @@ impl<'m> Codec<'m> {
             Protocol::RestXml => rest_xml::encode_error(&error, request_id),
             Protocol::RestJson => rest_json::encode_error(&error, request_id),
         };
-        resp.headers.extend(error.headers);
+        resp.headers.extend(error.headers().iter().cloned());
         resp
     }
 }
@@ -287,7 +287,7 @@ pub fn encode_error(protocol: Protocol, error: &AwsError, request_id: &str) -> H
         Protocol::RestXml => rest_xml::encode_error(error, request_id),
         Protocol::RestJson => rest_json::encode_error(error, request_id),
     };
-    resp.headers.extend(error.headers.iter().cloned());
+    resp.headers.extend(error.headers().iter().cloned());
     resp
 }
 

@@ -128,7 +128,7 @@ pub fn encode_error(error: &AwsError, request_id: &str) -> HttpResponse {
     for (k, v) in &error.extra {
         body.insert(k.clone(), Value::String(v.clone()));
     }
-    for (k, v) in &error.members {
+    for (k, v) in error.members() {
         body.insert(k.clone(), v.clone());
     }
     HttpResponse {

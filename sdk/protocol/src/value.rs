@@ -135,7 +135,7 @@ impl MissingMember {
     /// service (SQS, on either protocol) `MissingParameter` "The request
     /// must contain the parameter X.", any other `validation(message)`.
     pub fn error(&self, model: &Model, validation: fn(String) -> AwsError) -> AwsError {
-        let mut e = if model.metadata.aws_query_compatible.is_some() {
+        let e = if model.metadata.aws_query_compatible.is_some() {
             AwsError::missing_parameter(format!(
                 "The request must contain the parameter {}.",
                 self.member
@@ -143,8 +143,7 @@ impl MissingMember {
         } else {
             validation(self.message())
         };
-        e.missing_member = Some(self.member.clone());
-        e
+        e.with_missing_member(self.member.clone())
     }
 
     /// AWS's validation message for it.
