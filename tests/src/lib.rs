@@ -340,6 +340,28 @@ impl Default for Identity {
     }
 }
 
+/// The AWS SDK for Rust configuration of the tests: `who`'s credentials and
+/// region, the server at `url`, a plain-HTTP client. Every service's client
+/// is made from it (`aws_sdk_sqs::Client::new(&sdk_config(..))`; S3's via
+/// `aws_sdk_s3::config::Builder::from(&..)` to add path-style addressing).
+pub fn sdk_config(url: &str, who: &Identity) -> aws_types::SdkConfig {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    aws_types::SdkConfig::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(who.region.clone()))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            &who.access_key,
+            &who.secret,
+            None,
+            None,
+            "static",
+        )))
+        .endpoint_url(url)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build()
+}
+
 /// [`aws_cli`] as a given identity.
 pub fn aws_cli_with(
     url: &str,

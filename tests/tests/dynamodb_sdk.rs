@@ -4,22 +4,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ReturnValue,
     ScalarAttributeType, TransactWriteItem, Update,
 };
-use ruststack_tests::{Server, plugin_dir};
+use ruststack_tests::{Identity, Server, plugin_dir, sdk_config};
 
 fn sdk(url: &str) -> Client {
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .endpoint_url(url)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(conf)
+    Client::new(&sdk_config(url, &Identity::default()))
 }
 
 fn s(v: &str) -> AttributeValue {

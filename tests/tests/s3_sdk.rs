@@ -11,9 +11,7 @@ use aws_sdk_s3::config::interceptors::{
     BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
     FinalizerInterceptorContextRef,
 };
-use aws_sdk_s3::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::error::{BoxError, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
@@ -22,6 +20,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 use md5::{Digest, Md5};
+use ruststack_tests::{Identity, sdk_config};
 use s3_common::S3;
 
 /// Sends requests for `<anything>.localhost:PORT` to 127.0.0.1:PORT, keeping
@@ -125,14 +124,10 @@ impl Intercept for Seen {
 
 /// A client for the server on `port`; `path_style` picks the addressing.
 fn sdk(port: u16, path_style: bool) -> Client {
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .endpoint_url(format!("http://localhost:{port}"))
+    let url = format!("http://localhost:{port}");
+    let conf = aws_sdk_s3::config::Builder::from(&sdk_config(&url, &Identity::default()))
         .force_path_style(path_style)
         .interceptor(LocalhostResolver)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .build();
     Client::from_conf(conf)
 }

@@ -7,8 +7,7 @@
 use std::process::Command;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
-use ruststack_tests::{CliOutput, Identity, Server, aws_cli_with, cli_err, tempdir};
+use ruststack_tests::{CliOutput, Identity, Server, aws_cli_with, cli_err, sdk_config, tempdir};
 use serde_json::Value;
 
 const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -204,17 +203,11 @@ fn without_the_flag_no_signature_is_checked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rust_sdk_signs_and_is_checked() {
     let s = start();
-    let creds = |secret: &str| Credentials::new(KEY, secret, None, None, "static");
     let sqs = |secret: &str| {
-        aws_sdk_sqs::Client::from_conf(
-            aws_sdk_sqs::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("eu-west-1"))
-                .credentials_provider(creds(secret))
-                .endpoint_url(&s.url)
-                .http_client(aws_smithy_http_client::Builder::new().build_http())
-                .build(),
-        )
+        aws_sdk_sqs::Client::new(&sdk_config(
+            &s.url,
+            &Identity::new(KEY, secret, "eu-west-1"),
+        ))
     };
     let q = sqs(SECRET)
         .create_queue()
@@ -244,16 +237,10 @@ async fn the_rust_sdk_signs_and_is_checked() {
     );
 
     let s3 = |secret: &str| {
+        let conf = sdk_config(&s.url, &Identity::new(KEY, secret, "us-east-1"));
         aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::Config::builder()
-                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-                .region(aws_sdk_s3::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    KEY, secret, None, None, "static",
-                ))
-                .endpoint_url(&s.url)
+            aws_sdk_s3::config::Builder::from(&conf)
                 .force_path_style(true)
-                .http_client(aws_smithy_http_client::Builder::new().build_http())
                 .build(),
         )
     };

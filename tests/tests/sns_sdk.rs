@@ -3,32 +3,16 @@
 
 mod sns_common;
 
-use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry, Tag};
+use ruststack_tests::{Identity, sdk_config};
 use sns_common::*;
 
 fn sns_client(url: &str) -> aws_sdk_sns::Client {
-    let conf = aws_sdk_sns::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .endpoint_url(url)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    aws_sdk_sns::Client::from_conf(conf)
+    aws_sdk_sns::Client::new(&sdk_config(url, &Identity::default()))
 }
 
 fn sqs_client(url: &str) -> aws_sdk_sqs::Client {
-    let conf = aws_sdk_sqs::Config::builder()
-        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .endpoint_url(url)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    aws_sdk_sqs::Client::from_conf(conf)
+    aws_sdk_sqs::Client::new(&sdk_config(url, &Identity::default()))
 }
 
 #[tokio::test(flavor = "multi_thread")]
