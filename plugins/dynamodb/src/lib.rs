@@ -26,6 +26,7 @@ pub mod table;
 pub mod transact;
 pub mod ttl;
 
+use ruststack_sdk::protocol::ops::dynamodb::Op;
 use ruststack_sdk::protocol::{Codec, Value, models, validate};
 use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
 
@@ -146,42 +147,75 @@ impl Service for DynamoDb {
 
 /// Runs one operation on its decoded input.
 pub fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, DdbError> {
+    let Some(op) = Op::from_name(op) else {
+        return Err(ruststack_sdk::AwsError::not_implemented(op).into());
+    };
     match op {
-        "CreateTable" => table::create(ctx, &input),
-        "DescribeTable" => table::describe(&input),
-        "ListTables" => table::list(&input),
-        "UpdateTable" => table::update(ctx, &input),
-        "DeleteTable" => table::delete(&input),
-        "PutItem" => items::put(&input),
-        "GetItem" => items::get(&input),
-        "UpdateItem" => items::update(&input),
-        "DeleteItem" => items::delete(&input),
-        "Query" => query::query(&input),
-        "Scan" => query::scan(&input),
-        "BatchGetItem" => batch::get(&input),
-        "BatchWriteItem" => batch::write(&input),
-        "TransactWriteItems" => transact::write(ctx, &input),
-        "TransactGetItems" => transact::get(&input),
-        "UpdateTimeToLive" => ttl::update(&input),
-        "DescribeTimeToLive" => ttl::describe(&input),
-        "DescribeContinuousBackups" => admin::describe_backups(&input),
-        "UpdateContinuousBackups" => admin::update_backups(&input),
-        "TagResource" => admin::tag(&input),
-        "UntagResource" => admin::untag(&input),
-        "ListTagsOfResource" => admin::list_tags(&input),
-        "ExecuteStatement" => partiql::execute(&input),
-        "BatchExecuteStatement" => partiql::batch(&input),
-        "ExecuteTransaction" => partiql::transaction(ctx, &input),
-        "DescribeKinesisStreamingDestination" => admin::kinesis_destinations(&input),
-        "DescribeContributorInsights" => admin::contributor_insights(&input),
-        "GetResourcePolicy" => admin::resource_policy(&input),
-        "ListBackups" => Ok(serde_json::json!({"BackupSummaries": []})),
-        "ListGlobalTables" => Ok(serde_json::json!({"GlobalTables": []})),
-        "ListExports" => Ok(serde_json::json!({"ExportSummaries": []})),
-        "ListImports" => Ok(serde_json::json!({"ImportSummaryList": []})),
-        "DescribeEndpoints" => Ok(admin::endpoints(ctx)),
-        "DescribeLimits" => Ok(admin::limits()),
-        other => Err(ruststack_sdk::AwsError::not_implemented(other).into()),
+        Op::CreateTable => table::create(ctx, &input),
+        Op::DescribeTable => table::describe(&input),
+        Op::ListTables => table::list(&input),
+        Op::UpdateTable => table::update(ctx, &input),
+        Op::DeleteTable => table::delete(&input),
+        Op::PutItem => items::put(&input),
+        Op::GetItem => items::get(&input),
+        Op::UpdateItem => items::update(&input),
+        Op::DeleteItem => items::delete(&input),
+        Op::Query => query::query(&input),
+        Op::Scan => query::scan(&input),
+        Op::BatchGetItem => batch::get(&input),
+        Op::BatchWriteItem => batch::write(&input),
+        Op::TransactWriteItems => transact::write(ctx, &input),
+        Op::TransactGetItems => transact::get(&input),
+        Op::UpdateTimeToLive => ttl::update(&input),
+        Op::DescribeTimeToLive => ttl::describe(&input),
+        Op::DescribeContinuousBackups => admin::describe_backups(&input),
+        Op::UpdateContinuousBackups => admin::update_backups(&input),
+        Op::TagResource => admin::tag(&input),
+        Op::UntagResource => admin::untag(&input),
+        Op::ListTagsOfResource => admin::list_tags(&input),
+        Op::ExecuteStatement => partiql::execute(&input),
+        Op::BatchExecuteStatement => partiql::batch(&input),
+        Op::ExecuteTransaction => partiql::transaction(ctx, &input),
+        Op::DescribeKinesisStreamingDestination => admin::kinesis_destinations(&input),
+        Op::DescribeContributorInsights => admin::contributor_insights(&input),
+        Op::GetResourcePolicy => admin::resource_policy(&input),
+        Op::ListBackups => Ok(serde_json::json!({"BackupSummaries": []})),
+        Op::ListGlobalTables => Ok(serde_json::json!({"GlobalTables": []})),
+        Op::ListExports => Ok(serde_json::json!({"ExportSummaries": []})),
+        Op::ListImports => Ok(serde_json::json!({"ImportSummaryList": []})),
+        Op::DescribeEndpoints => Ok(admin::endpoints(ctx)),
+        Op::DescribeLimits => Ok(admin::limits()),
+        // Not emulated: AWS's NotImplemented-style answer.
+        Op::CancelBulkOperation
+        | Op::CreateBackup
+        | Op::CreateGlobalTable
+        | Op::DeleteBackup
+        | Op::DeleteResourcePolicy
+        | Op::DescribeBackup
+        | Op::DescribeBulkOperation
+        | Op::DescribeExport
+        | Op::DescribeGlobalTable
+        | Op::DescribeGlobalTableSettings
+        | Op::DescribeImport
+        | Op::DescribeTableReplicaAutoScaling
+        | Op::DisableKinesisStreamingDestination
+        | Op::EnableKinesisStreamingDestination
+        | Op::ExportTableToPointInTime
+        | Op::ImportTable
+        | Op::ListBulkOperations
+        | Op::ListContributorInsights
+        | Op::PutResourcePolicy
+        | Op::RestoreTableFromBackup
+        | Op::RestoreTableToPointInTime
+        | Op::SearchVectors
+        | Op::StartBulkPutItems
+        | Op::UpdateContributorInsights
+        | Op::UpdateGlobalTable
+        | Op::UpdateGlobalTableSettings
+        | Op::UpdateKinesisStreamingDestination
+        | Op::UpdateTableReplicaAutoScaling => {
+            Err(ruststack_sdk::AwsError::not_implemented(op.name()).into())
+        }
     }
 }
 

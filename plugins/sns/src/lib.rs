@@ -31,6 +31,7 @@ mod tests;
 
 use ruststack_sdk::http::{Reply, serve_model};
 use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::ops::sns::Op;
 use ruststack_sdk::protocol::{Value, models};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
@@ -100,35 +101,61 @@ fn out(r: Result<Value, AwsError>) -> Result<Reply, AwsError> {
 
 /// Decodes, dispatches and encodes one request.
 fn serve(req: &Request) -> Outcome {
-    serve_model(models::sns(), req, |op, input| match op.name.as_str() {
-        "CreateTopic" => out(topics::create(req, &input)),
-        "DeleteTopic" => out(topics::delete(&input)),
-        "ListTopics" => out(topics::list(&input)),
-        "GetTopicAttributes" => out(topics::get_attributes(&input)),
-        "SetTopicAttributes" => out(topics::set_attributes(&input)),
-        "AddPermission" => out(topics::add_permission(&input)),
-        "RemovePermission" => out(topics::remove_permission(&input)),
-        "GetDataProtectionPolicy" => out(topics::get_data_protection_policy(&input)),
-        "PutDataProtectionPolicy" => out(topics::put_data_protection_policy(&input)),
-        "TagResource" => out(tags::tag(&input)),
-        "UntagResource" => out(tags::untag(&input)),
-        "ListTagsForResource" => out(tags::list(&input)),
-        "Subscribe" => out(subscriptions::subscribe(req, &input)),
-        // Both arrive unsigned from the URLs in SNS's messages: they act in the
-        // account and region of the ARN they name.
-        "ConfirmSubscription" => out(in_scope_of(&input["TopicArn"], || {
-            subscriptions::confirm(&input)
-        })),
-        "Unsubscribe" => out(in_scope_of(&input["SubscriptionArn"], || {
-            subscriptions::unsubscribe(&input)
-        })),
-        "ListSubscriptions" => out(subscriptions::list(&input)),
-        "ListSubscriptionsByTopic" => out(subscriptions::list_by_topic(&input)),
-        "GetSubscriptionAttributes" => out(subscriptions::get_attributes(&input)),
-        "SetSubscriptionAttributes" => out(subscriptions::set_attributes(&input)),
-        "Publish" => out(publish::publish(req, &input)),
-        "PublishBatch" => out(publish::publish_batch(req, &input)),
-        other => Err(AwsError::not_implemented(other)),
+    serve_model(models::sns(), req, |op, input| {
+        let Some(op) = Op::from_name(&op.name) else {
+            return Err(AwsError::not_implemented(&op.name));
+        };
+        match op {
+            Op::CreateTopic => out(topics::create(req, &input)),
+            Op::DeleteTopic => out(topics::delete(&input)),
+            Op::ListTopics => out(topics::list(&input)),
+            Op::GetTopicAttributes => out(topics::get_attributes(&input)),
+            Op::SetTopicAttributes => out(topics::set_attributes(&input)),
+            Op::AddPermission => out(topics::add_permission(&input)),
+            Op::RemovePermission => out(topics::remove_permission(&input)),
+            Op::GetDataProtectionPolicy => out(topics::get_data_protection_policy(&input)),
+            Op::PutDataProtectionPolicy => out(topics::put_data_protection_policy(&input)),
+            Op::TagResource => out(tags::tag(&input)),
+            Op::UntagResource => out(tags::untag(&input)),
+            Op::ListTagsForResource => out(tags::list(&input)),
+            Op::Subscribe => out(subscriptions::subscribe(req, &input)),
+            // Both arrive unsigned from the URLs in SNS's messages: they act in the
+            // account and region of the ARN they name.
+            Op::ConfirmSubscription => out(in_scope_of(&input["TopicArn"], || {
+                subscriptions::confirm(&input)
+            })),
+            Op::Unsubscribe => out(in_scope_of(&input["SubscriptionArn"], || {
+                subscriptions::unsubscribe(&input)
+            })),
+            Op::ListSubscriptions => out(subscriptions::list(&input)),
+            Op::ListSubscriptionsByTopic => out(subscriptions::list_by_topic(&input)),
+            Op::GetSubscriptionAttributes => out(subscriptions::get_attributes(&input)),
+            Op::SetSubscriptionAttributes => out(subscriptions::set_attributes(&input)),
+            Op::Publish => out(publish::publish(req, &input)),
+            Op::PublishBatch => out(publish::publish_batch(req, &input)),
+            // Not emulated: AWS's NotImplemented-style answer.
+            Op::CheckIfPhoneNumberIsOptedOut
+            | Op::CreatePlatformApplication
+            | Op::CreatePlatformEndpoint
+            | Op::CreateSMSSandboxPhoneNumber
+            | Op::DeleteEndpoint
+            | Op::DeletePlatformApplication
+            | Op::DeleteSMSSandboxPhoneNumber
+            | Op::GetEndpointAttributes
+            | Op::GetPlatformApplicationAttributes
+            | Op::GetSMSAttributes
+            | Op::GetSMSSandboxAccountStatus
+            | Op::ListEndpointsByPlatformApplication
+            | Op::ListOriginationNumbers
+            | Op::ListPhoneNumbersOptedOut
+            | Op::ListPlatformApplications
+            | Op::ListSMSSandboxPhoneNumbers
+            | Op::OptInPhoneNumber
+            | Op::SetEndpointAttributes
+            | Op::SetPlatformApplicationAttributes
+            | Op::SetSMSAttributes
+            | Op::VerifySMSSandboxPhoneNumber => Err(AwsError::not_implemented(op.name())),
+        }
     })
 }
 

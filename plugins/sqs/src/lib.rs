@@ -27,6 +27,7 @@ pub mod fuzzing {
 }
 
 use ruststack_sdk::http::Reply;
+use ruststack_sdk::protocol::ops::sqs::Op;
 use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, models};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
@@ -219,32 +220,36 @@ fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
     v.map(Reply::Output)
 }
 
+/// Runs an operation of the SQS model: every one is handled, so a new
+/// model operation does not compile until it has an arm.
 fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
+    let Some(op) = Op::from_name(op) else {
+        return Err(AwsError::not_implemented(op));
+    };
     match op {
-        "CreateQueue" => out(queues::create(req, input)),
-        "GetQueueUrl" => out(queues::get_url(req, input)),
-        "ListQueues" => out(queues::list(req, input)),
-        "DeleteQueue" => out(queues::delete(req, input)),
-        "PurgeQueue" => out(queues::purge(req, input)),
-        "GetQueueAttributes" => out(queues::get_attributes(req, input)),
-        "SetQueueAttributes" => out(queues::set_attributes(req, input)),
-        "TagQueue" => out(queues::tag(req, input)),
-        "UntagQueue" => out(queues::untag(req, input)),
-        "ListQueueTags" => out(queues::list_tags(req, input)),
-        "AddPermission" => out(queues::add_permission(req, input)),
-        "RemovePermission" => out(queues::remove_permission(req, input)),
-        "ListDeadLetterSourceQueues" => out(queues::dead_letter_sources(req, input)),
-        "SendMessage" => out(messages::send(req, input)),
-        "SendMessageBatch" => out(messages::send_batch(req, input)),
-        "ReceiveMessage" => messages::receive(req, input),
-        "DeleteMessage" => out(messages::delete(req, input)),
-        "DeleteMessageBatch" => out(messages::delete_batch(req, input)),
-        "ChangeMessageVisibility" => out(messages::change_visibility(req, input)),
-        "ChangeMessageVisibilityBatch" => out(messages::change_visibility_batch(req, input)),
-        "StartMessageMoveTask" => out(moves::start(req, input)),
-        "CancelMessageMoveTask" => out(moves::cancel(req, input)),
-        "ListMessageMoveTasks" => out(moves::list(req, input)),
-        other => Err(AwsError::not_implemented(other)),
+        Op::CreateQueue => out(queues::create(req, input)),
+        Op::GetQueueUrl => out(queues::get_url(req, input)),
+        Op::ListQueues => out(queues::list(req, input)),
+        Op::DeleteQueue => out(queues::delete(req, input)),
+        Op::PurgeQueue => out(queues::purge(req, input)),
+        Op::GetQueueAttributes => out(queues::get_attributes(req, input)),
+        Op::SetQueueAttributes => out(queues::set_attributes(req, input)),
+        Op::TagQueue => out(queues::tag(req, input)),
+        Op::UntagQueue => out(queues::untag(req, input)),
+        Op::ListQueueTags => out(queues::list_tags(req, input)),
+        Op::AddPermission => out(queues::add_permission(req, input)),
+        Op::RemovePermission => out(queues::remove_permission(req, input)),
+        Op::ListDeadLetterSourceQueues => out(queues::dead_letter_sources(req, input)),
+        Op::SendMessage => out(messages::send(req, input)),
+        Op::SendMessageBatch => out(messages::send_batch(req, input)),
+        Op::ReceiveMessage => messages::receive(req, input),
+        Op::DeleteMessage => out(messages::delete(req, input)),
+        Op::DeleteMessageBatch => out(messages::delete_batch(req, input)),
+        Op::ChangeMessageVisibility => out(messages::change_visibility(req, input)),
+        Op::ChangeMessageVisibilityBatch => out(messages::change_visibility_batch(req, input)),
+        Op::StartMessageMoveTask => out(moves::start(req, input)),
+        Op::CancelMessageMoveTask => out(moves::cancel(req, input)),
+        Op::ListMessageMoveTasks => out(moves::list(req, input)),
     }
 }
 

@@ -27,6 +27,7 @@ pub mod error;
 pub mod json;
 pub mod model;
 pub mod models;
+pub mod ops;
 pub mod query;
 pub mod region;
 pub mod rest;
