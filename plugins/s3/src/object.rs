@@ -4,6 +4,7 @@
 
 use ruststack_sdk::blobs::{self, DigestAlgorithm};
 use ruststack_sdk::protocol::encoding::percent_decode;
+use ruststack_sdk::protocol::ops::s3::Op;
 use ruststack_sdk::{AwsError, BlobSlice, Body, ids};
 use serde_json::{Map, Value, json};
 
@@ -1009,7 +1010,7 @@ pub fn put_object_acl(_ctx: &Ctx, input: &Value) -> OpResult {
 }
 
 /// Get/PutObjectRetention and Get/PutObjectLegalHold.
-pub fn lock(_ctx: &Ctx, op: &str, input: &Value) -> OpResult {
+pub fn lock(_ctx: &Ctx, op: Op, input: &Value) -> OpResult {
     let (b, key) = bucket_key(input)?;
     if !b.object_lock {
         return Err(AwsError::client(
@@ -1019,7 +1020,7 @@ pub fn lock(_ctx: &Ctx, op: &str, input: &Value) -> OpResult {
     }
     let vid = s(input, "VersionId");
     match op {
-        "GetObjectRetention" => {
+        Op::GetObjectRetention => {
             let o = find(&b, &key, vid)?;
             let r = o.retention.ok_or_else(|| {
                 AwsError::new(
@@ -1030,12 +1031,12 @@ pub fn lock(_ctx: &Ctx, op: &str, input: &Value) -> OpResult {
             })?;
             Ok(json!({"Retention": r}).into())
         }
-        "PutObjectRetention" => {
+        Op::PutObjectRetention => {
             let r = input.get("Retention").cloned().unwrap_or(json!({}));
             update_version(&b, &key, vid, |o| o.retention = Some(r))?;
             Ok(Reply::default())
         }
-        "GetObjectLegalHold" => {
+        Op::GetObjectLegalHold => {
             let o = find(&b, &key, vid)?;
             let h = o.legal_hold.ok_or_else(|| {
                 AwsError::new(
