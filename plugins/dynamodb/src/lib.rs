@@ -102,7 +102,8 @@ impl Service for DynamoDb {
         let writes_items = req
             .header("x-amz-target")
             .and_then(|t| t.strip_prefix("DynamoDB_20120810."))
-            .is_some_and(|op| oversize::ITEM_WRITES.contains(&op));
+            .and_then(Op::from_name)
+            .is_some_and(oversize::writes_items);
         if writes_items && oversize::has_oversized_item(&body) {
             let e = items::item_too_large();
             return Outcome::respond(e.encode(&codec, &rid));

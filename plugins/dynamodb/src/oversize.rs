@@ -12,12 +12,19 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use ruststack_sdk::protocol::ops::dynamodb::Op;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::attr::MAX_ITEM_SIZE;
 
-/// Operations whose requests carry whole items (under members named `Item`).
-pub const ITEM_WRITES: [&str; 3] = ["PutItem", "BatchWriteItem", "TransactWriteItems"];
+/// Whether an operation's requests carry whole items (under members named
+/// `Item`), which are checked here before they are decoded.
+pub fn writes_items(op: Op) -> bool {
+    matches!(
+        op,
+        Op::PutItem | Op::BatchWriteItem | Op::TransactWriteItems
+    )
+}
 
 /// True when some `Item` in the JSON `body` is surely over the item size
 /// limit. Malformed JSON is left to the decoder to report (false).

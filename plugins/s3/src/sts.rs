@@ -3,6 +3,7 @@
 //! STS actions answer `NotImplemented` in the query protocol.
 
 use ruststack_sdk::protocol::encoding::parse_form;
+use ruststack_sdk::protocol::ops::sts::Op;
 use ruststack_sdk::protocol::{Codec, models};
 use ruststack_sdk::{AwsError, Body, Outcome, Request};
 use serde_json::json;
@@ -46,7 +47,7 @@ pub fn handle(req: &Request) -> Outcome {
     };
     let decoded = req.with_http(&body, |http| codec.decode_request(http, None));
     let resp = match decoded {
-        Ok((op, _)) if op.name == "GetCallerIdentity" => {
+        Ok((op, _)) if Op::from_name(&op.name) == Some(Op::GetCallerIdentity) => {
             let account = &req.context.account;
             codec.encode_output(
                 op,
