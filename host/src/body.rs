@@ -29,6 +29,14 @@ pub enum Received {
 }
 
 impl Received {
+    /// Deletes the body's file, if it was spilled to one: for a request
+    /// refused before any plugin could keep it.
+    pub fn discard(&self, blob_dir: &Path) {
+        if let Received::Blob(inc) = self {
+            discard_unless_kept(inc, blob_dir);
+        }
+    }
+
     /// Length in bytes.
     pub fn len(&self) -> u64 {
         match self {

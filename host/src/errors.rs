@@ -62,7 +62,7 @@ pub fn host_not_allowed(slot: Option<&Slot>, host: &str, request_id: &str) -> Ht
 }
 
 /// An unsigned request from another site's web page to a query or JSON
-/// service ([`crate::guard::is_cross_site`]): AWS's answer to a request
+/// service ([`ruststack_protocol::browser::is_cross_site`]): AWS's answer to a request
 /// without credentials.
 pub fn cross_site(slot: &Slot, facts: &RequestFacts, request_id: &str) -> HttpResponse {
     let message = "Request is missing Authentication Token";

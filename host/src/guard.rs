@@ -3,10 +3,10 @@
 //! 127.0.0.1 (DNS rebinding) and read answers, or submit a form or load an
 //! image that sends an AWS request. Two checks, before any plugin runs:
 //! the `Host` a request names must be one this server answers to, and a
-//! cross-site browser request to a query or JSON service must carry an
-//! `Authorization` header (which a browser only sends after a CORS preflight
-//! the server allowed). S3 judges cross-site requests itself, by the
-//! bucket's CORS rules.
+//! cross-site browser request ([`ruststack_protocol::browser`]) to a query or
+//! JSON service must carry an `Authorization` header (which a browser only
+//! sends after a CORS preflight the server allowed). S3 judges cross-site
+//! requests itself, by the bucket's CORS rules.
 
 use std::net::IpAddr;
 
@@ -80,27 +80,6 @@ fn is_local_name(host: &str) -> bool {
         || host.ends_with(".amazonaws.com.cn")
 }
 
-/// Whether a request comes from a web page of another site: a browser marks
-/// such requests with `Sec-Fetch-Site` (`cross-site`, `same-site`) or an
-/// `Origin` that is not this server's own. Tools and SDKs send neither.
-pub fn is_cross_site(headers: &[(String, String)], host_header: &str) -> bool {
-    let header = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim());
-    if let Some(site) = header("sec-fetch-site")
-        && (site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site"))
-    {
-        return true;
-    }
-    match header("origin") {
-        None => false,
-        Some(origin) => {
-            let own = origin
-                .split_once("://")
-                .map(|(_, authority)| authority.trim_end_matches('/'));
-            own.is_none_or(|authority| !authority.eq_ignore_ascii_case(host_header))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,33 +129,5 @@ mod tests {
         assert!(narrowed.allows("ruststack.internal"));
         assert!(narrowed.allows("localhost"));
         assert!(!narrowed.allows("evil.example.com"));
-    }
-
-    #[test]
-    fn cross_site_requests_are_those_browsers_mark() {
-        let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        assert!(!is_cross_site(&h(&[]), "localhost:4566"));
-        assert!(is_cross_site(
-            &h(&[("origin", "https://evil.example")]),
-            "localhost:4566"
-        ));
-        assert!(is_cross_site(&h(&[("origin", "null")]), "localhost:4566"));
-        assert!(!is_cross_site(
-            &h(&[("origin", "http://localhost:4566")]),
-            "localhost:4566"
-        ));
-        assert!(is_cross_site(
-            &h(&[("sec-fetch-site", "cross-site")]),
-            "localhost:4566"
-        ));
-        assert!(!is_cross_site(
-            &h(&[("sec-fetch-site", "same-origin")]),
-            "localhost:4566"
-        ));
     }
 }

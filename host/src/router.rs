@@ -1,5 +1,7 @@
 //! Which plugin serves a request, from the matchers plugins declared.
 
+use ruststack_protocol::encoding::form_decode;
+
 use crate::runtime::bindings::Matcher;
 
 /// What the router looks at in a request.
@@ -42,14 +44,6 @@ pub fn credential_from_authorization(auth: &str) -> Option<&str> {
     let start = rest.find("Credential=")? + "Credential=".len();
     let rest = &rest[start..];
     Some(rest.split([',', ' ']).next().unwrap_or(rest))
-}
-
-/// Decodes `%XX` and `+` in a form or query value.
-fn form_decode(s: &str) -> String {
-    let s = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use ruststack_protocol::Protocol;
 
 use crate::body::{self, Received};
-use crate::guard;
 use crate::identity;
 use crate::router::{facts_of, is_form_post, without_port};
 use crate::runtime::bindings::{Body, Context, Request};
@@ -121,9 +120,11 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         let slot = app.runtime.route(&facts);
         (facts, slot)
     });
-    if !app.allowed_hosts.allows(&host_name(&headers)) {
+    let host_header = header(&headers, "host").unwrap_or_default();
+    let host_name = without_port(host_header);
+    if !app.allowed_hosts.allows(&host_name) {
         let slot = early.as_ref().and_then(|(_, slot)| slot.as_deref());
-        return to_axum(crate::errors::host_not_allowed(slot, &host_name(&headers), &rid).into());
+        return to_axum(crate::errors::host_not_allowed(slot, &host_name, &rid).into());
     }
     let parts_seen = Parts {
         method,
@@ -201,21 +202,18 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         }
     };
     let Some(slot) = slot else {
-        if let Received::Blob(inc) = &received {
-            body::discard_unless_kept(inc, store.blob_dir());
-        }
+        received.discard(store.blob_dir());
         return to_axum(crate::errors::unrouted(&facts, &rid).into());
     };
     if crate::errors::protocol_of(&slot) != Protocol::RestXml
-        && guard::is_cross_site(&headers, &header_of(&headers, "host"))
-        && parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .is_none()
+        && ruststack_protocol::browser::is_cross_site(
+            header(&headers, "origin"),
+            header(&headers, "sec-fetch-site"),
+            host_header,
+        )
+        && header(&headers, "authorization").is_none()
     {
-        if let Received::Blob(inc) = &received {
-            body::discard_unless_kept(inc, store.blob_dir());
-        }
+        received.discard(store.blob_dir());
         return to_axum(crate::errors::cross_site(&slot, &facts, &rid).into());
     }
     if let Some(sig) = &app.signatures {
@@ -227,9 +225,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             }
         };
         if let Err(e) = sig.check(wording, &parts_seen, verified, body_ref).await {
-            if let Received::Blob(inc) = &received {
-                body::discard_unless_kept(inc, store.blob_dir());
-            }
+            received.discard(store.blob_dir());
             return to_axum(ruststack_protocol::error_response(wording.protocol, &e, &rid).into());
         }
     }
@@ -237,9 +233,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     if let Some(limit) = &description.body_limit
         && received.len() > limit.max_bytes
     {
-        if let Received::Blob(inc) = &received {
-            body::discard_unless_kept(inc, store.blob_dir());
-        }
+        received.discard(store.blob_dir());
         return to_axum(crate::errors::body_too_large(&slot, limit, &rid).into());
     }
     let limit = description.max_inline_body as usize;
@@ -256,7 +250,6 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         },
         Received::Blob(inc) => (blob_body(&inc), Some(inc)),
     };
-    let host_header = header_of(&headers, "host");
     let port = host_header
         .rsplit_once(':')
         .and_then(|(_, p)| p.parse().ok())
@@ -295,18 +288,12 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     }
 }
 
-/// A header's value (lower-case name), empty when absent.
-fn header_of(headers: &[(String, String)], name: &str) -> String {
+/// A header's value (lower-case name).
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-/// The host a request names, without its port, lower-case.
-fn host_name(headers: &[(String, String)]) -> String {
-    without_port(&header_of(headers, "host"))
+        .map(|(_, v)| v.as_str())
 }
 
 fn blob_body(inc: &crate::store::IncomingBody) -> Body {

@@ -7,6 +7,7 @@
 //! large upload is received.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use ruststack_auth::{Credentials, Dialect, Payload, Request, Verified};
@@ -14,7 +15,8 @@ use ruststack_protocol::{AwsError, Protocol};
 
 /// The known credentials of a server that checks signatures.
 pub struct Signatures {
-    credentials: Credentials,
+    /// Shared with the blocking threads that hash spilled bodies.
+    credentials: Arc<Credentials>,
 }
 
 /// A request's parts as the checks read them.
@@ -67,7 +69,7 @@ impl Signatures {
             .map(|p| Credentials::parse_pair(p).map_err(|e| anyhow::anyhow!("--credentials: {e}")))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Signatures {
-            credentials: Credentials::new(pairs),
+            credentials: Arc::new(Credentials::new(pairs)),
         })
     }
 
@@ -79,16 +81,8 @@ impl Signatures {
         parts: &Parts,
     ) -> Option<Result<Verified, AwsError>> {
         let req = parts.request();
-        (!ruststack_auth::needs_body(&req)).then(|| {
-            ruststack_auth::verify(
-                &self.credentials,
-                dialect(wording),
-                &req,
-                Payload::Bytes(&[]),
-                SystemTime::now(),
-            )
-            .map_err(|e| in_words_of(wording, e.into()))
-        })
+        (!ruststack_auth::needs_body(&req))
+            .then(|| verify(&self.credentials, wording, &req, Payload::Bytes(&[])))
     }
 
     /// Checks a request once its body is in: the signature (unless
@@ -101,48 +95,35 @@ impl Signatures {
         early: Option<Verified>,
         body: BodyRef<'_>,
     ) -> Result<(), AwsError> {
-        let verified = match early {
-            Some(v) => v,
-            None => {
-                let req = parts.request();
-                let checked = match &body {
-                    BodyRef::Memory(b) => ruststack_auth::verify(
-                        &self.credentials,
-                        dialect(wording),
-                        &req,
-                        Payload::Bytes(b),
-                        SystemTime::now(),
-                    ),
-                    BodyRef::File(path) => {
-                        // Hashing a large file blocks: on a blocking thread,
-                        // with owned copies of what it reads.
-                        let (creds, path) = (self.credentials.clone(), path.clone());
-                        let (method, uri_path, query, headers) = (
-                            parts.method.to_string(),
-                            parts.path.to_string(),
-                            parts.query.to_string(),
-                            parts.headers.to_vec(),
-                        );
-                        tokio::task::spawn_blocking(move || {
-                            let req = Request {
-                                method: &method,
-                                path: &uri_path,
-                                query: &query,
-                                headers: &headers,
-                            };
-                            ruststack_auth::verify(
-                                &creds,
-                                dialect(wording),
-                                &req,
-                                Payload::File(&path),
-                                SystemTime::now(),
-                            )
-                        })
-                        .await
-                        .map_err(|_| AwsError::internal_failure())?
-                    }
-                };
-                checked.map_err(|e| in_words_of(wording, e.into()))?
+        let verified = match (early, &body) {
+            (Some(v), _) => v,
+            (None, BodyRef::Memory(b)) => verify(
+                &self.credentials,
+                wording,
+                &parts.request(),
+                Payload::Bytes(b),
+            )?,
+            (None, BodyRef::File(path)) => {
+                // Hashing a large file blocks: on a blocking thread, with
+                // owned copies of what it reads.
+                let (creds, path) = (self.credentials.clone(), path.clone());
+                let (method, uri_path, query, headers) = (
+                    parts.method.to_string(),
+                    parts.path.to_string(),
+                    parts.query.to_string(),
+                    parts.headers.to_vec(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    let req = Request {
+                        method: &method,
+                        path: &uri_path,
+                        query: &query,
+                        headers: &headers,
+                    };
+                    verify(&creds, wording, &req, Payload::File(&path))
+                })
+                .await
+                .map_err(|_| AwsError::internal_failure())??
             }
         };
         let Some(chunks) = verified.chunk_verifier() else {
@@ -158,6 +139,17 @@ impl Signatures {
         };
         checked.map_err(|e| in_words_of(wording, e.into()))
     }
+}
+
+/// Verifies a request now, its errors in the words of its service.
+fn verify(
+    creds: &Credentials,
+    wording: Wording,
+    req: &Request,
+    payload: Payload,
+) -> Result<Verified, AwsError> {
+    ruststack_auth::verify(creds, dialect(wording), req, payload, SystemTime::now())
+        .map_err(|e| in_words_of(wording, e.into()))
 }
 
 /// How a request's service words authentication errors.

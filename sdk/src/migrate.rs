@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use crate::Service;
 use crate::kv::unscoped;
-use crate::scope::SDK_KEYS;
+use crate::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION, SDK_KEYS, Scope};
 
 /// Present once the namespace holds only scoped keys.
 const MARKER: &[u8] = b"\xFDlayout";
@@ -73,6 +73,20 @@ pub(crate) fn ensure<S: Service>() {
             "moved {moved} entries stored before accounts and regions were kept apart into their scopes"
         ));
     }
+}
+
+/// Where a regional service's entry stored before keys were scoped belongs:
+/// account `000000000000`, in `region` when the entry names one, else
+/// `us-east-1`.
+pub fn legacy_regional(region: Option<&str>) -> Scope {
+    Scope::regional(DEFAULT_ACCOUNT, region.unwrap_or(DEFAULT_REGION))
+}
+
+/// [`legacy_regional`] in the region the entry's key or value names
+/// ([`region_in`]): a [`Service::legacy_scope`] for services whose keys or
+/// values carry their region (queue URLs, topic ARNs).
+pub fn legacy_regional_in(key: &[u8], value: &[u8]) -> Scope {
+    legacy_regional(region_in(key, value).as_deref())
 }
 
 /// The region a stored entry names, for [`Service::legacy_scope`]: the first

@@ -3,8 +3,8 @@
 //! ARN says which), so a table created through eu-west-1 stays in eu-west-1.
 
 use ruststack_sdk::keys::{Key, KeyReader};
-use ruststack_sdk::kv;
-use ruststack_sdk::scope::{self, DEFAULT_ACCOUNT, DEFAULT_REGION, Scope};
+use ruststack_sdk::scope::{self, DEFAULT_REGION, Scope};
+use ruststack_sdk::{kv, migrate};
 use serde_json::Value;
 
 /// The scope of one stored entry (see `Service::legacy_scope`).
@@ -23,9 +23,9 @@ pub fn scope_of(key: &[u8], value: &[u8]) -> Scope {
             region
         }
         Some(b"i" | b"x") => r.bytes().and_then(|name| table_region(&name)),
-        _ => ruststack_sdk::migrate::region_in(key, value),
+        _ => return migrate::legacy_regional_in(key, value),
     };
-    Scope::regional(DEFAULT_ACCOUNT, region.as_deref().unwrap_or(DEFAULT_REGION))
+    migrate::legacy_regional(region.as_deref())
 }
 
 /// The region in a stored table's ARN.
@@ -49,7 +49,7 @@ fn keep_ttl_sweeping(meta: &[u8], region: &str) {
     if v["ttl_attribute"].is_string()
         && let (Some(name), Some(gen_)) = (v["desc"]["TableName"].as_str(), v["ttl_gen"].as_u64())
     {
-        scope::with(Scope::regional(DEFAULT_ACCOUNT, region), || {
+        scope::with(migrate::legacy_regional(Some(region)), || {
             crate::ttl::schedule_sweep(name, gen_)
         });
     }

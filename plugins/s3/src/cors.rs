@@ -2,6 +2,7 @@
 //! rules, and `Access-Control-*` headers on actual requests whose Origin a
 //! rule allows.
 
+use ruststack_sdk::protocol::browser;
 use ruststack_sdk::protocol::encoding::percent_decode;
 use ruststack_sdk::protocol::{Codec, models};
 use ruststack_sdk::{AwsError, Body, Request, Response};
@@ -154,17 +155,9 @@ pub fn check_cross_site(req: &Request, vbucket: Option<&str>) -> Result<(), AwsE
     if matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
         return Ok(());
     }
-    let own = |origin: &str| {
-        origin.split_once("://").is_some_and(|(_, authority)| {
-            req.header("host")
-                .is_some_and(|h| authority.trim_end_matches('/').eq_ignore_ascii_case(h))
-        })
-    };
-    let marked = req.header("sec-fetch-site").is_some_and(|s| {
-        s.eq_ignore_ascii_case("cross-site") || s.eq_ignore_ascii_case("same-site")
-    });
     let origin = req.header("origin");
-    if origin.is_none_or(own) && !(marked && origin.is_none()) {
+    let host = req.header("host").unwrap_or_default();
+    if !browser::is_cross_site(origin, req.header("sec-fetch-site"), host) {
         return Ok(());
     }
     let allowed = origin

@@ -84,12 +84,7 @@ impl Service for Sns {
     /// Entries stored before accounts and regions were kept apart belong to
     /// account `000000000000` in the region their key or value names.
     fn legacy_scope(key: &[u8], value: &[u8]) -> Option<ruststack_sdk::scope::Scope> {
-        use ruststack_sdk::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION, Scope};
-        let region = ruststack_sdk::migrate::region_in(key, value);
-        Some(Scope::regional(
-            DEFAULT_ACCOUNT,
-            region.as_deref().unwrap_or(DEFAULT_REGION),
-        ))
+        Some(ruststack_sdk::migrate::legacy_regional_in(key, value))
     }
 }
 

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod aws_chunked;
+pub mod browser;
 pub mod encoding;
 pub mod error;
 pub mod json;
