@@ -42,9 +42,22 @@ fn sigkill_then_restart_keeps_every_acknowledged_write() {
         200
     );
 
+    // Small bodies share pack files; each must come back whole.
+    let small = |i: usize| vec![(i % 251) as u8; 1 + i * 997 % 60_000];
+    for i in 0..20 {
+        let url = format!("{}/_counters/files/small-{i}", s.url);
+        let st = client().put(&url).body(small(i)).send().unwrap().status();
+        assert_eq!(st, 200);
+    }
+
     s.kill_hard();
     s.restart();
 
+    for i in 0..20 {
+        let url = format!("{}/_counters/files/small-{i}", s.url);
+        let got = client().get(&url).send().unwrap().bytes().unwrap();
+        assert!(got[..] == small(i)[..], "small-{i} did not survive");
+    }
     for i in 1..50 {
         let (st, out) = counters(&s.url, "GetCounter", &format!(r#"{{"Name":"c{i:02}"}}"#));
         assert_eq!(st, 200, "c{i:02} lost: {out}");
@@ -57,6 +70,63 @@ fn sigkill_then_restart_keeps_every_acknowledged_write() {
     let url = format!("{}/_counters/files/f", s.url);
     let got = client().get(&url).send().unwrap().bytes().unwrap();
     assert!(got[..] == file[..], "the blob did not survive");
+}
+
+/// Files in the store's blob folder.
+fn blob_files(data: &std::path::Path) -> usize {
+    let shards = std::fs::read_dir(data.join("blobs")).unwrap().flatten();
+    shards
+        .filter(|d| d.path().is_dir())
+        .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+        .sum()
+}
+
+#[test]
+fn deleted_bodies_free_their_files() {
+    let plugins = plugin_dir(&["counters"]);
+    let data = tempdir();
+    let mut s = Server::start(&[
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
+    let files = |s: &Server| format!("{}/_counters/files", s.url);
+    // Small bodies (packed together) and big ones (a file each).
+    let sizes = [10usize, 1000, 64 * 1024, 64 * 1024 + 1, 300_000, 5, 2 << 20];
+    for (i, n) in sizes.iter().enumerate() {
+        let body = vec![i as u8 + 1; *n];
+        let st = client()
+            .put(format!("{}/f{i}", files(&s)))
+            .body(body)
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(st, 200);
+    }
+    assert!(blob_files(data.path()) >= 4, "expected packs and files");
+    for (i, n) in sizes.iter().enumerate() {
+        let got = client()
+            .get(format!("{}/f{i}", files(&s)))
+            .send()
+            .unwrap()
+            .bytes()
+            .unwrap();
+        assert!(
+            got.len() == *n && got.iter().all(|b| *b == i as u8 + 1),
+            "f{i}"
+        );
+        let st = client()
+            .delete(format!("{}/f{i}", files(&s)))
+            .send()
+            .unwrap()
+            .status();
+        assert!(st.is_success(), "DELETE f{i}: {st}");
+    }
+    // Only the pack still being appended to may stay while the server runs.
+    assert!(blob_files(data.path()) <= 1, "{}", blob_files(data.path()));
+    s.restart();
+    assert_eq!(blob_files(data.path()), 0);
 }
 
 #[test]

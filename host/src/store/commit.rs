@@ -17,6 +17,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use super::blobfiles::{self, BlobRecord};
 use super::notify::ChangeFeed;
 use super::openfiles::OpenFiles;
+use super::packs::Packer;
 use super::{BLOB_FILES, BLOBS, TIMERS, kv_table_name};
 
 /// The most calls folded into one redb transaction.
@@ -28,6 +29,8 @@ pub struct Commit {
     pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pub checks: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pub blob_puts: Vec<(String, BlobRecord)>,
+    /// Small blobs whose bytes the committer packs (id, bytes, MD5 in hex).
+    pub packed: Vec<(String, Vec<u8>, String)>,
     pub blob_deletes: Vec<String>,
     pub timers: Vec<(u64, Vec<u8>)>,
     pub timer_done: Option<Vec<u8>>,
@@ -87,11 +90,12 @@ pub fn spawn(
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
     open_files: Arc<OpenFiles>,
+    durable: bool,
 ) -> Result<CommitterHandle> {
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::Builder::new()
         .name("ruststack-commit".into())
-        .spawn(move || run(db, blob_dir, feed, open_files, rx))?;
+        .spawn(move || run(db, blob_dir, feed, open_files, durable, rx))?;
     Ok(CommitterHandle { tx })
 }
 
@@ -100,9 +104,11 @@ fn run(
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
     open_files: Arc<OpenFiles>,
+    durable: bool,
     rx: mpsc::Receiver<Msg>,
 ) {
     let mut timer_seq: u64 = 0;
+    let mut packer = Packer::new(blob_dir.clone());
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut stop = None;
@@ -118,7 +124,7 @@ fn run(
             }
         }
         if !batch.is_empty() {
-            match apply_batch(&db, &batch, &mut timer_seq) {
+            match apply_batch(&db, &batch, &mut timer_seq, &mut packer, durable) {
                 Ok((verdicts, dead_files)) => {
                     for f in dead_files {
                         open_files.forget(&f);
@@ -152,6 +158,8 @@ fn apply_batch(
     db: &Database,
     batch: &[Box<Commit>],
     timer_seq: &mut u64,
+    packer: &mut Packer,
+    durable: bool,
 ) -> Result<(Vec<CommitOutcome>, Vec<String>)> {
     let w = db.begin_write()?;
     let mut verdicts = Vec::with_capacity(batch.len());
@@ -197,6 +205,25 @@ fn apply_batch(
                 }
                 blobs.insert(id.as_str(), serde_json::to_vec(rec)?.as_slice())?;
             }
+            for (id, bytes, md5) in &c.packed {
+                let (extent, sealed) = packer.append(bytes)?;
+                if let Some(sealed) = sealed
+                    && files.get(sealed.as_str())?.is_none()
+                {
+                    dead_files.push(sealed);
+                }
+                let n = files
+                    .get(extent.file.as_str())?
+                    .map(|v| v.value())
+                    .unwrap_or(0);
+                files.insert(extent.file.as_str(), n + 1)?;
+                let rec = BlobRecord {
+                    plugin: c.plugin.to_string(),
+                    extents: vec![extent],
+                    md5: Some(md5.clone()),
+                };
+                blobs.insert(id.as_str(), serde_json::to_vec(&rec)?.as_slice())?;
+            }
             for id in &c.blob_deletes {
                 let rec = match blobs.remove(id.as_str())? {
                     Some(v) => serde_json::from_slice::<BlobRecord>(v.value())?,
@@ -206,7 +233,9 @@ fn apply_batch(
                     let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
                     if n <= 1 {
                         files.remove(e.file.as_str())?;
-                        dead_files.push(e.file.clone());
+                        if !packer.is_active(&e.file) {
+                            dead_files.push(e.file.clone());
+                        }
                     } else {
                         files.insert(e.file.as_str(), n - 1)?;
                     }
@@ -227,6 +256,9 @@ fn apply_batch(
             }
             verdicts.push(CommitOutcome::Committed);
         }
+    }
+    if durable {
+        packer.sync()?;
     }
     w.commit()?;
     Ok((verdicts, dead_files))

@@ -13,6 +13,7 @@ mod blobfiles;
 mod commit;
 mod notify;
 mod openfiles;
+mod packs;
 mod snapshot;
 mod txn;
 
@@ -132,6 +133,7 @@ impl Store {
             blob_dir.clone(),
             feed.clone(),
             open_files.clone(),
+            durability == Durability::Immediate,
         )?;
         Ok(Arc::new(Self {
             db,

@@ -13,6 +13,7 @@ use md5::{Digest, Md5};
 
 use super::blobfiles::{self, BlobRecord, Extent};
 use super::commit::{Commit, CommitOutcome};
+use super::packs::PACKED_MAX;
 use super::snapshot::{KvTable, Snapshot};
 use super::{Durability, Store, random_hex};
 
@@ -63,11 +64,33 @@ pub struct IncomingBody {
 }
 
 /// A blob created (or composed) during this call, not yet committed.
-struct PendingBlob {
-    extents: Vec<Extent>,
-    /// The open file being appended to, with its id and running MD5.
-    writer: Option<(File, String, Md5)>,
-    md5: Option<String>,
+enum PendingBlob {
+    /// Small so far: the bytes stay in memory and the committer packs them.
+    Buffered { bytes: Vec<u8>, md5: Md5 },
+    /// Past [`PACKED_MAX`]: its own file, appended to.
+    Written {
+        file: File,
+        file_id: String,
+        len: u64,
+        md5: Md5,
+    },
+    /// Slices of other blobs, sharing their files.
+    Composed { extents: Vec<Extent> },
+}
+
+impl PendingBlob {
+    /// The blob's bytes in files; `None` while they are only in memory.
+    fn extents(&self) -> Option<Vec<Extent>> {
+        match self {
+            PendingBlob::Buffered { .. } => None,
+            PendingBlob::Written { file_id, len, .. } => Some(vec![Extent {
+                file: file_id.clone(),
+                offset: 0,
+                len: *len,
+            }]),
+            PendingBlob::Composed { extents } => Some(extents.clone()),
+        }
+    }
 }
 
 /// Rows of the snapshot in scan order.
@@ -263,9 +286,13 @@ impl CallTxn {
         self.incoming.as_ref().filter(|inc| inc.blob_id == id)
     }
 
+    /// The extents of a blob whose bytes are in files (see [`Self::spill`]
+    /// for a small pending blob, whose bytes are only in memory).
     fn extents_of(&self, id: &str) -> Result<Vec<Extent>, TxnError> {
         if let Some(p) = self.pending.get(id) {
-            return Ok(p.extents.clone());
+            return p
+                .extents()
+                .ok_or_else(|| TxnError::Io("a buffered blob has no file yet".into()));
         }
         if self.deleted.contains(id) {
             return Err(TxnError::NotFound);
@@ -289,41 +316,72 @@ impl CallTxn {
     /// Creates an empty blob for this call to append to.
     pub fn blob_create(&mut self) -> Result<String, TxnError> {
         let id = random_hex(16);
-        let file_id = random_hex(16);
-        let path = blobfiles::file_path(self.store.blob_dir(), &file_id);
-        std::fs::create_dir_all(path.parent().expect("blob path has a parent"))?;
-        let file = File::create(&path)?;
-        self.new_files.push(file_id.clone());
         self.pending.insert(
             id.clone(),
-            PendingBlob {
-                extents: vec![Extent {
-                    file: file_id.clone(),
-                    offset: 0,
-                    len: 0,
-                }],
-                writer: Some((file, file_id, Md5::new())),
-                md5: None,
+            PendingBlob::Buffered {
+                bytes: Vec::new(),
+                md5: Md5::new(),
             },
         );
         Ok(id)
     }
 
+    /// Moves a small pending blob's bytes from memory to a file of its own
+    /// (when it outgrows a pack, or is sliced by a compose).
+    fn spill(&mut self, id: &str) -> Result<(), TxnError> {
+        let Some(PendingBlob::Buffered { bytes, md5 }) = self.pending.get(id) else {
+            return Ok(());
+        };
+        let file_id = random_hex(16);
+        let path = blobfiles::file_path(self.store.blob_dir(), &file_id);
+        std::fs::create_dir_all(path.parent().expect("blob path has a parent"))?;
+        let mut file = File::create(&path)?;
+        self.new_files.push(file_id.clone());
+        file.write_all(bytes)?;
+        let written = PendingBlob::Written {
+            file,
+            file_id,
+            len: bytes.len() as u64,
+            md5: md5.clone(),
+        };
+        self.pending.insert(id.to_string(), written);
+        Ok(())
+    }
+
     /// Appends to a blob created by this call.
     pub fn blob_append(&mut self, id: &str, data: &[u8]) -> Result<(), TxnError> {
-        let p = self.pending.get_mut(id).ok_or(TxnError::NotFound)?;
-        let (file, _, md5) = p
-            .writer
-            .as_mut()
-            .ok_or_else(|| TxnError::Io("a composed blob cannot be appended to".into()))?;
-        file.write_all(data)?;
-        md5.update(data);
-        p.extents[0].len += data.len() as u64;
+        if let Some(PendingBlob::Buffered { bytes, .. }) = self.pending.get(id)
+            && bytes.len() + data.len() > PACKED_MAX
+        {
+            self.spill(id)?;
+        }
+        match self.pending.get_mut(id).ok_or(TxnError::NotFound)? {
+            PendingBlob::Buffered { bytes, md5 } => {
+                bytes.extend_from_slice(data);
+                md5.update(data);
+            }
+            PendingBlob::Written { file, len, md5, .. } => {
+                file.write_all(data)?;
+                md5.update(data);
+                *len += data.len() as u64;
+            }
+            PendingBlob::Composed { .. } => {
+                return Err(TxnError::Io("a composed blob cannot be appended to".into()));
+            }
+        }
         Ok(())
     }
 
     /// Reads a range of a blob.
     pub fn blob_read(&self, id: &str, offset: u64, len: u32) -> Result<Vec<u8>, TxnError> {
+        if let Some(PendingBlob::Buffered { bytes, .. }) = self.pending.get(id) {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            if start > bytes.len() {
+                return Err(TxnError::OutOfRange);
+            }
+            let end = bytes.len().min(start.saturating_add(len as usize));
+            return Ok(bytes[start..end].to_vec());
+        }
         let extents = self.extents_of(id)?;
         let total: u64 = extents.iter().map(|e| e.len).sum();
         if offset > total {
@@ -339,6 +397,9 @@ impl CallTxn {
 
     /// Length of a blob.
     pub fn blob_size(&self, id: &str) -> Result<u64, TxnError> {
+        if let Some(PendingBlob::Buffered { bytes, .. }) = self.pending.get(id) {
+            return Ok(bytes.len() as u64);
+        }
         Ok(self.extents_of(id)?.iter().map(|e| e.len).sum())
     }
 
@@ -356,10 +417,12 @@ impl CallTxn {
     /// The MD5 already known for a blob, if any (avoids re-reading big blobs).
     pub fn known_md5(&self, id: &str) -> Option<String> {
         if let Some(p) = self.pending.get(id) {
-            if let Some((_, _, md5)) = &p.writer {
-                return Some(hex::encode(md5.clone().finalize()));
-            }
-            return p.md5.clone();
+            return match p {
+                PendingBlob::Buffered { md5, .. } | PendingBlob::Written { md5, .. } => {
+                    Some(hex::encode(md5.clone().finalize()))
+                }
+                PendingBlob::Composed { .. } => None,
+            };
         }
         if let Some(inc) = self.incoming_named(id) {
             return Some(inc.md5.clone());
@@ -368,7 +431,11 @@ impl CallTxn {
     }
 
     /// Feeds a blob's bytes to `sink`.
-    pub fn blob_stream(&self, id: &str, sink: impl FnMut(&[u8])) -> Result<(), TxnError> {
+    pub fn blob_stream(&self, id: &str, mut sink: impl FnMut(&[u8])) -> Result<(), TxnError> {
+        if let Some(PendingBlob::Buffered { bytes, .. }) = self.pending.get(id) {
+            sink(bytes);
+            return Ok(());
+        }
         let extents = self.extents_of(id)?;
         Ok(blobfiles::stream_extents(
             self.store.blob_dir(),
@@ -384,18 +451,13 @@ impl CallTxn {
     ) -> Result<String, TxnError> {
         let mut extents = Vec::new();
         for (id, offset, len) in parts {
+            self.spill(id)?;
             extents.extend(self.blob_slice(id, *offset, *len)?);
         }
         extents.retain(|e| e.len > 0);
         let id = random_hex(16);
-        self.pending.insert(
-            id.clone(),
-            PendingBlob {
-                extents,
-                writer: None,
-                md5: None,
-            },
-        );
+        self.pending
+            .insert(id.clone(), PendingBlob::Composed { extents });
         Ok(id)
     }
 
@@ -455,23 +517,38 @@ impl CallTxn {
         }
         let durable = self.store.durability() == Durability::Immediate;
         let mut blob_puts = Vec::new();
+        let mut packed = Vec::new();
         let mut committed_files = HashSet::new();
         for (id, p) in self.pending.drain() {
-            committed_files.extend(p.extents.iter().map(|e| e.file.clone()));
-            let md5 = match p.writer {
-                Some((file, _, md5)) => {
+            let (extents, md5) = match p {
+                PendingBlob::Buffered { bytes, md5 } => {
+                    packed.push((id, bytes, hex::encode(md5.finalize())));
+                    continue;
+                }
+                PendingBlob::Written {
+                    file,
+                    file_id,
+                    len,
+                    md5,
+                } => {
                     if durable {
                         file.sync_data()?;
                     }
-                    Some(hex::encode(md5.finalize()))
+                    let extent = Extent {
+                        file: file_id,
+                        offset: 0,
+                        len,
+                    };
+                    (vec![extent], Some(hex::encode(md5.finalize())))
                 }
-                None => p.md5,
+                PendingBlob::Composed { extents } => (extents, None),
             };
+            committed_files.extend(extents.iter().map(|e| e.file.clone()));
             blob_puts.push((
                 id,
                 BlobRecord {
                     plugin: self.plugin.to_string(),
-                    extents: p.extents,
+                    extents,
                     md5,
                 },
             ));
@@ -499,6 +576,7 @@ impl CallTxn {
             writes: std::mem::take(&mut self.overlay),
             checks: std::mem::take(&mut self.checks),
             blob_puts,
+            packed,
             blob_deletes: self.deleted.drain().collect(),
             timers: std::mem::take(&mut self.timers),
             timer_done: self.timer_done.take(),

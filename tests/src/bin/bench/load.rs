@@ -92,6 +92,8 @@ pub(crate) struct Bench {
     pub(crate) pid: u32,
     pub(crate) runs: Vec<Run>,
     pub(crate) loaded_rss_mb: Vec<(String, f64)>,
+    /// Target names to measure (`BENCH_TARGETS`, substrings); empty: all.
+    pub(crate) targets: Vec<String>,
 }
 
 impl Bench {
@@ -103,6 +105,12 @@ impl Bench {
         work: Work,
         unit: Option<Unit>,
     ) -> Result<()> {
+        let wanted = group == FLOOR_GROUP
+            || self.targets.is_empty()
+            || self.targets.iter().any(|t| name.contains(t.as_str()));
+        if !wanted {
+            return Ok(());
+        }
         let runs = run_target(group, name, self.addr, work, unit, self.secs).await;
         self.runs.extend(runs);
         self.loaded_rss_mb
@@ -154,7 +162,9 @@ pub(crate) async fn measure_load(cfg: &Config, scratch: &Path) -> Result<LoadRep
         pid: server.pid(),
         runs: Vec::new(),
         loaded_rss_mb: Vec::new(),
+        targets: cfg.targets.clone(),
     };
+    eprintln!("bench: server pid {}", server.pid());
     // What any request costs before a plugin does any work of its own: the
     // test fixture's `Ok` answers at once, without a model, codec or store read.
     bench

@@ -11,6 +11,9 @@
 //! - `RUSTSTACK_BIN`: the server binary (default `<workspace>/target/release/ruststack`).
 //! - `BENCH_SKIP_BIG=1`: skip the 1 GiB S3 upload and download.
 //! - `BENCH_ONLY=s3,sqs,...`: run only these service groups (s3, sqs, dynamodb, sns).
+//! - `BENCH_TARGETS=PutObject 1 KiB,...`: measure only targets whose name holds one
+//!   of these (the host floor always runs); with the printed server pid, a way to
+//!   profile one row (`perf record -p <pid>`).
 //!
 //! The table is printed and written to `<workspace>/target/bench.md`. Targets are
 //! reported as PASS/MISS; a miss never fails the process.
@@ -170,6 +173,8 @@ pub(crate) struct Config {
     pub(crate) skip_big: bool,
     /// Service groups to run (`BENCH_ONLY`); empty: all.
     pub(crate) only: Vec<String>,
+    /// Target name filters (`BENCH_TARGETS`); empty: all.
+    pub(crate) targets: Vec<String>,
 }
 
 impl Config {
@@ -216,6 +221,12 @@ impl Config {
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty())
             .collect();
+        let targets = std::env::var("BENCH_TARGETS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         Ok(Self {
             secs: Duration::from_secs_f64(secs),
             bin,
@@ -223,6 +234,7 @@ impl Config {
             workspace,
             skip_big,
             only,
+            targets,
         })
     }
 }
