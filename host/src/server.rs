@@ -14,7 +14,7 @@ use crate::body::{self, Received};
 use crate::identity;
 use crate::router::{facts_of, is_form_post, without_port};
 use crate::runtime::bindings::{Body, Context, Request};
-use crate::runtime::{Reply, ReplyBody, Runtime};
+use crate::runtime::{Answer, AnswerBody, Runtime};
 use crate::signatures::{BodyRef, Parts, Signatures};
 use crate::store::{now_ms, random_hex};
 
@@ -306,17 +306,17 @@ fn blob_body(inc: &crate::store::IncomingBody) -> Body {
 
 fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
     let body = match resp.body {
-        Body::Bytes(b) => ReplyBody::Bytes(b),
-        _ => ReplyBody::Bytes(Vec::new()),
+        Body::Bytes(b) => AnswerBody::Bytes(b),
+        _ => AnswerBody::Bytes(Vec::new()),
     };
-    reply_to_axum(Reply {
+    reply_to_axum(Answer {
         status: resp.status,
         headers: resp.headers,
         body,
     })
 }
 
-fn reply_to_axum(reply: Reply) -> AxumResponse {
+fn reply_to_axum(reply: Answer) -> AxumResponse {
     let mut headers = HeaderMap::with_capacity(reply.headers.len() + 2);
     for (k, v) in reply.headers {
         // The value's own buffer becomes the header value, without a copy.
@@ -331,8 +331,8 @@ fn reply_to_axum(reply: Reply) -> AxumResponse {
         }
     }
     let body = match reply.body {
-        ReplyBody::Bytes(b) => AxumBody::from(b),
-        ReplyBody::Files(files) => {
+        AnswerBody::Bytes(b) => AxumBody::from(b),
+        AnswerBody::Files(files) => {
             if !headers.contains_key("content-length") {
                 let total: u64 = files.iter().map(|(_, _, l)| *l).sum();
                 headers.insert("content-length", HeaderValue::from(total));

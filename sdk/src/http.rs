@@ -79,43 +79,109 @@ impl Outcome {
     }
 }
 
-/// What an operation handler returns: an output value, or a wait.
-pub enum Reply {
+/// What every operation handler returns, in every plugin: the output value
+/// (encoded by the model), what the model cannot say (a streaming body, a
+/// status of its own, headers it does not describe), or a wait.
+#[derive(Default)]
+pub struct Reply {
     /// The operation's output shape as a JSON value.
-    Output(Value),
-    /// Call again later (long polling).
-    Wait(Outcome),
+    pub value: Value,
+    /// A body that replaces the encoded one (streamed blobs, e.g. GetObject).
+    pub body: Option<Body>,
+    /// A status other than the model's (206 for a range).
+    pub status: Option<u16>,
+    /// Headers the model does not describe.
+    pub headers: Vec<(String, String)>,
+    /// Set when the call should be made again later instead (long polling).
+    pub wait: Option<Wait>,
 }
 
-impl From<Value> for Reply {
-    fn from(v: Value) -> Self {
-        Reply::Output(v)
+impl Reply {
+    /// Be called again when a key starting with `prefix` changes, or after
+    /// `timeout_ms`.
+    pub fn wait(prefix: &[u8], timeout_ms: u32) -> Self {
+        Reply {
+            wait: Some(Wait {
+                prefix: crate::scope::scoped(prefix),
+                timeout_ms,
+            }),
+            ..Reply::default()
+        }
     }
 }
 
-/// Serves a request of a model-described API whose bodies are documents
-/// (JSON, query, or rest-xml without streaming payloads): decodes the input
-/// by the model, calls `handler` with the operation and input, and encodes
-/// its output or error in the model's protocol. Request ids come from the
-/// request context.
+impl From<Value> for Reply {
+    fn from(value: Value) -> Self {
+        Reply {
+            value,
+            ..Reply::default()
+        }
+    }
+}
+
+/// Decodes a request of `codec`'s model into its operation and input.
+pub fn decode<'m>(
+    codec: &Codec<'m>,
+    req: &Request,
+    body: &[u8],
+) -> Result<(&'m Operation, Value), AwsError> {
+    req.with_http(body, |http| codec.decode_request(http, None))
+}
+
+/// The one way an operation's result becomes the answer: the output encoded
+/// by the model with the reply's status, headers and body, or the error in
+/// the service's protocol. A 304 and any answer to HEAD carry no body, as
+/// HTTP requires.
+pub fn answer(
+    req: &Request,
+    codec: &Codec<'_>,
+    result: Result<(&Operation, Reply), AwsError>,
+) -> Outcome {
+    let rid = req.context.request_id.as_str();
+    let mut resp: Response = match result {
+        Ok((_, Reply { wait: Some(w), .. })) => return Outcome::Wait(w),
+        Ok((op, reply)) => {
+            let mut r = codec.encode_output(op, &reply.value, rid);
+            if let Some(s) = reply.status {
+                r.status = s;
+            }
+            r.headers.extend(reply.headers);
+            let mut resp: Response = r.into();
+            if let Some(b) = reply.body {
+                resp.body = b;
+            }
+            resp
+        }
+        Err(e) => {
+            // The error's headers (a delete marker, an ETag on a 304) are
+            // written by the codec.
+            let mut r: Response = codec.encode_error(&e, rid).into();
+            if e.status == 304 {
+                r.body = Body::Empty;
+                r.headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            }
+            r
+        }
+    };
+    if req.method == "HEAD" {
+        resp.body = Body::Empty;
+    }
+    Outcome::Respond(resp)
+}
+
+/// Serves a request of a model-described API: reads the body, decodes the
+/// input by the model, calls `handler` with the operation and input, and
+/// [`answer`]s with its reply or error.
 pub fn serve_model(
     model: &Model,
     req: &Request,
     handler: impl FnOnce(&Operation, Value) -> Result<Reply, AwsError>,
 ) -> Outcome {
     let codec = Codec::new(model);
-    let rid = req.context.request_id.as_str();
-    let body = match req.body_bytes() {
-        Ok(b) => b,
-        Err(e) => return Outcome::respond(codec.encode_error(&e, rid)),
-    };
-    let decoded = req.with_http(&body, |http| {
-        ruststack_protocol::decode_request(model, http, None)
+    let result = req.body_bytes().and_then(|body| {
+        let (op, input) = decode(&codec, req, &body)?;
+        handler(op, input).map(|r| (op, r))
     });
-    let result = decoded.and_then(|(op, input)| handler(op, input).map(|r| (op, r)));
-    match result {
-        Ok((op, Reply::Output(v))) => Outcome::respond(codec.encode_output(op, &v, rid)),
-        Ok((_, Reply::Wait(w))) => w,
-        Err(e) => Outcome::respond(codec.encode_error(&e, rid)),
-    }
+    answer(req, &codec, result)
 }

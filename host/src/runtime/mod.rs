@@ -130,18 +130,19 @@ impl Registry {
     }
 }
 
-/// A plugin's answer, with a blob body opened for streaming.
-pub struct Reply {
+/// A plugin's answer as the host sends it: a blob body is opened for
+/// streaming before the call's own cleanup.
+pub struct Answer {
     /// HTTP status.
     pub status: u16,
     /// Headers as the plugin set them.
     pub headers: Vec<(String, String)>,
     /// The body.
-    pub body: ReplyBody,
+    pub body: AnswerBody,
 }
 
-/// A reply body.
-pub enum ReplyBody {
+/// The body of an [`Answer`].
+pub enum AnswerBody {
     /// Bytes in memory.
     Bytes(Vec<u8>),
     /// Ranges of blob files, opened before the request ended.
@@ -525,7 +526,7 @@ impl Runtime {
         mut req: Request,
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
-    ) -> Result<Reply, Failure> {
+    ) -> Result<Answer, Failure> {
         let started = Instant::now();
         loop {
             let version = slot.current();
@@ -540,7 +541,7 @@ impl Runtime {
                 .await?;
             match outcome {
                 Some(Outcome::Respond(resp)) => {
-                    return self.open_reply(&slot.name, resp, incoming.as_deref());
+                    return self.open_answer(&slot.name, resp, incoming.as_deref());
                 }
                 Some(Outcome::Wait(w)) => {
                     if req.context.final_call {
@@ -610,15 +611,15 @@ impl Runtime {
 
     /// Opens the blob files of a blob body so it can be streamed after the
     /// request's own cleanup.
-    fn open_reply(
+    fn open_answer(
         &self,
         plugin: &str,
         resp: Response,
         incoming: Option<&IncomingBody>,
-    ) -> Result<Reply, Failure> {
+    ) -> Result<Answer, Failure> {
         let body = match resp.body {
-            Body::Empty => ReplyBody::Bytes(Vec::new()),
-            Body::Bytes(b) => ReplyBody::Bytes(b),
+            Body::Empty => AnswerBody::Bytes(Vec::new()),
+            Body::Bytes(b) => AnswerBody::Bytes(b),
             Body::Blob(slice) => {
                 let fail = |message: String| Failure::Unavailable {
                     plugin: plugin.to_string(),
@@ -652,10 +653,10 @@ impl Runtime {
                         Some(_) => store::read_extents(self.store.blob_dir(), &window, 0, total),
                         None => self.store.read_committed(&window),
                     };
-                    return Ok(Reply {
+                    return Ok(Answer {
                         status: resp.status,
                         headers: resp.headers,
-                        body: ReplyBody::Bytes(
+                        body: AnswerBody::Bytes(
                             bytes.map_err(|e| fail(format!("reading blob: {e}")))?,
                         ),
                     });
@@ -666,10 +667,10 @@ impl Runtime {
                         .map_err(|err| fail(format!("opening blob file: {err}")))?;
                     files.push((f, e.offset, e.len));
                 }
-                ReplyBody::Files(files)
+                AnswerBody::Files(files)
             }
         };
-        Ok(Reply {
+        Ok(Answer {
             status: resp.status,
             headers: resp.headers,
             body,
@@ -703,12 +704,12 @@ fn body_bytes(b: &Body) -> &[u8] {
     }
 }
 
-impl Reply {
+impl Answer {
     /// The whole reply in memory (for `invoke`).
     pub fn into_bytes(self) -> std::io::Result<Response> {
         let body = match self.body {
-            ReplyBody::Bytes(b) => b,
-            ReplyBody::Files(files) => {
+            AnswerBody::Bytes(b) => b,
+            AnswerBody::Files(files) => {
                 use std::io::{Read, Seek, SeekFrom};
                 let mut out = Vec::new();
                 for (mut f, offset, len) in files {

@@ -4,7 +4,7 @@
 //! structured members, written by the codec.
 
 use ruststack_sdk::AwsError;
-use ruststack_sdk::protocol::{Codec, HttpResponse, Value};
+use ruststack_sdk::protocol::Value;
 
 /// An error answer of an operation.
 #[derive(Debug)]
@@ -22,11 +22,6 @@ impl From<AwsError> for DdbError {
 }
 
 impl DdbError {
-    /// The response, in the codec's JSON.
-    pub fn encode(&self, codec: &Codec<'_>, rid: &str) -> HttpResponse {
-        codec.encode_error(&self.error, rid)
-    }
-
     /// Adds a JSON member to the error body.
     pub fn with(mut self, name: &str, v: Value) -> Self {
         *self.error = std::mem::take(&mut *self.error).with_member(name, v);

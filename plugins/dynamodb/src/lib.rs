@@ -26,6 +26,7 @@ pub mod table;
 pub mod transact;
 pub mod ttl;
 
+use ruststack_sdk::http::{Reply, answer, decode};
 use ruststack_sdk::protocol::ops::dynamodb::Op;
 use ruststack_sdk::protocol::{Codec, Value, models, validate};
 use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
@@ -94,10 +95,9 @@ impl Service for DynamoDb {
             models::dynamodb()
         };
         let codec = Codec::new(model);
-        let rid = req.context.request_id.clone();
         let body = match req.body_bytes() {
             Ok(b) => b,
-            Err(e) => return Outcome::respond(codec.encode_error(&e, &rid)),
+            Err(e) => return answer(&req, &codec, Err(e)),
         };
         let writes_items = req
             .header("x-amz-target")
@@ -105,21 +105,17 @@ impl Service for DynamoDb {
             .and_then(Op::from_name)
             .is_some_and(oversize::writes_items);
         if writes_items && oversize::has_oversized_item(&body) {
-            let e = items::item_too_large();
-            return Outcome::respond(e.encode(&codec, &rid));
+            return answer(&req, &codec, Err(*items::item_too_large().error));
         }
-        let decoded = req.with_http(&body, |http| {
-            ruststack_sdk::protocol::decode_request(model, http, None)
-        });
-        let (op, input) = match decoded {
+        let (op, input) = match decode(&codec, &req, &body) {
             Ok(x) => x,
-            Err(e) => return Outcome::respond(codec.encode_error(&e, &rid)),
+            Err(e) => return answer(&req, &codec, Err(e)),
         };
         // DynamoDB checks the input against its model before the
         // operation runs, reporting up to ten violations at once.
         let violations = validate::check_operation(model, op, &input, &validate::Rules::ALL);
         if let Some(e) = validate::validation_error(&violations) {
-            return Outcome::respond(codec.encode_error(&e, &rid));
+            return answer(&req, &codec, Err(e));
         }
         let ctx = Ctx {
             region: req.context.region.clone(),
@@ -131,10 +127,8 @@ impl Service for DynamoDb {
         } else {
             dispatch(&ctx, &op.name, input)
         };
-        match result {
-            Ok(v) => Outcome::respond(codec.encode_output(op, &v, &rid)),
-            Err(e) => Outcome::respond(e.encode(&codec, &rid)),
-        }
+        let result = result.map(|v| (op, Reply::from(v))).map_err(|e| *e.error);
+        answer(&req, &codec, result)
     }
 
     fn on_timer(payload: Vec<u8>) {

@@ -3,9 +3,10 @@
 use ruststack_sdk::{AwsError, ids};
 use serde_json::{Value, json};
 
-use crate::dispatch::{Ctx, OpResult, Reply};
+use crate::dispatch::{Ctx, OpResult};
 use crate::store::{self, Bucket};
 use crate::util::{self, s};
+use ruststack_sdk::http::Reply;
 
 /// The region a `LocationConstraint` names (`EU` is the legacy eu-west-1).
 fn constraint_region(c: &str) -> &str {

@@ -11,9 +11,10 @@ use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::models;
 use serde_json::{Value, json};
 
-use crate::dispatch::{Ctx, OpResult, Reply};
+use crate::dispatch::{Ctx, OpResult};
 use crate::store;
 use crate::util::{self, s};
+use ruststack_sdk::http::Reply;
 
 /// What a Get answers when the configuration was never set.
 enum Absent {

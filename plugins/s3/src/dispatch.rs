@@ -2,9 +2,10 @@
 //! presigned-URL expiry, model decoding, the per-operation handlers, and the
 //! response details S3 adds (no body on HEAD, CORS headers).
 
+use ruststack_sdk::http::{Reply, answer};
 use ruststack_sdk::protocol::ops::s3::Op;
 use ruststack_sdk::protocol::{Codec, HttpRequest, Operation, models, time};
-use ruststack_sdk::{AwsError, Body, Outcome, Request, Response, blobs};
+use ruststack_sdk::{AwsError, Body, Outcome, Request, blobs};
 use serde_json::Value;
 
 use crate::{bucket, config, cors, list, multipart, object, util};
@@ -24,78 +25,28 @@ impl Ctx<'_> {
     }
 }
 
-/// What an operation handler returns: the output value (encoded by the
-/// model), and what the model cannot say.
-#[derive(Default)]
-pub struct Reply {
-    /// The output shape's value.
-    pub value: Value,
-    /// A streaming body (GetObject).
-    pub body: Option<Body>,
-    /// A status other than the model's (206 for ranges).
-    pub status: Option<u16>,
-    /// Headers the model does not describe.
-    pub headers: Vec<(String, String)>,
-}
-
-impl From<Value> for Reply {
-    fn from(value: Value) -> Self {
-        Reply {
-            value,
-            ..Reply::default()
-        }
-    }
-}
-
 /// Operation result.
 pub type OpResult = Result<Reply, AwsError>;
 
 /// Serves one S3 request.
 pub fn handle(req: &Request) -> Outcome {
-    let model = models::s3();
-    let codec = Codec::new(model);
-    let rid = req.context.request_id.clone();
-    let head = req.method == "HEAD";
+    let codec = Codec::new(models::s3());
     let vbucket = util::virtual_bucket(&req.context.host);
-    let mut resp = if req.method == "OPTIONS" {
-        cors::preflight(req, vbucket.as_deref())
+    let mut out = if req.method == "OPTIONS" {
+        Outcome::respond(cors::preflight(req, vbucket.as_deref()))
     } else {
-        match cors::check_cross_site(req, vbucket.as_deref())
-            .and_then(|()| serve(req, vbucket.as_deref()))
-        {
-            Ok((op, reply)) => {
-                let mut r = codec.encode_output(op, &reply.value, &rid);
-                if let Some(s) = reply.status {
-                    r.status = s;
-                }
-                r.headers.extend(reply.headers);
-                let mut resp: Response = r.into();
-                if let Some(b) = reply.body {
-                    resp.body = b;
-                }
-                resp
-            }
-            Err(e) => {
-                // The error's headers (the delete-marker flag, an ETag on a
-                // 304) are added by the codec.
-                let mut r: Response = codec.encode_error(&e, &rid).into();
-                if e.status == 304 {
-                    r.body = Body::Empty;
-                    r.headers
-                        .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-                }
-                r
-            }
-        }
+        let result = cors::check_cross_site(req, vbucket.as_deref())
+            .and_then(|()| serve(req, vbucket.as_deref()));
+        answer(req, &codec, result)
     };
-    if head {
-        resp.body = Body::Empty;
+    if let Outcome::Respond(resp) = &mut out {
+        if !resp.headers.iter().any(|(k, _)| k == "x-amz-id-2") {
+            let rid = req.context.request_id.clone();
+            resp.headers.push(("x-amz-id-2".into(), rid));
+        }
+        cors::add_headers(req, vbucket.as_deref(), resp);
     }
-    if !resp.headers.iter().any(|(k, _)| k == "x-amz-id-2") {
-        resp.headers.push(("x-amz-id-2".into(), rid.clone()));
-    }
-    cors::add_headers(req, vbucket.as_deref(), &mut resp);
-    Outcome::respond(resp)
+    out
 }
 
 /// Refuses a path whose escapes are not UTF-8 (`%ff`) or that holds a NUL:

@@ -7,10 +7,11 @@ use ruststack_sdk::{AwsError, BlobSlice, ids};
 use serde_json::{Value, json};
 
 use crate::chunked;
-use crate::dispatch::{Ctx, OpResult, Reply};
+use crate::dispatch::{Ctx, OpResult};
 use crate::object;
 use crate::store::{self, Part, Upload};
 use crate::util::{self, s};
+use ruststack_sdk::http::Reply;
 
 /// Parts other than the last must be at least this long.
 const MIN_PART: u64 = 5 * 1024 * 1024;

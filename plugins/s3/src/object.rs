@@ -9,9 +9,10 @@ use ruststack_sdk::{AwsError, BlobSlice, Body, ids};
 use serde_json::{Map, Value, json};
 
 use crate::chunked;
-use crate::dispatch::{Ctx, OpResult, Reply};
+use crate::dispatch::{Ctx, OpResult};
 use crate::store::{self, Bucket, Obj};
 use crate::util::{self, s};
+use ruststack_sdk::http::Reply;
 
 /// Checksum members and the digest that computes each.
 pub const CHECKSUMS: [(&str, DigestAlgorithm, &str); 5] = [
@@ -584,7 +585,7 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         value: Value::Object(out),
         body,
         status,
-        headers: Vec::new(),
+        ..Reply::default()
     })
 }
 

@@ -91,7 +91,7 @@ impl Service for Sns {
 ruststack_sdk::plugin!(Sns);
 
 fn out(r: Result<Value, AwsError>) -> Result<Reply, AwsError> {
-    r.map(Reply::Output)
+    r.map(Reply::from)
 }
 
 /// Decodes, dispatches and encodes one request.

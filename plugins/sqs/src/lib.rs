@@ -26,7 +26,7 @@ pub mod fuzzing {
     pub use crate::digest::{attributes_md5, md5_hex};
 }
 
-use ruststack_sdk::http::Reply;
+use ruststack_sdk::http::{Reply, answer};
 use ruststack_sdk::protocol::ops::sqs::Op;
 use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, models};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
@@ -135,12 +135,13 @@ fn encode_component(s: &str) -> String {
 
 /// Decodes, dispatches and encodes one request in the protocol it came in.
 fn serve(req: &Request) -> Outcome {
-    let rid = req.context.request_id.as_str();
     let mut body = match req.body_bytes() {
         Ok(b) => b,
         Err(e) => {
-            return Outcome::respond(
-                Codec::with_protocol(models::sqs(), Wire::Json).encode_error(&e, rid),
+            return answer(
+                req,
+                &Codec::with_protocol(models::sqs(), Wire::Json),
+                Err(e),
             );
         }
     };
@@ -194,11 +195,7 @@ fn serve(req: &Request) -> Outcome {
         }
     });
     let result = decoded.and_then(|(op, input)| dispatch(req, &op.name, &input).map(|r| (op, r)));
-    match result {
-        Ok((op, Reply::Output(v))) => Outcome::respond(codec.encode_output(op, &v, rid)),
-        Ok((_, Reply::Wait(w))) => w,
-        Err(e) => Outcome::respond(codec.encode_error(&e, rid)),
-    }
+    answer(req, &codec, result)
 }
 
 /// Codec errors in SQS's own terms: a badly typed member is
@@ -212,7 +209,7 @@ fn fix_codec_error(e: AwsError) -> AwsError {
 }
 
 fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
-    v.map(Reply::Output)
+    v.map(Reply::from)
 }
 
 /// Runs an operation of the SQS model: every one is handled, so a new

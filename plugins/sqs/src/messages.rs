@@ -15,7 +15,7 @@ use base64::Engine;
 use ruststack_sdk::http::Reply;
 use ruststack_sdk::ids::{now_ms, now_us, random_hex, random_u64, uuid};
 use ruststack_sdk::table::Table;
-use ruststack_sdk::{AwsError, Outcome, Request};
+use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
@@ -679,7 +679,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
     if let Some(id) = attempt
         && let Some(again) = repeat_attempt(&q, id, now, &sys_wanted, &attr_wanted)
     {
-        return Ok(Reply::Output(json!({"Messages": again})));
+        return Ok(json!({"Messages": again}).into());
     }
     let mut out = Vec::new();
     let mut claimed_seqs = Vec::new();
@@ -771,7 +771,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
                 until = until.min(v.max(now + 1));
             }
             let ms = (until - now).min(u32::MAX as u64) as u32;
-            return Ok(Reply::Wait(Outcome::wait(&wake_key(&q), ms.max(1))));
+            return Ok(Reply::wait(&wake_key(&q), ms.max(1)));
         }
     }
     if let Some(id) = attempt
@@ -785,11 +785,12 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
             },
         );
     }
-    Ok(Reply::Output(if out.is_empty() {
+    let value = if out.is_empty() {
         json!({})
     } else {
         json!({"Messages": out})
-    }))
+    };
+    Ok(value.into())
 }
 
 /// A FIFO receive attempt, remembered for 5 minutes so that a retried

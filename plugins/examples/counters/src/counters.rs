@@ -175,10 +175,7 @@ fn wait_for(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         return Ok(out.into());
     }
     let remaining = (deadline - now) as u32;
-    Ok(Reply::Wait(Outcome::wait(
-        &table().raw_key(&key(name)),
-        remaining,
-    )))
+    Ok(Reply::wait(&table().raw_key(&key(name)), remaining))
 }
 
 fn encode_token(k: &[u8]) -> String {
