@@ -3,9 +3,7 @@
 //! service by name.
 
 mod body;
-mod capabilities;
 mod cli;
-mod errors;
 mod guard;
 mod health;
 mod identity;
@@ -18,6 +16,7 @@ mod scheduler;
 mod server;
 mod signatures;
 mod store;
+mod wit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -200,8 +199,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
 }
 
 /// A protocol as the WIT spells it.
-fn protocol_name(p: runtime::bindings::Protocol) -> &'static str {
-    use runtime::bindings::Protocol;
+fn protocol_name(p: crate::wit::Protocol) -> &'static str {
+    use crate::wit::Protocol;
     match p {
         Protocol::RestXml => "rest-xml",
         Protocol::Query => "query",

@@ -2,7 +2,7 @@
 
 use ruststack_protocol::encoding::form_decode;
 
-use crate::runtime::bindings::Matcher;
+use crate::wit::Matcher;
 
 /// What the router looks at in a request.
 #[derive(Debug, Default, Clone)]

@@ -13,10 +13,10 @@ use ruststack_protocol::Protocol;
 use crate::body::{self, Received};
 use crate::identity;
 use crate::router::{facts_of, is_form_post, without_port};
-use crate::runtime::bindings::{Body, Context, Request};
-use crate::runtime::{Answer, AnswerBody, Runtime};
+use crate::runtime::{Answer, AnswerBody, Runtime, errors};
 use crate::signatures::{BodyRef, Parts, Signatures};
 use crate::store::{now_ms, random_hex};
+use crate::wit::{Body, Context, Request};
 
 /// Shared by every request handler.
 #[derive(Clone)]
@@ -124,7 +124,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     let host_name = without_port(host_header);
     if !app.allowed_hosts.allows(&host_name) {
         let slot = early.as_ref().and_then(|(_, slot)| slot.as_deref());
-        return to_axum(crate::errors::host_not_allowed(slot, &host_name, &rid).into());
+        return to_axum(errors::host_not_allowed(slot, &host_name, &rid).into());
     }
     let parts_seen = Parts {
         method,
@@ -138,7 +138,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     if let Some(sig) = &app.signatures
         && let Some((facts, Some(slot))) = &early
     {
-        let wording = crate::errors::wording(slot, facts);
+        let wording = errors::wording(slot, facts);
         match sig.check_early(wording, &parts_seen) {
             Some(Ok(v)) => verified = Some(v),
             Some(Err(e)) => {
@@ -166,7 +166,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
             .is_some_and(|len| len > limit.max_bytes)
     {
-        return to_axum(crate::errors::body_too_large(slot, limit, &rid).into());
+        return to_axum(errors::body_too_large(slot, limit, &rid).into());
     }
     let max = early_limit.as_ref().map(|(_, l)| l.max_bytes);
     // A body its plugin wants as a blob goes to disk as soon as it is longer
@@ -182,7 +182,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         Ok(r) => r,
         Err(body::ReceiveError::TooLarge) => {
             let (slot, limit) = early_limit.expect("only a limit makes a body too large");
-            return to_axum(crate::errors::body_too_large(slot, &limit, &rid).into());
+            return to_axum(errors::body_too_large(slot, &limit, &rid).into());
         }
         Err(body::ReceiveError::Failed(e)) => {
             tracing::warn!("reading a request body failed: {e:#}");
@@ -203,9 +203,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     };
     let Some(slot) = slot else {
         received.discard(store.blob_dir());
-        return to_axum(crate::errors::unrouted(&facts, &rid).into());
+        return to_axum(errors::unrouted(&facts, &rid).into());
     };
-    if crate::errors::protocol_of(&slot) != Protocol::RestXml
+    if errors::protocol_of(&slot) != Protocol::RestXml
         && ruststack_protocol::browser::is_cross_site(
             header(&headers, "origin"),
             header(&headers, "sec-fetch-site"),
@@ -214,10 +214,10 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         && header(&headers, "authorization").is_none()
     {
         received.discard(store.blob_dir());
-        return to_axum(crate::errors::cross_site(&slot, &facts, &rid).into());
+        return to_axum(errors::cross_site(&slot, &facts, &rid).into());
     }
     if let Some(sig) = &app.signatures {
-        let wording = crate::errors::wording(&slot, &facts);
+        let wording = errors::wording(&slot, &facts);
         let body_ref = match &received {
             Received::Memory(b) => BodyRef::Memory(b),
             Received::Blob(inc) => {
@@ -234,7 +234,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         && received.len() > limit.max_bytes
     {
         received.discard(store.blob_dir());
-        return to_axum(crate::errors::body_too_large(&slot, limit, &rid).into());
+        return to_axum(errors::body_too_large(&slot, limit, &rid).into());
     }
     let limit = description.max_inline_body as usize;
     let (body, incoming) = match received {
@@ -245,7 +245,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             Err(e) => {
                 tracing::error!("writing a request body to disk failed: {e:#}");
                 let e = ruststack_protocol::AwsError::internal_failure();
-                return to_axum(crate::errors::aws_error(&slot, &e, &rid).into());
+                return to_axum(errors::aws_error(&slot, &e, &rid).into());
             }
         },
         Received::Blob(inc) => (blob_body(&inc), Some(inc)),
@@ -284,7 +284,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     }
     match result {
         Ok(reply) => reply_to_axum(reply),
-        Err(f) => to_axum(crate::errors::for_failure(&slot, &f, &rid).into()),
+        Err(f) => to_axum(errors::for_failure(&slot, &f, &rid).into()),
     }
 }
 
@@ -297,14 +297,14 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn blob_body(inc: &crate::store::IncomingBody) -> Body {
-    Body::Blob(crate::runtime::bindings::BlobSlice {
+    Body::Blob(crate::wit::BlobSlice {
         blob: inc.blob_id.clone(),
         offset: 0,
         length: Some(inc.len),
     })
 }
 
-fn to_axum(resp: crate::runtime::bindings::Response) -> AxumResponse {
+fn to_axum(resp: crate::wit::Response) -> AxumResponse {
     let body = match resp.body {
         Body::Bytes(b) => AnswerBody::Bytes(b),
         _ => AnswerBody::Bytes(Vec::new()),

@@ -2,9 +2,11 @@
 //! request with a deadline and a memory cap, commits their writes, and turns
 //! traps into failures the server answers with an AWS-shaped 500.
 
-pub mod bindings;
 mod budget;
 mod cache;
+mod call;
+pub mod capabilities;
+pub mod errors;
 mod plugin;
 mod pool;
 pub mod reload;
@@ -24,14 +26,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Engine, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{Engine, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
-use bindings::{Body, Outcome, PluginPre, Request, Response};
+use crate::wit::{Body, Outcome, PluginPre, Request, Response};
 use pool::Warm;
 
 use crate::router::{RequestFacts, Router};
-use crate::store::{self, CallTxn, CommitOutcome, IncomingBody, Store};
+use crate::store::{self, IncomingBody, Store};
 
 /// How often the engine's epoch advances (the deadline's resolution).
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -179,7 +181,7 @@ impl Runtime {
     ) -> Result<Arc<Self>> {
         let engine = ruststack_engine::new_engine()?;
         let mut linker = Linker::new(&engine);
-        crate::capabilities::add_to_linker(&mut linker)?;
+        capabilities::add_to_linker(&mut linker)?;
         let cache = CompileCache::new(&engine, cache_dir);
         let ticker = engine.weak();
         std::thread::Builder::new()
@@ -369,155 +371,6 @@ impl Runtime {
         })
     }
 
-    /// Runs one call on a warm instance and commits its writes, running it
-    /// again when a compare-and-set lost to a concurrent call.
-    async fn call(
-        &self,
-        version: &Arc<PluginVersion>,
-        mut entry: Entry<'_>,
-        incoming: Option<Arc<IncomingBody>>,
-        depth: u32,
-        timer_key: Option<Vec<u8>>,
-    ) -> Result<(Option<Outcome>, u64), Failure> {
-        let name = version.name.clone();
-        let unavailable = |e: anyhow::Error| {
-            let failure = Failure::Unavailable {
-                plugin: name.to_string(),
-                message: format!("{e:#}"),
-            };
-            tracing::error!(plugin = &*name, "{failure}");
-            failure
-        };
-        // Shared while racing; exclusive once the call has lost often enough,
-        // so that no other call of this plugin can commit under it. Taken
-        // before a turn and never awaited while holding one, so a call
-        // waiting for it never keeps a turn from the calls it waits for.
-        let mut shared = if depth == 0 {
-            Some(version.solo.read().await)
-        } else {
-            None
-        };
-        let mut _alone = None;
-        // A turn is held while the plugin runs, not while its writes wait for
-        // the committer, so that more calls run meanwhile and commit together.
-        // Nested calls (`invoke`) skip the queue: their caller holds a turn,
-        // possibly of this same plugin.
-        let mut turn = None;
-        for attempt in 0..MAX_ATTEMPTS {
-            if attempt > 0 {
-                tokio::task::yield_now().await;
-            }
-            if attempt == SOLO_AFTER && shared.is_some() {
-                shared = None;
-                _alone = Some(version.solo.write().await);
-                tracing::debug!(plugin = &*name, "running alone after {attempt} lost races");
-            }
-            if depth == 0 && turn.is_none() {
-                turn = Some(
-                    version
-                        .turns
-                        .acquire()
-                        .await
-                        .map_err(|e| unavailable(e.into()))?,
-                );
-            }
-            let mut warm = match pool::take(version).filter(|_| !self.limits.fresh_instances) {
-                Some(w) => w,
-                None => self
-                    .instantiate(&version.pre, name.clone())
-                    .await
-                    .map_err(|e| match e.downcast_ref::<OutOfMemory>() {
-                        Some(OutOfMemory(hit)) => Failure::Memory {
-                            plugin: name.to_string(),
-                            hit: *hit,
-                            message: format!("instantiating failed: {e:#}"),
-                        },
-                        None => Failure::Trap {
-                            plugin: name.to_string(),
-                            message: format!("instantiating failed: {e:#}"),
-                        },
-                    })?,
-            };
-            let mut txn: CallTxn = self
-                .store
-                .begin(name.clone(), incoming.clone())
-                .map_err(unavailable)?;
-            if let Some(k) = &timer_key {
-                txn.finish_timer(k.clone());
-            }
-            let seq = txn.snapshot_seq();
-            {
-                let st = warm.store.data_mut();
-                st.txn = Some(txn);
-                st.depth = depth;
-                st.plugin = name.clone();
-                st.deadline = Instant::now() + self.limits.call_timeout;
-            }
-            warm.store.set_epoch_deadline(1);
-            let service = warm.bindings.ruststack_plugin_service();
-            let result = match &mut entry {
-                Entry::Handle(req) => {
-                    req.context.attempt = attempt;
-                    service.call_handle(&mut warm.store, req).await.map(Some)
-                }
-                Entry::Timer(payload) => service
-                    .call_on_timer(&mut warm.store, payload)
-                    .await
-                    .map(|()| None),
-            };
-            let txn = warm.store.data_mut().txn.take();
-            match result {
-                Ok(outcome) => {
-                    if !self.limits.fresh_instances {
-                        pool::give_back(version, warm, self.limits.max_uses);
-                    }
-                    let Some(txn) = txn else {
-                        return Err(unavailable(anyhow::anyhow!(
-                            "the call lost its transaction"
-                        )));
-                    };
-                    drop(turn.take());
-                    match txn.commit().await.map_err(unavailable)? {
-                        CommitOutcome::Committed => return Ok((outcome, seq)),
-                        CommitOutcome::Conflict => continue,
-                    }
-                }
-                Err(e) => {
-                    drop(txn);
-                    let hit = warm.store.data().limits.hit;
-                    drop(warm);
-                    let failure = if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-                        Failure::Timeout {
-                            plugin: name.to_string(),
-                            timeout: self.limits.call_timeout,
-                        }
-                    } else if let Some(hit) = hit {
-                        if hit == MemoryHit::Total {
-                            // Idle instances hold budget too: let them go so
-                            // that the retry the client makes finds room.
-                            self.shrink_pools();
-                        }
-                        Failure::Memory {
-                            plugin: name.to_string(),
-                            hit,
-                            message: format!("{e:#}"),
-                        }
-                    } else {
-                        Failure::Trap {
-                            plugin: name.to_string(),
-                            message: format!("{e:#}"),
-                        }
-                    };
-                    tracing::error!(plugin = &*name, "{failure}");
-                    return Err(failure);
-                }
-            }
-        }
-        Err(unavailable(anyhow::anyhow!(
-            "gave up after {MAX_ATTEMPTS} attempts lost compare-and-set races"
-        )))
-    }
-
     /// Serves a request with the plugin in `slot`, waiting as the plugin asks
     /// (long polling) without holding an instance meanwhile.
     pub async fn serve(
@@ -589,11 +442,11 @@ impl Runtime {
             body_bytes(&req.body),
         );
         let Some(slot) = self.route(&facts) else {
-            return crate::errors::unrouted(&facts, &req.context.request_id).into();
+            return errors::unrouted(&facts, &req.context.request_id).into();
         };
         if matches!(req.body, Body::Blob(_)) {
             let e = ruststack_protocol::AwsError::internal_failure();
-            return crate::errors::aws_error(&slot, &e, &req.context.request_id).into();
+            return errors::aws_error(&slot, &e, &req.context.request_id).into();
         }
         let request_id = req.context.request_id.clone();
         match Box::pin(self.serve(&slot, req, None, depth)).await {
@@ -602,10 +455,10 @@ impl Runtime {
                 Err(e) => {
                     tracing::error!("reading an invoke reply: {e}");
                     let e = ruststack_protocol::AwsError::internal_failure();
-                    crate::errors::aws_error(&slot, &e, &request_id).into()
+                    errors::aws_error(&slot, &e, &request_id).into()
                 }
             },
-            Err(f) => crate::errors::for_failure(&slot, &f, &request_id).into(),
+            Err(f) => errors::for_failure(&slot, &f, &request_id).into(),
         }
     }
 

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use super::bindings::{Description, PluginPre};
 use super::cache::Origin;
 use super::pool::Warm;
 use super::state::CallState;
+use crate::wit::{Description, PluginPre};
 
 /// Where a plugin's wasm came from.
 #[derive(Clone, Debug)]

@@ -4,9 +4,9 @@
 
 use wasmtime::Store;
 
-use super::bindings::Plugin;
 use super::plugin::PluginVersion;
 use super::state::CallState;
+use crate::wit::Plugin;
 
 /// Most idle instances kept per plugin version.
 pub const MAX_IDLE: usize = 16;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, bail};
 
-use super::bindings::Description;
+use crate::wit::Description;
 
 /// Every setting given, by plugin name, then setting name.
 #[derive(Debug, Default)]
@@ -83,7 +83,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::bindings::ruststack::plugin::types::{Protocol, Setting};
+    use crate::wit::ruststack::plugin::types::{Protocol, Setting};
 
     fn description(settings: &[&str]) -> Description {
         Description {

@@ -7,15 +7,15 @@ use ruststack_protocol::{AwsError, HttpResponse, Protocol, error_response};
 use crate::router::RequestFacts;
 use crate::runtime::Failure;
 use crate::runtime::Slot;
-use crate::runtime::bindings::{self, Body};
+use crate::wit::{self, Body};
 
 /// The wire protocol a plugin declared.
 pub fn protocol_of(slot: &Slot) -> Protocol {
     match slot.current().description.protocol {
-        bindings::Protocol::RestXml => Protocol::RestXml,
-        bindings::Protocol::Query => Protocol::Query,
-        bindings::Protocol::Json => Protocol::Json,
-        bindings::Protocol::RestJson => Protocol::RestJson,
+        wit::Protocol::RestXml => Protocol::RestXml,
+        wit::Protocol::Query => Protocol::Query,
+        wit::Protocol::Json => Protocol::Json,
+        wit::Protocol::RestJson => Protocol::RestJson,
     }
 }
 
@@ -25,7 +25,7 @@ pub fn aws_error(slot: &Slot, error: &AwsError, request_id: &str) -> HttpRespons
 }
 
 /// A request body over the limit the plugin in `slot` declared.
-pub fn body_too_large(slot: &Slot, limit: &bindings::BodyLimit, request_id: &str) -> HttpResponse {
+pub fn body_too_large(slot: &Slot, limit: &wit::BodyLimit, request_id: &str) -> HttpResponse {
     let e = AwsError::new(limit.status, limit.code.clone(), limit.message.clone());
     aws_error(slot, &e, request_id)
 }
@@ -82,7 +82,7 @@ pub fn wording(slot: &Slot, facts: &RequestFacts) -> crate::signatures::Wording 
     let description = &slot.current().description;
     crate::signatures::Wording {
         protocol: request_protocol(slot, facts),
-        query_compatible: description.protocol == bindings::Protocol::Json
+        query_compatible: description.protocol == wit::Protocol::Json
             && description
                 .matchers
                 .iter()
@@ -133,9 +133,9 @@ pub fn unrouted(f: &RequestFacts, request_id: &str) -> HttpResponse {
     error_response(protocol, &AwsError::new(400, code, message), request_id)
 }
 
-impl From<HttpResponse> for bindings::Response {
+impl From<HttpResponse> for wit::Response {
     fn from(r: HttpResponse) -> Self {
-        bindings::Response {
+        wit::Response {
             status: r.status,
             headers: r.headers,
             body: if r.body.is_empty() {

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::http_out::{Host, HttpResponse};
+use crate::wit::ruststack::plugin::http_out::{Host, HttpResponse};
 
 /// One client for all plugins, so connections are pooled.
 fn client() -> &'static reqwest::Client {

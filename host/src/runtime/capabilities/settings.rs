@@ -1,7 +1,7 @@
 //! `settings`: what the operator set for this plugin with `--set`.
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::settings::Host;
+use crate::wit::ruststack::plugin::settings::Host;
 
 impl Host for CallState {
     async fn get(&mut self, name: String) -> wasmtime::Result<Option<String>> {

@@ -1,7 +1,7 @@
 //! `schedule`: timers stored with the call's writes, fired by the scheduler.
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::schedule::Host;
+use crate::wit::ruststack::plugin::schedule::Host;
 
 impl Host for CallState {
     async fn after(&mut self, delay_ms: u64, payload: Vec<u8>) -> wasmtime::Result<()> {

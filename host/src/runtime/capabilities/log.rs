@@ -1,7 +1,7 @@
 //! `log`: plugin log lines go to the host's tracing output, tagged with the plugin.
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::log::{Host, Level};
+use crate::wit::ruststack::plugin::log::{Host, Level};
 
 impl Host for CallState {
     async fn write(&mut self, level: Level, message: String) -> wasmtime::Result<()> {

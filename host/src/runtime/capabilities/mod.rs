@@ -15,7 +15,7 @@ mod settings;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::{Plugin, ruststack};
+use crate::wit::{Plugin, ruststack};
 
 impl ruststack::plugin::types::Host for CallState {}
 

@@ -1,8 +1,8 @@
 //! `kv`: the plugin's ordered namespace, served from the call's transaction.
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::kv::{Entry, Host};
 use crate::runtime::trap;
+use crate::wit::ruststack::plugin::kv::{Entry, Host};
 
 impl Host for CallState {
     async fn get(&mut self, key: Vec<u8>) -> wasmtime::Result<Option<Vec<u8>>> {

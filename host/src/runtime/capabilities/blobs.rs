@@ -3,9 +3,9 @@
 use md5::Digest;
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::blobs::{BlobError, DigestAlgorithm, Host};
-use crate::runtime::bindings::ruststack::plugin::types::BlobSlice;
 use crate::store::TxnError;
+use crate::wit::ruststack::plugin::blobs::{BlobError, DigestAlgorithm, Host};
+use crate::wit::ruststack::plugin::types::BlobSlice;
 
 fn wit_err(e: TxnError) -> BlobError {
     match e {

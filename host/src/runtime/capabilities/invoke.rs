@@ -2,8 +2,8 @@
 //! S3 event notifications). The callee runs in its own transaction.
 
 use crate::runtime::CallState;
-use crate::runtime::bindings::ruststack::plugin::invoke::Host;
-use crate::runtime::bindings::{Request, Response};
+use crate::wit::ruststack::plugin::invoke::Host;
+use crate::wit::{Request, Response};
 
 /// Deepest chain of plugins calling plugins before the host refuses.
 pub const MAX_DEPTH: u32 = 8;

@@ -1,4 +1,6 @@
-//! Host-side bindings of `wit/plugin.wit`.
+//! Host-side bindings of `wit/plugin.wit`: the records and interfaces every
+//! part of the host shares (router, runtime, capabilities, errors), kept
+//! apart from all of them so none depends on another for its types.
 //!
 //! Every import is async (blob IO, invoke and outbound HTTP await) and
 //! trappable (a store failure becomes a trap in the calling plugin rather
