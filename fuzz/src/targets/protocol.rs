@@ -273,7 +273,7 @@ pub fn dynamodb() -> Target {
             .header("x-amz-target")
             .is_some_and(|t| t.starts_with("DynamoDBStreams_20120810."));
         let model = if streams {
-            ::dynamodb::streams::model()
+            models::dynamodbstreams()
         } else {
             models::dynamodb()
         };

@@ -90,7 +90,7 @@ impl Service for DynamoDb {
             .header("x-amz-target")
             .is_some_and(|t| t.starts_with("DynamoDBStreams_20120810."));
         let model = if is_streams {
-            streams::model()
+            models::dynamodbstreams()
         } else {
             models::dynamodb()
         };

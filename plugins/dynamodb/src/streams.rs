@@ -5,12 +5,10 @@
 //! Sequence numbers come from a per-stream counter advanced by
 //! compare-and-set, so concurrent writers get distinct, ordered numbers.
 
-use std::sync::OnceLock;
-
 use ruststack_sdk::AwsError;
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::kv;
-use ruststack_sdk::protocol::Model;
+use ruststack_sdk::protocol::ops::dynamodbstreams::Op;
 use ruststack_sdk::table::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -18,15 +16,6 @@ use serde_json::{Value, json};
 use crate::attr::Item;
 use crate::error::{Res, validation};
 use crate::table::TableMeta;
-
-/// The DynamoDB Streams service model (botocore's, stripped like the sdk's models).
-pub fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        Model::from_json(include_str!("../streams-model.json"))
-            .expect("streams-model.json is valid")
-    })
-}
 
 /// The id of a stream's only shard.
 pub const SHARD_ID: &str = "shardId-00000000000000000001-00000001";
@@ -203,14 +192,17 @@ fn load(arn: &str) -> Res<StreamInfo> {
         .ok_or_else(|| stream_not_found(arn))
 }
 
-/// Runs one DynamoDB Streams operation.
+/// Runs one DynamoDB Streams operation: every one of the model is handled,
+/// so a new model operation does not compile until it has an arm.
 pub fn dispatch(op: &str, input: &Value) -> Res<Value> {
+    let Some(op) = Op::from_name(op) else {
+        return Err(AwsError::not_implemented(op).into());
+    };
     match op {
-        "ListStreams" => list(input),
-        "DescribeStream" => describe(input),
-        "GetShardIterator" => iterator(input),
-        "GetRecords" => records(input),
-        other => Err(AwsError::not_implemented(other).into()),
+        Op::ListStreams => list(input),
+        Op::DescribeStream => describe(input),
+        Op::GetShardIterator => iterator(input),
+        Op::GetRecords => records(input),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::dispatch::{Ctx, OpResult};
 use crate::store;
 use crate::util::{self, s};
 use ruststack_sdk::http::Reply;
+use ruststack_sdk::protocol::ops::s3::Op;
 
 /// What a Get answers when the configuration was never set.
 enum Absent {
@@ -27,9 +28,10 @@ enum Absent {
 /// One sub-resource: its storage name and its operations.
 struct Sub {
     name: &'static str,
-    put: &'static str,
-    get: &'static str,
-    delete: &'static str,
+    put: Op,
+    get: Op,
+    /// `None` where the model has no delete operation.
+    delete: Option<Op>,
     absent: Absent,
 }
 
@@ -52,9 +54,9 @@ fn private_acl() -> Value {
 const SUBS: &[Sub] = &[
     Sub {
         name: "Cors",
-        put: "PutBucketCors",
-        get: "GetBucketCors",
-        delete: "DeleteBucketCors",
+        put: Op::PutBucketCors,
+        get: Op::GetBucketCors,
+        delete: Some(Op::DeleteBucketCors),
         absent: Absent::Error(
             404,
             "NoSuchCORSConfiguration",
@@ -63,9 +65,9 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "Policy",
-        put: "PutBucketPolicy",
-        get: "GetBucketPolicy",
-        delete: "DeleteBucketPolicy",
+        put: Op::PutBucketPolicy,
+        get: Op::GetBucketPolicy,
+        delete: Some(Op::DeleteBucketPolicy),
         absent: Absent::Error(
             404,
             "NoSuchBucketPolicy",
@@ -74,16 +76,16 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "Tagging",
-        put: "PutBucketTagging",
-        get: "GetBucketTagging",
-        delete: "DeleteBucketTagging",
+        put: Op::PutBucketTagging,
+        get: Op::GetBucketTagging,
+        delete: Some(Op::DeleteBucketTagging),
         absent: Absent::Error(404, "NoSuchTagSet", "The TagSet does not exist"),
     },
     Sub {
         name: "Website",
-        put: "PutBucketWebsite",
-        get: "GetBucketWebsite",
-        delete: "DeleteBucketWebsite",
+        put: Op::PutBucketWebsite,
+        get: Op::GetBucketWebsite,
+        delete: Some(Op::DeleteBucketWebsite),
         absent: Absent::Error(
             404,
             "NoSuchWebsiteConfiguration",
@@ -92,9 +94,9 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "Lifecycle",
-        put: "PutBucketLifecycleConfiguration",
-        get: "GetBucketLifecycleConfiguration",
-        delete: "DeleteBucketLifecycle",
+        put: Op::PutBucketLifecycleConfiguration,
+        get: Op::GetBucketLifecycleConfiguration,
+        delete: Some(Op::DeleteBucketLifecycle),
         absent: Absent::Error(
             404,
             "NoSuchLifecycleConfiguration",
@@ -103,37 +105,37 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "Encryption",
-        put: "PutBucketEncryption",
-        get: "GetBucketEncryption",
-        delete: "DeleteBucketEncryption",
+        put: Op::PutBucketEncryption,
+        get: Op::GetBucketEncryption,
+        delete: Some(Op::DeleteBucketEncryption),
         absent: Absent::Default(default_encryption),
     },
     Sub {
         name: "Logging",
-        put: "PutBucketLogging",
-        get: "GetBucketLogging",
-        delete: "",
+        put: Op::PutBucketLogging,
+        get: Op::GetBucketLogging,
+        delete: None,
         absent: Absent::Default(empty),
     },
     Sub {
         name: "Accelerate",
-        put: "PutBucketAccelerateConfiguration",
-        get: "GetBucketAccelerateConfiguration",
-        delete: "",
+        put: Op::PutBucketAccelerateConfiguration,
+        get: Op::GetBucketAccelerateConfiguration,
+        delete: None,
         absent: Absent::Default(empty),
     },
     Sub {
         name: "RequestPayment",
-        put: "PutBucketRequestPayment",
-        get: "GetBucketRequestPayment",
-        delete: "",
+        put: Op::PutBucketRequestPayment,
+        get: Op::GetBucketRequestPayment,
+        delete: None,
         absent: Absent::Default(bucket_owner_pays),
     },
     Sub {
         name: "Replication",
-        put: "PutBucketReplication",
-        get: "GetBucketReplication",
-        delete: "DeleteBucketReplication",
+        put: Op::PutBucketReplication,
+        get: Op::GetBucketReplication,
+        delete: Some(Op::DeleteBucketReplication),
         absent: Absent::Error(
             404,
             "ReplicationConfigurationNotFoundError",
@@ -142,9 +144,9 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "ObjectLock",
-        put: "PutObjectLockConfiguration",
-        get: "GetObjectLockConfiguration",
-        delete: "",
+        put: Op::PutObjectLockConfiguration,
+        get: Op::GetObjectLockConfiguration,
+        delete: None,
         absent: Absent::Error(
             404,
             "ObjectLockConfigurationNotFoundError",
@@ -153,9 +155,9 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "OwnershipControls",
-        put: "PutBucketOwnershipControls",
-        get: "GetBucketOwnershipControls",
-        delete: "DeleteBucketOwnershipControls",
+        put: Op::PutBucketOwnershipControls,
+        get: Op::GetBucketOwnershipControls,
+        delete: Some(Op::DeleteBucketOwnershipControls),
         absent: Absent::Error(
             404,
             "OwnershipControlsNotFoundError",
@@ -164,9 +166,9 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "PublicAccessBlock",
-        put: "PutPublicAccessBlock",
-        get: "GetPublicAccessBlock",
-        delete: "DeletePublicAccessBlock",
+        put: Op::PutPublicAccessBlock,
+        get: Op::GetPublicAccessBlock,
+        delete: Some(Op::DeletePublicAccessBlock),
         absent: Absent::Error(
             404,
             "NoSuchPublicAccessBlockConfiguration",
@@ -175,16 +177,16 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "Notification",
-        put: "PutBucketNotificationConfiguration",
-        get: "GetBucketNotificationConfiguration",
-        delete: "",
+        put: Op::PutBucketNotificationConfiguration,
+        get: Op::GetBucketNotificationConfiguration,
+        delete: None,
         absent: Absent::Default(empty),
     },
     Sub {
         name: "Acl",
-        put: "PutBucketAcl",
-        get: "GetBucketAcl",
-        delete: "",
+        put: Op::PutBucketAcl,
+        get: Op::GetBucketAcl,
+        delete: None,
         absent: Absent::Default(private_acl),
     },
 ];
@@ -312,9 +314,9 @@ pub fn check_acl_allowed(bucket: &str, input: &Value) -> Result<(), AwsError> {
 }
 
 /// The name of the input's payload member.
-fn payload_of(op: &str) -> Option<String> {
+fn payload_of(op: Op) -> Option<String> {
     let model = models::s3();
-    let op = model.operation(op)?;
+    let op = model.operation(op.name())?;
     model.input_shape(op)?.payload.clone()
 }
 
@@ -378,14 +380,14 @@ fn validate(sub: &Sub, doc: &Value, bucket: &store::Bucket) -> Result<(), AwsErr
 }
 
 /// Serves the sub-resource operation `op`, if it is one.
-pub fn handle(_ctx: &Ctx, op: &str, input: &Value) -> Option<OpResult> {
+pub fn handle(_ctx: &Ctx, op: Op, input: &Value) -> Option<OpResult> {
     let sub = SUBS
         .iter()
-        .find(|x| x.put == op || x.get == op || (!x.delete.is_empty() && x.delete == op))?;
+        .find(|x| x.put == op || x.get == op || x.delete == Some(op))?;
     Some(serve(sub, op, input))
 }
 
-fn serve(sub: &Sub, op: &str, input: &Value) -> OpResult {
+fn serve(sub: &Sub, op: Op, input: &Value) -> OpResult {
     let name = s(input, "Bucket").unwrap_or_default();
     let mut bucket = store::require_bucket(name)?;
     if op == sub.put {
@@ -412,7 +414,7 @@ fn serve(sub: &Sub, op: &str, input: &Value) -> OpResult {
             ..Reply::default()
         });
     }
-    if op == sub.delete {
+    if Some(op) == sub.delete {
         store::delete_config(name, sub.name);
         return Ok(Reply::default());
     }
@@ -427,7 +429,7 @@ fn serve(sub: &Sub, op: &str, input: &Value) -> OpResult {
     };
     let model = models::s3();
     let out_payload = model
-        .operation(op)
+        .operation(op.name())
         .and_then(|o| model.output_shape(o))
         .and_then(|s| s.payload.clone());
     Ok(match out_payload {

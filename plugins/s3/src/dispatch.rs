@@ -269,7 +269,7 @@ fn route(ctx: &Ctx, op: Op, input: &Value) -> OpResult {
         | Op::PutBucketTagging
         | Op::PutBucketWebsite
         | Op::PutObjectLockConfiguration
-        | Op::PutPublicAccessBlock => config::handle(ctx, op.name(), input)
+        | Op::PutPublicAccessBlock => config::handle(ctx, op, input)
             .unwrap_or_else(|| Err(AwsError::not_implemented(op.name()))),
         // Not emulated: AWS's NotImplemented-style answer.
         Op::CreateBucketMetadataConfiguration

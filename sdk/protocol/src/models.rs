@@ -29,6 +29,12 @@ builtin!(
     "dynamodb.json"
 );
 builtin!(
+    /// Amazon DynamoDB Streams (JSON 1.0, 2012-08-10), served by the DynamoDB
+    /// plugin beside its tables.
+    dynamodbstreams,
+    "dynamodbstreams.json"
+);
+builtin!(
     /// Amazon SQS (JSON 1.0, query compatible, 2012-11-05). The legacy query
     /// wire names are restored in the vendored file, so the query codec works
     /// with this model too.
