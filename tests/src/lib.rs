@@ -272,6 +272,21 @@ pub fn plugin_dir(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
+/// A server that keeps its data in a folder of its own and loads only the
+/// named plugins (for restarts: the folders live as long as the returned
+/// guards).
+pub fn persistent_server(plugins: &[&str]) -> (Server, tempfile::TempDir, tempfile::TempDir) {
+    let folder = plugin_dir(plugins);
+    let data = tempdir();
+    let s = Server::start(&[
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--plugins",
+        folder.path().to_str().unwrap(),
+    ]);
+    (s, data, folder)
+}
+
 /// What a run of the AWS CLI printed.
 pub struct CliOutput {
     /// Exit code.

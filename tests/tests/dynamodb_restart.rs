@@ -1,7 +1,7 @@
 //! Tables, items, index entries, TTL settings and stream records survive a SIGKILL; the TTL
 //! sweep really deletes expired items, as often as `--set dynamodb.ttl-sweep-seconds` says.
 
-use ruststack_tests::{Server, json_call, plugin_dir, tempdir};
+use ruststack_tests::{Server, json_call, persistent_server};
 use serde_json::{Value, json};
 
 fn call(url: &str, op: &str, body: Value) -> (u16, Value) {
@@ -19,14 +19,7 @@ fn epoch_secs_from_now(delta: i64) -> String {
 
 #[test]
 fn state_survives_sigkill() {
-    let plugins = plugin_dir(&["dynamodb"]);
-    let data = tempdir();
-    let mut s = Server::start(&[
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--plugins",
-        plugins.path().to_str().unwrap(),
-    ]);
+    let (mut s, _data, _plugins) = persistent_server(&["dynamodb"]);
     let (st, b) = call(
         &s.url,
         "CreateTable",

@@ -4,18 +4,13 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ruststack_tests::{Server, binary, client, counters, example_plugins, plugin_dir, tempdir};
+use ruststack_tests::{
+    Server, binary, client, counters, example_plugins, persistent_server, plugin_dir, tempdir,
+};
 
 #[test]
 fn sigkill_then_restart_keeps_every_acknowledged_write() {
-    let plugins = plugin_dir(&["counters"]);
-    let data = tempdir();
-    let mut s = Server::start(&[
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--plugins",
-        plugins.path().to_str().unwrap(),
-    ]);
+    let (mut s, _data, _plugins) = persistent_server(&["counters"]);
     for i in 0..50 {
         let (st, _) = counters(
             &s.url,
@@ -83,14 +78,7 @@ fn blob_files(data: &std::path::Path) -> usize {
 
 #[test]
 fn deleted_bodies_free_their_files() {
-    let plugins = plugin_dir(&["counters"]);
-    let data = tempdir();
-    let mut s = Server::start(&[
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--plugins",
-        plugins.path().to_str().unwrap(),
-    ]);
+    let (mut s, data, _plugins) = persistent_server(&["counters"]);
     let files = |s: &Server| format!("{}/_counters/files", s.url);
     // Small bodies (packed together) and big ones (a file each).
     let sizes = [10usize, 1000, 64 * 1024, 64 * 1024 + 1, 300_000, 5, 2 << 20];
@@ -173,14 +161,7 @@ fn hot_reload_swaps_the_plugin_and_keeps_its_data() {
 
 #[test]
 fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
-    let plugins = plugin_dir(&["counters"]);
-    let data = tempdir();
-    let mut s = Server::start(&[
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--plugins",
-        plugins.path().to_str().unwrap(),
-    ]);
+    let (mut s, _data, _plugins) = persistent_server(&["counters"]);
     assert_eq!(
         counters(&s.url, "IncrementCounter", r#"{"Name":"x"}"#).0,
         200
