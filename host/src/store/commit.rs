@@ -108,7 +108,7 @@ fn run(
     rx: mpsc::Receiver<Msg>,
 ) {
     let mut timer_seq: u64 = 0;
-    let mut packer = Packer::new(blob_dir.clone());
+    let mut packer = Packer::new(blob_dir.clone(), durable);
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut stop = None;
@@ -124,7 +124,7 @@ fn run(
             }
         }
         if !batch.is_empty() {
-            match apply_batch(&db, &batch, &mut timer_seq, &mut packer, durable) {
+            match apply_batch(&db, &batch, &mut timer_seq, &mut packer) {
                 Ok((verdicts, dead_files)) => {
                     for f in dead_files {
                         open_files.forget(&f);
@@ -159,7 +159,6 @@ fn apply_batch(
     batch: &[Box<Commit>],
     timer_seq: &mut u64,
     packer: &mut Packer,
-    durable: bool,
 ) -> Result<(Vec<CommitOutcome>, Vec<String>)> {
     let w = db.begin_write()?;
     let mut verdicts = Vec::with_capacity(batch.len());
@@ -199,11 +198,7 @@ fn apply_batch(
                 }
             }
             for (id, rec) in &c.blob_puts {
-                for e in &rec.extents {
-                    let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
-                    files.insert(e.file.as_str(), n + 1)?;
-                }
-                blobs.insert(id.as_str(), serde_json::to_vec(rec)?.as_slice())?;
+                put_blob(&mut files, &mut blobs, id, rec)?;
             }
             for (id, bytes, md5) in &c.packed {
                 let (extent, sealed) = packer.append(bytes)?;
@@ -212,17 +207,12 @@ fn apply_batch(
                 {
                     dead_files.push(sealed);
                 }
-                let n = files
-                    .get(extent.file.as_str())?
-                    .map(|v| v.value())
-                    .unwrap_or(0);
-                files.insert(extent.file.as_str(), n + 1)?;
                 let rec = BlobRecord {
                     plugin: c.plugin.to_string(),
                     extents: vec![extent],
                     md5: Some(md5.clone()),
                 };
-                blobs.insert(id.as_str(), serde_json::to_vec(&rec)?.as_slice())?;
+                put_blob(&mut files, &mut blobs, id, &rec)?;
             }
             for id in &c.blob_deletes {
                 let rec = match blobs.remove(id.as_str())? {
@@ -257,11 +247,24 @@ fn apply_batch(
             verdicts.push(CommitOutcome::Committed);
         }
     }
-    if durable {
-        packer.sync()?;
-    }
+    packer.sync()?;
     w.commit()?;
     Ok((verdicts, dead_files))
+}
+
+/// Stores a blob's record and counts its extents in their files.
+fn put_blob(
+    files: &mut redb::Table<&str, u64>,
+    blobs: &mut redb::Table<&str, &[u8]>,
+    id: &str,
+    rec: &BlobRecord,
+) -> Result<()> {
+    for e in &rec.extents {
+        let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
+        files.insert(e.file.as_str(), n + 1)?;
+    }
+    blobs.insert(id, serde_json::to_vec(rec)?.as_slice())?;
+    Ok(())
 }
 
 /// Timers due at or before `now_ms`.

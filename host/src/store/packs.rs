@@ -4,10 +4,10 @@
 //! a disk sync per object, which is most of what a small S3 PutObject costs.
 //! Blobs of at most [`PACKED_MAX`] bytes are therefore kept in memory by the
 //! call and appended by the committer, the only writer, to the active pack
-//! file; the pack is synced once per batch. A pack is an ordinary blob file to
-//! everything else: extents point into it and it is deleted once no extent
-//! does, except while it is still being appended to (it is checked again when
-//! it is sealed).
+//! file; a durable store syncs the pack once per batch. A pack is an
+//! ordinary blob file to everything else: extents point into it and it is
+//! deleted once no extent does, except while it is still being appended to
+//! (it is checked again when it is sealed).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -25,6 +25,8 @@ const PACK_SIZE: u64 = 16 * 1024 * 1024;
 /// The committer's active pack.
 pub struct Packer {
     dir: PathBuf,
+    /// Sync the pack before a commit points into it (durable stores).
+    durable: bool,
     active: Option<Active>,
     /// The active pack got bytes since the last [`Packer::sync`].
     dirty: bool,
@@ -37,10 +39,11 @@ struct Active {
 }
 
 impl Packer {
-    /// Packs in the blob folder `dir`.
-    pub fn new(dir: PathBuf) -> Self {
+    /// Packs in the blob folder `dir`, synced when `durable`.
+    pub fn new(dir: PathBuf, durable: bool) -> Self {
         Self {
             dir,
+            durable,
             active: None,
             dirty: false,
         }
@@ -84,10 +87,12 @@ impl Packer {
         Ok((extent, sealed))
     }
 
-    /// Syncs what was appended to the disk (durable stores, before the
-    /// commit that points into it).
+    /// Syncs what was appended to the disk, before the commit that points
+    /// into it; nothing unless the store is durable (buffered stores leave
+    /// it to the operating system, as they do every other blob file).
     pub fn sync(&mut self) -> std::io::Result<()> {
-        if self.dirty
+        if self.durable
+            && self.dirty
             && let Some(a) = &self.active
         {
             a.file.sync_data()?;
@@ -104,7 +109,7 @@ mod tests {
     #[test]
     fn appends_then_seals_a_full_pack() {
         let dir = std::env::temp_dir().join(format!("packs-{}", random_hex(6)));
-        let mut p = Packer::new(dir.clone());
+        let mut p = Packer::new(dir.clone(), true);
         let (a, sealed) = p.append(b"hello").unwrap();
         assert!(sealed.is_none());
         let (b, _) = p.append(b"world!").unwrap();
