@@ -14,7 +14,7 @@ use crate::body::{self, Received};
 use crate::identity;
 use crate::router::{facts_of, is_form_post, without_port};
 use crate::runtime::{Answer, AnswerBody, Runtime, errors};
-use crate::signatures::{BodyRef, Parts, Signatures};
+use crate::signatures::{BodyRef, Signatures};
 use crate::store::{now_ms, random_hex};
 use crate::wit::{Body, Context, Request};
 
@@ -126,7 +126,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         let slot = early.as_ref().and_then(|(_, slot)| slot.as_deref());
         return to_axum(errors::host_not_allowed(slot, &host_name, &rid).into());
     }
-    let parts_seen = Parts {
+    let signed = ruststack_auth::Request {
         method,
         path: &path,
         query: &query,
@@ -139,7 +139,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         && let Some((facts, Some(slot))) = &early
     {
         let wording = errors::wording(slot, facts);
-        match sig.check_early(wording, &parts_seen) {
+        match sig.check_early(wording, &signed) {
             Some(Ok(v)) => verified = Some(v),
             Some(Err(e)) => {
                 return to_axum(
@@ -224,7 +224,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
                 BodyRef::File(crate::store::blob_file_path(store.blob_dir(), &inc.file))
             }
         };
-        if let Err(e) = sig.check(wording, &parts_seen, verified, body_ref).await {
+        if let Err(e) = sig.check(wording, &signed, verified, body_ref).await {
             received.discard(store.blob_dir());
             return to_axum(ruststack_protocol::error_response(wording.protocol, &e, &rid).into());
         }

@@ -19,29 +19,6 @@ pub struct Signatures {
     credentials: Arc<Credentials>,
 }
 
-/// A request's parts as the checks read them.
-pub struct Parts<'a> {
-    /// HTTP method.
-    pub method: &'a str,
-    /// Path as received (still percent-encoded).
-    pub path: &'a str,
-    /// Query string as received.
-    pub query: &'a str,
-    /// Headers, lower-case names.
-    pub headers: &'a [(String, String)],
-}
-
-impl<'a> Parts<'a> {
-    fn request(&self) -> Request<'a> {
-        Request {
-            method: self.method,
-            path: self.path,
-            query: self.query,
-            headers: self.headers,
-        }
-    }
-}
-
 /// How a request's authentication errors are worded and encoded.
 #[derive(Debug, Clone, Copy)]
 pub struct Wording {
@@ -78,11 +55,10 @@ impl Signatures {
     pub fn check_early(
         &self,
         wording: Wording,
-        parts: &Parts,
+        req: &Request<'_>,
     ) -> Option<Result<Verified, AwsError>> {
-        let req = parts.request();
-        (!ruststack_auth::needs_body(&req))
-            .then(|| verify(&self.credentials, wording, &req, Payload::Bytes(&[])))
+        (!ruststack_auth::needs_body(req))
+            .then(|| verify(&self.credentials, wording, req, Payload::Bytes(&[])))
     }
 
     /// Checks a request once its body is in: the signature (unless
@@ -91,27 +67,24 @@ impl Signatures {
     pub async fn check(
         &self,
         wording: Wording,
-        parts: &Parts<'_>,
+        req: &Request<'_>,
         early: Option<Verified>,
         body: BodyRef<'_>,
     ) -> Result<(), AwsError> {
         let verified = match (early, &body) {
             (Some(v), _) => v,
-            (None, BodyRef::Memory(b)) => verify(
-                &self.credentials,
-                wording,
-                &parts.request(),
-                Payload::Bytes(b),
-            )?,
+            (None, BodyRef::Memory(b)) => {
+                verify(&self.credentials, wording, req, Payload::Bytes(b))?
+            }
             (None, BodyRef::File(path)) => {
                 // Hashing a large file blocks: on a blocking thread, with
                 // owned copies of what it reads.
                 let (creds, path) = (self.credentials.clone(), path.clone());
                 let (method, uri_path, query, headers) = (
-                    parts.method.to_string(),
-                    parts.path.to_string(),
-                    parts.query.to_string(),
-                    parts.headers.to_vec(),
+                    req.method.to_string(),
+                    req.path.to_string(),
+                    req.query.to_string(),
+                    req.headers.to_vec(),
                 );
                 tokio::task::spawn_blocking(move || {
                     let req = Request {
