@@ -269,14 +269,7 @@ pub(crate) const JSON_DICT: &[&str] = &[
 pub fn dynamodb() -> Target {
     fn run(input: &[u8]) -> u64 {
         let req = RawRequest::parse(input);
-        let streams = req
-            .header("x-amz-target")
-            .is_some_and(|t| t.starts_with("DynamoDBStreams_20120810."));
-        let model = if streams {
-            models::dynamodbstreams()
-        } else {
-            models::dynamodb()
-        };
+        let model = ::dynamodb::Api::of_target(req.header("x-amz-target")).model();
         decode(Codec::new(model), &req.http(), None)
     }
     Target {

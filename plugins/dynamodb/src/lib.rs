@@ -28,7 +28,7 @@ pub mod ttl;
 
 use ruststack_sdk::http::{Reply, answer, decode};
 use ruststack_sdk::protocol::ops::dynamodb::Op;
-use ruststack_sdk::protocol::{Codec, Value, models, validate};
+use ruststack_sdk::protocol::{Codec, Model, Value, models, validate};
 use ruststack_sdk::{Description, Matcher, Outcome, Protocol, Request, Service};
 
 pub use error::DdbError;
@@ -60,11 +60,11 @@ impl Service for DynamoDb {
             protocol: Protocol::Json,
             matchers: vec![
                 Matcher {
-                    target_prefix: Some("DynamoDB_20120810.".into()),
+                    target_prefix: Some(TABLES_TARGET.into()),
                     ..Matcher::none()
                 },
                 Matcher {
-                    target_prefix: Some("DynamoDBStreams_20120810.".into()),
+                    target_prefix: Some(STREAMS_TARGET.into()),
                     ..Matcher::none()
                 },
                 Matcher {
@@ -86,14 +86,8 @@ impl Service for DynamoDb {
     }
 
     fn handle(req: Request) -> Outcome {
-        let is_streams = req
-            .header("x-amz-target")
-            .is_some_and(|t| t.starts_with("DynamoDBStreams_20120810."));
-        let model = if is_streams {
-            models::dynamodbstreams()
-        } else {
-            models::dynamodb()
-        };
+        let api = Api::of_target(req.header("x-amz-target"));
+        let model = api.model();
         let codec = Codec::new(model);
         let body = match req.body_bytes() {
             Ok(b) => b,
@@ -101,7 +95,7 @@ impl Service for DynamoDb {
         };
         let writes_items = req
             .header("x-amz-target")
-            .and_then(|t| t.strip_prefix("DynamoDB_20120810."))
+            .and_then(|t| t.strip_prefix(TABLES_TARGET))
             .and_then(Op::from_name)
             .is_some_and(oversize::writes_items);
         if writes_items && oversize::has_oversized_item(&body) {
@@ -122,10 +116,9 @@ impl Service for DynamoDb {
             account: req.context.account.clone(),
             now_ms: ruststack_sdk::ids::now_ms(),
         };
-        let result = if is_streams {
-            streams::dispatch(&op.name, &input)
-        } else {
-            dispatch(&ctx, &op.name, input)
+        let result = match api {
+            Api::Streams => streams::dispatch(&op.name, &input),
+            Api::Tables => dispatch(&ctx, &op.name, input),
         };
         let result = result.map(|v| (op, Reply::from(v))).map_err(|e| *e.error);
         answer(&req, &codec, result)
@@ -210,6 +203,39 @@ pub fn dispatch(ctx: &Ctx, op: &str, input: Value) -> Result<Value, DdbError> {
         | Op::UpdateKinesisStreamingDestination
         | Op::UpdateTableReplicaAutoScaling => {
             Err(ruststack_sdk::AwsError::not_implemented(op.name()).into())
+        }
+    }
+}
+
+/// `X-Amz-Target` prefix of DynamoDB's operations.
+const TABLES_TARGET: &str = "DynamoDB_20120810.";
+/// `X-Amz-Target` prefix of DynamoDB Streams' operations.
+const STREAMS_TARGET: &str = "DynamoDBStreams_20120810.";
+
+/// The two APIs this plugin serves, told apart by `X-Amz-Target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// DynamoDB: tables, items, transactions.
+    Tables,
+    /// DynamoDB Streams: the change records of tables.
+    Streams,
+}
+
+impl Api {
+    /// The API a request's `X-Amz-Target` names (DynamoDB's when none does).
+    pub fn of_target(target: Option<&str>) -> Api {
+        if target.is_some_and(|t| t.starts_with(STREAMS_TARGET)) {
+            Api::Streams
+        } else {
+            Api::Tables
+        }
+    }
+
+    /// The API's service model.
+    pub fn model(self) -> &'static Model {
+        match self {
+            Api::Tables => models::dynamodb(),
+            Api::Streams => models::dynamodbstreams(),
         }
     }
 }
