@@ -2,44 +2,13 @@
 //! hashing and HMAC primitives, and query-string parsing.
 
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
+use ruststack_protocol::encoding::{percent_decode, percent_decode_bytes, uri_encode_bytes};
 use sha2::{Digest, Sha256};
 
 use crate::{AuthError, Payload, Request};
 
-/// What AWS's `UriEncode` leaves alone: `A-Z a-z 0-9 - _ . ~`.
-const AWS_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// The same, keeping `/` (paths).
-const AWS_ENCODE_PATH: &AsciiSet = &AWS_ENCODE.remove(b'/');
-
 /// The hex SHA-256 of nothing: the payload hash of an empty body.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-/// AWS `UriEncode` of bytes (upper-case hex, space as `%20`).
-pub fn aws_encode(bytes: &[u8], keep_slash: bool) -> String {
-    let set = if keep_slash {
-        AWS_ENCODE_PATH
-    } else {
-        AWS_ENCODE
-    };
-    percent_encode(bytes, set).to_string()
-}
-
-/// Percent-decodes (`+` stays `+`: in paths and in SigV4 queries it is a
-/// literal plus).
-pub fn decode(s: &str) -> Vec<u8> {
-    percent_decode_str(s).collect()
-}
-
-/// Percent-decodes to text (invalid UTF-8 replaced).
-pub fn decode_str(s: &str) -> String {
-    String::from_utf8_lossy(&decode(s)).into_owned()
-}
 
 /// The raw `name=value` pairs of a query string (empty parts skipped; a part
 /// without `=` has an empty value).
@@ -53,13 +22,13 @@ pub fn raw_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
 /// The decoded value of the first query parameter with this (exact) name.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
     raw_pairs(query)
-        .find(|(k, _)| decode(k) == name.as_bytes())
-        .map(|(_, v)| decode_str(v))
+        .find(|(k, _)| percent_decode_bytes(k) == name.as_bytes())
+        .map(|(_, v)| percent_decode(v))
 }
 
 /// Whether the query has a parameter with this (exact) name.
 pub fn has_param(query: &str, name: &str) -> bool {
-    raw_pairs(query).any(|(k, _)| decode(k) == name.as_bytes())
+    raw_pairs(query).any(|(k, _)| percent_decode_bytes(k) == name.as_bytes())
 }
 
 /// The canonical URI of an S3 request: the path as the client encoded it,
@@ -71,7 +40,7 @@ pub fn s3_uri(path: &str) -> String {
     if path.is_empty() {
         return "/".into();
     }
-    aws_encode(&decode(path), true)
+    uri_encode_bytes(&percent_decode_bytes(path), true)
 }
 
 /// The S3 path byte for byte as received (a client that signed its wire
@@ -90,7 +59,7 @@ pub fn s3_uri_as_sent(path: &str) -> String {
 /// once, so a key `a b` signs as `a%2520b`: the double encoding AWS uses for
 /// all services but S3.
 pub fn standard_uri(path: &str) -> String {
-    aws_encode(normalize_path(path).as_bytes(), true)
+    uri_encode_bytes(normalize_path(path).as_bytes(), true)
 }
 
 /// RFC 3986 dot-segment removal, also collapsing `//`.
@@ -122,8 +91,13 @@ fn normalize_path(path: &str) -> String {
 /// then value.
 pub fn canonical_query(query: &str, presigned: bool) -> String {
     let mut pairs: Vec<(String, String)> = raw_pairs(query)
-        .filter(|(k, _)| !(presigned && decode(k) == b"X-Amz-Signature"))
-        .map(|(k, v)| (aws_encode(&decode(k), false), aws_encode(&decode(v), false)))
+        .filter(|(k, _)| !(presigned && percent_decode_bytes(k) == b"X-Amz-Signature"))
+        .map(|(k, v)| {
+            (
+                uri_encode_bytes(&percent_decode_bytes(k), false),
+                uri_encode_bytes(&percent_decode_bytes(v), false),
+            )
+        })
         .collect();
     pairs.sort();
     join_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -134,7 +108,7 @@ pub fn canonical_query(query: &str, presigned: bool) -> String {
 /// queries; differs when a client left characters unencoded (e.g. a `+`).
 pub fn canonical_query_as_sent(query: &str, presigned: bool) -> String {
     let mut pairs: Vec<(&str, &str)> = raw_pairs(query)
-        .filter(|(k, _)| !(presigned && decode(k) == b"X-Amz-Signature"))
+        .filter(|(k, _)| !(presigned && percent_decode_bytes(k) == b"X-Amz-Signature"))
         .collect();
     pairs.sort();
     join_pairs(pairs.into_iter())
@@ -235,8 +209,11 @@ mod tests {
 
     #[test]
     fn encodes_like_aws() {
-        assert_eq!(aws_encode(b"a b~c*d+e/f", false), "a%20b~c%2Ad%2Be%2Ff");
-        assert_eq!(aws_encode(b"a b/c", true), "a%20b/c");
+        assert_eq!(
+            uri_encode_bytes(b"a b~c*d+e/f", false),
+            "a%20b~c%2Ad%2Be%2Ff"
+        );
+        assert_eq!(uri_encode_bytes(b"a b/c", true), "a%20b/c");
         assert_eq!(s3_uri("/b/my%20key(1)"), "/b/my%20key%281%29");
         assert_eq!(s3_uri_as_sent("/b/my%20key(1)"), "/b/my%20key(1)");
         assert_eq!(standard_uri("/a%20b"), "/a%2520b");

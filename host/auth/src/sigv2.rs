@@ -6,7 +6,9 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::canonical::{decode_str, query_param, same};
+use ruststack_protocol::encoding::percent_decode;
+
+use crate::canonical::{query_param, same};
 use crate::clock::{iso, parse_basic, parse_http_date};
 use crate::error::{s3_access_denied, s3_invalid_argument};
 use crate::{AuthError, Ctx, MAX_SKEW_SECS, Scheme, Verified};
@@ -104,10 +106,10 @@ pub fn string_to_sign(ctx: &Ctx, date_field: &str) -> String {
                 Some((k, v)) => (k, Some(v)),
                 None => (p, None),
             };
-            let name = decode_str(k);
+            let name = percent_decode(k);
             SUB_RESOURCES
                 .contains(&name.as_str())
-                .then(|| (name, v.map(decode_str)))
+                .then(|| (name, v.map(percent_decode)))
         })
         .collect();
     subs.sort_by(|a, b| a.0.cmp(&b.0));

@@ -1,75 +1,62 @@
 //! Percent-encoding and form parsing shared by the codecs and plugins.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
+
+/// What AWS's `UriEncode` escapes: all but `A-Z a-z 0-9 - _ . ~`.
+const URI_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// [`URI_ESCAPED`] but `/`, for paths.
+const PATH_ESCAPED: &AsciiSet = &URI_ESCAPED.remove(b'/');
+
 /// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8
 /// is replaced). Used for URI labels and query strings.
 pub fn percent_decode(s: &str) -> String {
-    decode(s, false)
+    lossy(percent_decode_bytes(s))
 }
 
 /// Decodes an `application/x-www-form-urlencoded` component: like
 /// [`percent_decode`] but `+` means space.
 pub fn form_decode(s: &str) -> String {
-    decode(s, true)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    lossy(percent_decode_bytes(&s.replace('+', " ")))
 }
 
 /// Decodes `%XX` escapes like [`percent_decode`], but `None` when the
 /// bytes are not UTF-8: S3 refuses such a path (`InvalidURI`) instead of
 /// storing a key with U+FFFD, which two different paths would share.
 pub fn percent_decode_exact(s: &str) -> Option<String> {
-    String::from_utf8(decode_bytes(s, false)).ok()
+    String::from_utf8(percent_decode_bytes(s)).ok()
 }
 
-fn decode(s: &str, plus_is_space: bool) -> String {
-    let out = decode_bytes(s, plus_is_space);
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+/// The bytes `%XX` escapes stand for (invalid escapes kept as they are; `+`
+/// stays `+`): what signatures cover, which need not be UTF-8.
+pub fn percent_decode_bytes(s: &str) -> Vec<u8> {
+    percent_decode_str(s).collect()
 }
 
-fn decode_bytes(s: &str, plus_is_space: bool) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
+fn lossy(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Percent-encodes everything but the unreserved characters
 /// (`A-Z a-z 0-9 - _ . ~`), and `/` too unless `keep_slash`. This is AWS's
 /// `UriEncode` (SigV4, S3 `encoding-type=url` listings, S3 keys in URLs).
 pub fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b'/' if keep_slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    uri_encode_bytes(s.as_bytes(), keep_slash)
+}
+
+/// [`uri_encode`] of bytes that need not be UTF-8 (a decoded path that
+/// a signature covers).
+pub fn uri_encode_bytes(bytes: &[u8], keep_slash: bool) -> String {
+    let set = if keep_slash {
+        PATH_ESCAPED
+    } else {
+        URI_ESCAPED
+    };
+    percent_encode(bytes, set).to_string()
 }
 
 /// Parses a query string or form body into decoded `(name, value)` pairs, in
