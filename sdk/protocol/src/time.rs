@@ -288,17 +288,10 @@ pub fn parse_basic_iso8601(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let iso = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[9..11],
-        &s[11..13],
-        &s[13..15]
-    );
-    parse_iso8601(&iso).map(|t| t as i64)
+    build(i64::from(y), mo, d, h, mi, sec, 0.0).map(|t| t as i64)
 }
+
+/// Days in month `m` of year `y` (Gregorian).
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
