@@ -28,7 +28,7 @@ pub mod fuzzing {
 
 use ruststack_sdk::http::{Reply, answer};
 use ruststack_sdk::protocol::ops::sqs::Op;
-use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, models};
+use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, encoding, models};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
 /// The account every queue URL carries locally.
@@ -122,17 +122,6 @@ fn path_queue_url(req: &Request) -> Option<String> {
     ))
 }
 
-fn encode_component(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Decodes, dispatches and encodes one request in the protocol it came in.
 fn serve(req: &Request) -> Outcome {
     let mut body = match req.body_bytes() {
@@ -160,7 +149,7 @@ fn serve(req: &Request) -> Outcome {
                         .any(|(k, _)| k == "QueueUrl")
                 });
                 if !has {
-                    let extra = format!("QueueUrl={}", encode_component(&url));
+                    let extra = encoding::encode_form([("QueueUrl", url.as_str())]);
                     query = if query.is_empty() {
                         extra
                     } else {
@@ -188,7 +177,7 @@ fn serve(req: &Request) -> Outcome {
     let decoded = codec.decode_request(&http, None).map_err(|e| {
         // A batch without entries is EmptyBatchRequest, not a missing member.
         match codec.resolve_operation(&http, None) {
-            Ok(op) if op.name.ends_with("Batch") && e.missing_member() == Some("Entries") => {
+            Ok(op) if is_batch(&op.name) && e.missing_member() == Some("Entries") => {
                 errors::empty_batch(&op.name)
             }
             _ => fix_codec_error(e),
@@ -206,6 +195,15 @@ fn fix_codec_error(e: AwsError) -> AwsError {
         "InvalidParameterValue" => errors::invalid_parameter(e.message),
         _ => e,
     }
+}
+
+/// Whether an operation takes a list of entries (and so may get
+/// `EmptyBatchRequest`).
+fn is_batch(op: &str) -> bool {
+    matches!(
+        Op::from_name(op),
+        Some(Op::SendMessageBatch | Op::DeleteMessageBatch | Op::ChangeMessageVisibilityBatch)
+    )
 }
 
 fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
