@@ -194,12 +194,12 @@ pub fn quick_client() -> reqwest::blocking::Client {
         .expect("building the HTTP client")
 }
 
-/// The text of `<name>` in an XML document.
-pub fn xml_text(xml: &str, name: &str) -> Option<String> {
+/// The text of the first `<name>` in an XML document, as it stands.
+pub fn xml_text<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<{name}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{name}>"))? + start;
-    Some(xml[start..end].to_string())
+    Some(&xml[start..end])
 }
 
 /// Every `<name>` text in an XML document.

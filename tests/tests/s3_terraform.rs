@@ -53,7 +53,7 @@ impl Style {
 }
 
 fn code(body: &str) -> String {
-    xml_text(body, "Code").unwrap_or_default()
+    xml_text(body, "Code").unwrap_or_default().to_string()
 }
 
 fn replay(s: &S3, style: &Style, bucket: &str) {

@@ -3,8 +3,8 @@
 
 mod sqs_common;
 
-use ruststack_tests::client;
-use sqs_common::{query, start, xml_text};
+use ruststack_tests::{client, xml_text};
+use sqs_common::{query, start};
 
 const V: (&str, &str) = ("Version", "2012-11-05");
 

@@ -69,17 +69,10 @@ pub fn sns_ok(url: &str, action: &str, params: &[(&str, &str)]) -> String {
 
 /// The text of every `<tag>` element, in order (entity-decoded).
 pub fn xml_all(xml: &str, tag: &str) -> Vec<String> {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find(&open) {
-        let after = &rest[i + open.len()..];
-        let Some(j) = after.find(&close) else { break };
-        out.push(unescape(&after[..j]));
-        rest = &after[j + close.len()..];
-    }
-    out
+    ruststack_tests::xml_all(xml, tag)
+        .iter()
+        .map(|t| unescape(t))
+        .collect()
 }
 
 /// The text of the first `<tag>` element.

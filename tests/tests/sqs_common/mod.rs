@@ -52,11 +52,3 @@ pub fn create(url: &str, name: &str, attrs: Value) -> String {
     );
     v["QueueUrl"].as_str().expect("a QueueUrl").to_string()
 }
-
-/// The text of the first `<tag>` element in an XML document.
-pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
-    let open = format!("<{tag}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{tag}>"))? + start;
-    Some(&xml[start..end])
-}
