@@ -7,18 +7,31 @@
 //! code compiled elsewhere fits it.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 pub use wasmtime;
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, StackCreator};
 
 /// The engine every plugin runs on: component model, epoch interruption for
 /// call deadlines, Cranelift optimising for speed.
 pub fn new_engine() -> wasmtime::Result<Engine> {
+    Engine::new(&config())
+}
+
+/// The same engine, taking the fiber stacks calls run on from `stacks`
+/// (which does not change what code fits it).
+pub fn new_engine_with_stacks(stacks: Arc<dyn StackCreator>) -> wasmtime::Result<Engine> {
+    let mut config = config();
+    config.with_host_stack(stacks);
+    Engine::new(&config)
+}
+
+fn config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
-    Engine::new(&config)
+    config
 }
 
 /// A short name for everything that decides whether compiled code fits

@@ -11,6 +11,7 @@ mod plugin;
 mod pool;
 pub mod reload;
 mod settings;
+mod stacks;
 mod state;
 
 pub use budget::default_limit as default_total_memory;
@@ -166,6 +167,8 @@ pub struct Runtime {
     cache: CompileCache,
     limits: Limits,
     budget: Arc<budget::MemoryBudget>,
+    /// Fiber stacks of finished calls, for the next ones.
+    stacks: Arc<stacks::StackCache>,
     settings: Arc<Settings>,
     registry: RwLock<Arc<Registry>>,
     me: Weak<Runtime>,
@@ -179,7 +182,8 @@ impl Runtime {
         limits: Limits,
         settings: Settings,
     ) -> Result<Arc<Self>> {
-        let engine = ruststack_engine::new_engine()?;
+        let stacks = Arc::new(stacks::StackCache::default());
+        let engine = ruststack_engine::new_engine_with_stacks(stacks.clone())?;
         let mut linker = Linker::new(&engine);
         capabilities::add_to_linker(&mut linker)?;
         let cache = CompileCache::new(&engine, cache_dir);
@@ -199,6 +203,7 @@ impl Runtime {
             store,
             cache,
             budget: Arc::new(budget::MemoryBudget::new(limits.total_memory_bytes)),
+            stacks,
             limits,
             settings: Arc::new(settings),
             registry: RwLock::new(Arc::new(Registry::default())),
@@ -530,11 +535,13 @@ impl Runtime {
         })
     }
 
-    /// Keeps at most one small warm instance per plugin (the server is idle).
+    /// Keeps at most one small warm instance per plugin, and no spare fiber
+    /// stack (the server is idle).
     pub fn shrink_pools(&self) {
         for s in &self.registry().slots {
             pool::keep_one_small(&s.current());
         }
+        self.stacks.release();
     }
 
     /// Drops every warm instance (shutdown).

@@ -116,8 +116,9 @@ pub(crate) const QUERY_ITEMS: u64 = 200;
 /// Messages per second of measured ReceiveMessage+DeleteMessage the queue is
 /// filled for (topped up before the run when the Send runs left fewer).
 pub(crate) const SQS_PREFILL_PER_SEC: f64 = 15_000.0;
-/// Fan-outs measured for SNS Publish.
-pub(crate) const SNS_FAN_OUTS: [usize; 2] = [1, 10];
+/// Fan-outs measured for SNS Publish; 0 (a topic without subscribers) is
+/// SNS's own share of a Publish, without the SQS call it fans out to.
+pub(crate) const SNS_FAN_OUTS: [usize; 3] = [0, 1, 10];
 /// Regions and accounts the servers use by default.
 pub(crate) const ACCOUNT: &str = "000000000000";
 pub(crate) const REGION: &str = "us-east-1";
