@@ -278,7 +278,10 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             attempt: 0,
         },
     };
-    let result = app.runtime.serve(&slot, request, incoming.clone(), 0).await;
+    let result = app
+        .runtime
+        .serve(&slot, request, incoming.clone(), 0, None)
+        .await;
     if let Some(inc) = &incoming {
         body::discard_unless_kept(inc, store.blob_dir());
     }

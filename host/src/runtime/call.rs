@@ -83,6 +83,7 @@ impl Runtime {
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
         timer_key: Option<Vec<u8>>,
+        caller: Option<&mut CallTxn>,
     ) -> Result<(Option<Outcome>, u64), Failure> {
         let name = version.name.clone();
         let unavailable = |e: anyhow::Error| {
@@ -93,6 +94,9 @@ impl Runtime {
             tracing::error!(plugin = &*name, "{failure}");
             failure
         };
+        // A call of the caller's own plugin commits on its own: one
+        // transaction per plugin in a commit.
+        let mut caller = caller.filter(|c| **c.plugin() != *name);
         let mut admission = Admission::new(version, depth).await;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
@@ -103,10 +107,14 @@ impl Runtime {
                 .await
                 .map_err(|e| unavailable(e.into()))?;
             let mut warm = self.warm_instance(version).await?;
-            let mut txn: CallTxn = self
-                .store
-                .begin(name.clone(), incoming.clone())
-                .map_err(unavailable)?;
+            let joined = caller.as_deref_mut().and_then(|c| c.take_joined(&name));
+            let mut txn: CallTxn = match joined {
+                Some(t) => t,
+                None => self
+                    .store
+                    .begin(name.clone(), incoming.clone())
+                    .map_err(unavailable)?,
+            };
             if let Some(k) = &timer_key {
                 txn.finish_timer(k.clone());
             }
@@ -122,6 +130,10 @@ impl Runtime {
                             "the call lost its transaction"
                         )));
                     };
+                    if let Some(c) = caller.as_deref_mut() {
+                        c.join(txn);
+                        return Ok((outcome, seq));
+                    }
                     admission.end_turn();
                     match txn.commit().await.map_err(unavailable)? {
                         CommitOutcome::Committed => return Ok((outcome, seq)),

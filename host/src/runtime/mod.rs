@@ -34,7 +34,7 @@ use crate::wit::{Body, Outcome, PluginPre, Request, Response};
 use pool::Warm;
 
 use crate::router::{RequestFacts, Router};
-use crate::store::{self, IncomingBody, Store};
+use crate::store::{self, CallTxn, IncomingBody, Store};
 
 /// How often the engine's epoch advances (the deadline's resolution).
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -384,6 +384,7 @@ impl Runtime {
         mut req: Request,
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
+        mut caller: Option<&mut CallTxn>,
     ) -> Result<Answer, Failure> {
         let started = Instant::now();
         loop {
@@ -395,6 +396,7 @@ impl Runtime {
                     incoming.clone(),
                     depth,
                     None,
+                    caller.as_deref_mut(),
                 )
                 .await?;
             match outcome {
@@ -431,14 +433,15 @@ impl Runtime {
         payload: &[u8],
     ) -> Result<(), Failure> {
         let version = slot.current();
-        self.call(&version, Entry::Timer(payload), None, 0, Some(key))
+        self.call(&version, Entry::Timer(payload), None, 0, Some(key), None)
             .await
             .map(|_| ())
     }
 
     /// Serves a request one plugin sends another through `invoke`; the body of
     /// the answer is always bytes, since the caller cannot see the callee's blobs.
-    pub async fn invoke(&self, req: Request, depth: u32) -> Response {
+    /// With `caller`, the callee's writes join that transaction.
+    pub async fn invoke(&self, req: Request, depth: u32, caller: Option<&mut CallTxn>) -> Response {
         let facts = crate::router::facts_of(
             &req.method,
             &req.path,
@@ -454,7 +457,7 @@ impl Runtime {
             return errors::aws_error(&slot, &e, &req.context.request_id).into();
         }
         let request_id = req.context.request_id.clone();
-        match Box::pin(self.serve(&slot, req, None, depth)).await {
+        match Box::pin(self.serve(&slot, req, None, depth, caller)).await {
             Ok(reply) => match reply.into_bytes() {
                 Ok(r) => r,
                 Err(e) => {

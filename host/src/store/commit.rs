@@ -23,8 +23,16 @@ use super::{BLOB_FILES, BLOBS, TIMERS, kv_table_name};
 /// The most calls folded into one redb transaction.
 const MAX_BATCH: usize = 512;
 
-/// Staged writes of one call.
+/// Staged writes of one call, and of the calls it invoked that joined it:
+/// stored together or not at all.
 pub struct Commit {
+    /// One part per plugin, each on its own plugin's table.
+    pub parts: Vec<Part>,
+    pub reply: tokio::sync::oneshot::Sender<Result<CommitOutcome>>,
+}
+
+/// The staged writes of one plugin within a [`Commit`].
+pub struct Part {
     pub plugin: Arc<str>,
     pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pub checks: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -34,7 +42,6 @@ pub struct Commit {
     pub blob_deletes: Vec<String>,
     pub timers: Vec<(u64, Vec<u8>)>,
     pub timer_done: Option<Vec<u8>>,
-    pub reply: tokio::sync::oneshot::Sender<Result<CommitOutcome>>,
 }
 
 /// The committer's verdict on one call.
@@ -132,7 +139,9 @@ fn run(
                     }
                     for (c, verdict) in batch.into_iter().zip(verdicts) {
                         if verdict == CommitOutcome::Committed {
-                            feed.publish(&c.plugin, c.writes.keys().cloned().collect());
+                            for p in &c.parts {
+                                feed.publish(&p.plugin, p.writes.keys().cloned().collect());
+                            }
                         }
                         let _ = c.reply.send(Ok(verdict));
                     }
@@ -169,80 +178,89 @@ fn apply_batch(
         let mut files = w.open_table(BLOB_FILES)?;
         let mut timers = w.open_table(TIMERS)?;
         for c in batch {
-            if !tables.contains_key(&c.plugin) {
-                let name = kv_table_name(&c.plugin);
-                let t = w.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
-                tables.insert(c.plugin.clone(), t);
+            for p in &c.parts {
+                if !tables.contains_key(&p.plugin) {
+                    let name = kv_table_name(&p.plugin);
+                    let t = w.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+                    tables.insert(p.plugin.clone(), t);
+                }
             }
-            let table = tables.get_mut(&c.plugin).expect("opened above");
+            // Parts are of distinct plugins, so no part's writes can change
+            // what another part's checks read.
             let mut ok = true;
-            for (k, seen) in &c.checks {
-                let now = table.get(k.as_slice())?.map(|v| v.value().to_vec());
-                if now != *seen {
-                    ok = false;
-                    break;
+            'checks: for p in &c.parts {
+                let table = tables.get(&p.plugin).expect("opened above");
+                for (k, seen) in &p.checks {
+                    let now = table.get(k.as_slice())?.map(|v| v.value().to_vec());
+                    if now != *seen {
+                        ok = false;
+                        break 'checks;
+                    }
                 }
             }
             if !ok {
                 verdicts.push(CommitOutcome::Conflict);
                 continue;
             }
-            for (k, v) in &c.writes {
-                match v {
-                    Some(v) => {
-                        table.insert(k.as_slice(), v.as_slice())?;
-                    }
-                    None => {
-                        table.remove(k.as_slice())?;
-                    }
-                }
-            }
-            for (id, rec) in &c.blob_puts {
-                put_blob(&mut files, &mut blobs, id, rec)?;
-            }
-            for (id, bytes, md5) in &c.packed {
-                let (extent, sealed) = packer.append(bytes)?;
-                if let Some(sealed) = sealed
-                    && files.get(sealed.as_str())?.is_none()
-                {
-                    dead_files.push(sealed);
-                }
-                let rec = BlobRecord {
-                    plugin: c.plugin.to_string(),
-                    extents: vec![extent],
-                    md5: Some(md5.clone()),
-                };
-                put_blob(&mut files, &mut blobs, id, &rec)?;
-            }
-            for id in &c.blob_deletes {
-                let rec = match blobs.remove(id.as_str())? {
-                    Some(v) => serde_json::from_slice::<BlobRecord>(v.value())?,
-                    None => continue,
-                };
-                for e in &rec.extents {
-                    let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
-                    if n <= 1 {
-                        files.remove(e.file.as_str())?;
-                        if !packer.is_active(&e.file) {
-                            dead_files.push(e.file.clone());
+            for p in &c.parts {
+                let table = tables.get_mut(&p.plugin).expect("opened above");
+                for (k, v) in &p.writes {
+                    match v {
+                        Some(v) => {
+                            table.insert(k.as_slice(), v.as_slice())?;
                         }
-                    } else {
-                        files.insert(e.file.as_str(), n - 1)?;
+                        None => {
+                            table.remove(k.as_slice())?;
+                        }
                     }
                 }
-            }
-            for (due, payload) in &c.timers {
-                *timer_seq += 1;
-                let mut key = due.to_be_bytes().to_vec();
-                key.extend_from_slice(&crate::store::now_ms().to_be_bytes());
-                key.extend_from_slice(&timer_seq.to_be_bytes());
-                let mut val = (c.plugin.len() as u32).to_be_bytes().to_vec();
-                val.extend_from_slice(c.plugin.as_bytes());
-                val.extend_from_slice(payload);
-                timers.insert(key.as_slice(), val.as_slice())?;
-            }
-            if let Some(k) = &c.timer_done {
-                timers.remove(k.as_slice())?;
+                for (id, rec) in &p.blob_puts {
+                    put_blob(&mut files, &mut blobs, id, rec)?;
+                }
+                for (id, bytes, md5) in &p.packed {
+                    let (extent, sealed) = packer.append(bytes)?;
+                    if let Some(sealed) = sealed
+                        && files.get(sealed.as_str())?.is_none()
+                    {
+                        dead_files.push(sealed);
+                    }
+                    let rec = BlobRecord {
+                        plugin: p.plugin.to_string(),
+                        extents: vec![extent],
+                        md5: Some(md5.clone()),
+                    };
+                    put_blob(&mut files, &mut blobs, id, &rec)?;
+                }
+                for id in &p.blob_deletes {
+                    let rec = match blobs.remove(id.as_str())? {
+                        Some(v) => serde_json::from_slice::<BlobRecord>(v.value())?,
+                        None => continue,
+                    };
+                    for e in &rec.extents {
+                        let n = files.get(e.file.as_str())?.map(|v| v.value()).unwrap_or(0);
+                        if n <= 1 {
+                            files.remove(e.file.as_str())?;
+                            if !packer.is_active(&e.file) {
+                                dead_files.push(e.file.clone());
+                            }
+                        } else {
+                            files.insert(e.file.as_str(), n - 1)?;
+                        }
+                    }
+                }
+                for (due, payload) in &p.timers {
+                    *timer_seq += 1;
+                    let mut key = due.to_be_bytes().to_vec();
+                    key.extend_from_slice(&crate::store::now_ms().to_be_bytes());
+                    key.extend_from_slice(&timer_seq.to_be_bytes());
+                    let mut val = (p.plugin.len() as u32).to_be_bytes().to_vec();
+                    val.extend_from_slice(p.plugin.as_bytes());
+                    val.extend_from_slice(payload);
+                    timers.insert(key.as_slice(), val.as_slice())?;
+                }
+                if let Some(k) = &p.timer_done {
+                    timers.remove(k.as_slice())?;
+                }
             }
             verdicts.push(CommitOutcome::Committed);
         }

@@ -12,7 +12,7 @@ use anyhow::Result;
 use md5::{Digest, Md5};
 
 use super::blobfiles::{self, BlobRecord, Extent};
-use super::commit::{Commit, CommitOutcome};
+use super::commit::{Commit, CommitOutcome, Part};
 use super::packs::PACKED_MAX;
 use super::snapshot::{KvTable, Snapshot};
 use super::{Durability, Store, random_hex};
@@ -123,6 +123,15 @@ pub struct CallTxn {
     new_files: Vec<String>,
     timers: Vec<(u64, Vec<u8>)>,
     timer_done: Option<Vec<u8>>,
+    /// Transactions of calls this call invoked, one per plugin, committed
+    /// with this one in one piece (see [`CallTxn::join`]).
+    joined: Vec<CallTxn>,
+}
+
+/// What a staged part needs done once its verdict is known.
+struct Settle {
+    committed_files: HashSet<String>,
+    incoming_kept: Option<Arc<IncomingBody>>,
 }
 
 impl CallTxn {
@@ -150,7 +159,31 @@ impl CallTxn {
             new_files: Vec::new(),
             timers: Vec::new(),
             timer_done: None,
+            joined: Vec::new(),
         })
+    }
+
+    /// The plugin whose data this transaction holds.
+    pub fn plugin(&self) -> &Arc<str> {
+        &self.plugin
+    }
+
+    /// Takes back the joined transaction of `plugin`, for another call of
+    /// that plugin the same caller invokes: it sees what the earlier one
+    /// staged, as one transaction would.
+    pub fn take_joined(&mut self, plugin: &str) -> Option<CallTxn> {
+        let i = self.joined.iter().position(|t| &*t.plugin == plugin)?;
+        Some(self.joined.swap_remove(i))
+    }
+
+    /// Joins the transaction of a call this call invoked (of another
+    /// plugin): its writes are stored with this call's, when this call
+    /// commits, or not at all. The invoked call therefore never waits for a
+    /// commit of its own while its caller holds an instance and a turn, and
+    /// a caller that conflicts and runs again does not deliver twice.
+    pub fn join(&mut self, child: CallTxn) {
+        debug_assert!(child.plugin != self.plugin && child.joined.is_empty());
+        self.joined.push(child);
     }
 
     /// The commit sequence this call's snapshot reflects (for waits).
@@ -503,18 +536,51 @@ impl CallTxn {
         self.timer_done = Some(key);
     }
 
-    /// Sends the staged writes to the committer and waits for the verdict.
-    pub async fn commit(mut self) -> Result<CommitOutcome> {
-        let incoming_kept = self.keep_incoming.then(|| self.incoming.clone()).flatten();
-        let nothing = self.overlay.is_empty()
+    /// Whether the call staged nothing to store.
+    fn is_empty(&self) -> bool {
+        self.overlay.is_empty()
             && self.pending.is_empty()
             && self.deleted.is_empty()
-            && incoming_kept.is_none()
+            && !(self.keep_incoming && self.incoming.is_some())
             && self.timers.is_empty()
-            && self.timer_done.is_none();
-        if nothing {
+            && self.timer_done.is_none()
+            && self.joined.iter().all(CallTxn::is_empty)
+    }
+
+    /// Sends the staged writes (with those of joined calls) to the committer
+    /// and waits for the verdict.
+    pub async fn commit(mut self) -> Result<CommitOutcome> {
+        if self.is_empty() {
             return Ok(CommitOutcome::Committed);
         }
+        let mut joined = std::mem::take(&mut self.joined);
+        let mut parts = Vec::with_capacity(1 + joined.len());
+        let mut staged = Vec::with_capacity(1 + joined.len());
+        for t in std::iter::once(&mut self).chain(joined.iter_mut()) {
+            let (part, done) = t.stage()?;
+            parts.push(part);
+            staged.push(done);
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.store.committer().send(Commit { parts, reply: tx })?;
+        let outcome = rx
+            .await
+            .map_err(|_| anyhow::anyhow!("the committer stopped"))??;
+        if outcome == CommitOutcome::Committed {
+            for (t, done) in std::iter::once(&mut self)
+                .chain(joined.iter_mut())
+                .zip(staged)
+            {
+                t.committed(done);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Moves the staged writes into a commit part: small blobs to be packed,
+    /// written blob files synced (in durable mode) and recorded.
+    fn stage(&mut self) -> Result<(Part, Settle)> {
+        let incoming_kept = self.keep_incoming.then(|| self.incoming.clone()).flatten();
         let durable = self.store.durability() == Durability::Immediate;
         let mut blob_puts = Vec::new();
         let mut packed = Vec::new();
@@ -570,8 +636,7 @@ impl CallTxn {
                 },
             ));
         }
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let commit = Commit {
+        let part = Part {
             plugin: self.plugin.clone(),
             writes: std::mem::take(&mut self.overlay),
             checks: std::mem::take(&mut self.checks),
@@ -580,30 +645,30 @@ impl CallTxn {
             blob_deletes: self.deleted.drain().collect(),
             timers: std::mem::take(&mut self.timers),
             timer_done: self.timer_done.take(),
-            reply: tx,
         };
-        self.store.committer().send(commit)?;
-        let outcome = rx
-            .await
-            .map_err(|_| anyhow::anyhow!("the committer stopped"))??;
-        match outcome {
-            CommitOutcome::Committed => {
-                self.new_files.retain(|f| !committed_files.contains(f));
-                // A committed blob composed from the incoming body keeps its file.
-                if let Some(inc) = self
-                    .incoming
-                    .as_ref()
-                    .filter(|i| committed_files.contains(&i.file))
-                {
-                    inc.kept.store(true, std::sync::atomic::Ordering::Release);
-                }
-                if let Some(inc) = incoming_kept {
-                    inc.kept.store(true, std::sync::atomic::Ordering::Release);
-                }
-            }
-            CommitOutcome::Conflict => {}
+        Ok((
+            part,
+            Settle {
+                committed_files,
+                incoming_kept,
+            },
+        ))
+    }
+
+    /// Keeps the blob files a committed part now points to.
+    fn committed(&mut self, done: Settle) {
+        self.new_files.retain(|f| !done.committed_files.contains(f));
+        // A committed blob composed from the incoming body keeps its file.
+        if let Some(inc) = self
+            .incoming
+            .as_ref()
+            .filter(|i| done.committed_files.contains(&i.file))
+        {
+            inc.kept.store(true, std::sync::atomic::Ordering::Release);
         }
-        Ok(outcome)
+        if let Some(inc) = done.incoming_kept {
+            inc.kept.store(true, std::sync::atomic::Ordering::Release);
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! `invoke`: one plugin calling another as a client would (SNS to SQS,
-//! S3 event notifications). The callee runs in its own transaction.
+//! S3 event notifications). The callee of a top-level call joins its
+//! caller's transaction (stored with it, or not at all); deeper callees
+//! commit their own.
 
 use crate::runtime::CallState;
 use crate::wit::ruststack::plugin::invoke::Host;
@@ -20,6 +22,15 @@ impl Host for CallState {
             ));
         }
         req.context.internal = true;
-        Ok(Box::pin(runtime.invoke(req, self.depth + 1)).await)
+        let mut caller = if self.depth == 0 {
+            self.txn.take()
+        } else {
+            None
+        };
+        let resp = Box::pin(runtime.invoke(req, self.depth + 1, caller.as_mut())).await;
+        if caller.is_some() {
+            self.txn = caller;
+        }
+        Ok(resp)
     }
 }
