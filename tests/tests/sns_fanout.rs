@@ -363,3 +363,110 @@ fn undeliverable_messages_go_to_the_redrive_queue() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(xml_text(&body, "Code").as_deref(), Some("InvalidParameter"));
 }
+
+/// Concurrent publishes to a FIFO topic race for its sequence; a publish
+/// that loses runs again. Its deliveries are stored with it, so each queue
+/// holds every message exactly once, in each group's publish order (the
+/// FIFO queue with distinct sequence numbers).
+#[test]
+fn concurrent_fifo_publishes_reach_every_queue_exactly_once_in_order() {
+    let (s, _p) = start(None);
+    let u = s.url.clone();
+    let topic = topic_arn("race.fifo");
+    sns_ok(
+        &u,
+        "CreateTopic",
+        &[
+            ("Name", "race.fifo"),
+            ("Attributes.entry.1.key", "FifoTopic"),
+            ("Attributes.entry.1.value", "true"),
+        ],
+    );
+    // A standard queue keeps no deduplication of its own, so a delivery
+    // made twice would show; a FIFO topic may deliver to one.
+    let queues = ["race-a", "race-b.fifo"];
+    for q in queues {
+        create_queue(&u, q);
+        subscribe(&u, &topic, q, &[("RawMessageDelivery", "true")]);
+    }
+    const GROUPS: usize = 6;
+    const EACH: usize = 12;
+    std::thread::scope(|scope| {
+        for g in 0..GROUPS {
+            let (u, topic) = (&u, &topic);
+            scope.spawn(move || {
+                for i in 0..EACH {
+                    let body = format!("g{g}-{i:02}");
+                    sns_ok(
+                        u,
+                        "Publish",
+                        &[
+                            ("TopicArn", topic),
+                            ("Message", &body),
+                            ("MessageGroupId", &format!("g{g}")),
+                            ("MessageDeduplicationId", &body),
+                        ],
+                    );
+                }
+            });
+        }
+    });
+    for q in queues {
+        let got = drain(&u, &format!("{u}/{ACCOUNT}/{q}"));
+        let bodies: Vec<String> = got
+            .iter()
+            .map(|m| m["Body"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(bodies.len(), GROUPS * EACH, "{q}: {bodies:?}");
+        for g in 0..GROUPS {
+            let group: Vec<&String> = bodies
+                .iter()
+                .filter(|b| b.starts_with(&format!("g{g}-")))
+                .collect();
+            let expected: Vec<String> = (0..EACH).map(|i| format!("g{g}-{i:02}")).collect();
+            assert_eq!(group, expected.iter().collect::<Vec<_>>(), "{q}, group {g}");
+        }
+        if !q.ends_with(".fifo") {
+            continue;
+        }
+        let mut seqs: Vec<u128> = got
+            .iter()
+            .map(|m| {
+                m["Attributes"]["SequenceNumber"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let n = seqs.len();
+        seqs.sort_unstable();
+        seqs.dedup();
+        assert_eq!(seqs.len(), n, "{q}: sequence numbers repeat");
+    }
+}
+
+#[test]
+fn a_standard_topic_cannot_feed_a_fifo_queue() {
+    let (s, _p) = start(None);
+    let u = &s.url;
+    sns_ok(u, "CreateTopic", &[("Name", "plain")]);
+    create_queue(u, "ordered.fifo");
+    let (status, xml) = sns(
+        u,
+        "Subscribe",
+        &[
+            ("TopicArn", &topic_arn("plain")),
+            ("Protocol", "sqs"),
+            ("Endpoint", &queue_arn("ordered.fifo")),
+        ],
+    );
+    assert_eq!(status, 400, "{xml}");
+    assert_eq!(xml_text(&xml, "Code").as_deref(), Some("InvalidParameter"));
+    assert_eq!(
+        xml_text(&xml, "Message").as_deref(),
+        Some(
+            "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics"
+        )
+    );
+}

@@ -326,15 +326,12 @@ fn check_endpoint(
         "sqs" => {
             let q =
                 queue_arn(endpoint, region).ok_or_else(|| invalid_parameter("SQS endpoint ARN"))?;
-            let fifo_queue = q.ends_with(".fifo");
-            if topic.fifo() && !fifo_queue {
+            // A FIFO topic may deliver to a standard queue (in publish
+            // order, deduplicated by the topic); a standard topic has no
+            // group ids to give a FIFO queue. AWS doubles the prefix.
+            if !topic.fifo() && q.ends_with(".fifo") {
                 return Err(invalid_parameter(
-                    "Endpoint Reason: FIFO SNS Topics can only be subscribed by FIFO SQS queues",
-                ));
-            }
-            if !topic.fifo() && fifo_queue {
-                return Err(invalid_parameter(
-                    "Endpoint Reason: Please use FIFO SNS topic",
+                    "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
                 ));
             }
         }
