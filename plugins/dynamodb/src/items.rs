@@ -306,13 +306,18 @@ pub fn update(input: &Value) -> Res<Value> {
     let old_item = old.as_ref().map(|o| &o.0);
     check_condition(ex.condition.as_ref(), old_item, input)?;
     let (new, paths) = updated_item(&meta, &key, old_item, ex.update.as_deref())?;
-    storage::write_item(
-        &meta,
-        &k,
-        old.as_ref().map(|(i, r)| (i, r.as_slice())),
-        Some(&new),
-    );
+    // Without update actions AWS leaves a missing item missing.
+    let creates_nothing = old.is_none() && ex.update.as_ref().is_none_or(Vec::is_empty);
+    if !creates_nothing {
+        storage::write_item(
+            &meta,
+            &k,
+            old.as_ref().map(|(i, r)| (i, r.as_slice())),
+            Some(&new),
+        );
+    }
     let attrs = match rv.as_str() {
+        _ if creates_nothing => None,
         "ALL_OLD" => old_item.cloned(),
         "ALL_NEW" => Some(new.clone()),
         "UPDATED_OLD" => old_item.map(|o| project(o, &paths)),

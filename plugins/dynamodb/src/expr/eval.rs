@@ -117,7 +117,9 @@ pub fn eval(item: &Item, c: &Cond, label: &str) -> Result<bool, String> {
         Cond::NotExists(p) => resolve(item, p).is_none(),
         Cond::Cmp(a, op, b) => {
             let (Some(x), Some(y)) = (operand(item, a, label)?, operand(item, b, label)?) else {
-                return Ok(false);
+                // A missing attribute equals nothing, so it differs from
+                // everything: `a <> :v` holds where `a` is absent.
+                return Ok(*op == CmpOp::Ne);
             };
             match op {
                 CmpOp::Eq => equal(&x, &y),

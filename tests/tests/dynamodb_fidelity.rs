@@ -1,0 +1,154 @@
+//! DynamoDB details where AWS's behaviour is easy to get wrong, through the
+//! AWS SDK for Rust: comparisons with missing attributes, and updates
+//! without actions.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, AttributeValueUpdate, BillingMode, KeySchemaElement,
+    KeyType, ReturnValue, ScalarAttributeType,
+};
+use ruststack_tests::{Identity, Server, plugin_dir, sdk_config};
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+async fn table(c: &Client, name: &str) {
+    c.create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn start() -> (Server, tempfile::TempDir, Client) {
+    let plugins = plugin_dir(&["dynamodb"]);
+    let server = Server::start(&["--ephemeral", "--plugins", plugins.path().to_str().unwrap()]);
+    let c = Client::new(&sdk_config(&server.url, &Identity::default()));
+    (server, plugins, c)
+}
+
+/// A missing attribute equals nothing, so `a <> :v` holds for it, in
+/// conditions and filters alike, while `a = :v` does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn not_equal_holds_for_a_missing_attribute() {
+    let (_server, _plugins, c) = start();
+    table(&c, "neq").await;
+    for (pk, colour) in [("a", Some("red")), ("b", Some("blue")), ("c", None)] {
+        let mut put = c.put_item().table_name("neq").item("pk", s(pk));
+        if let Some(colour) = colour {
+            put = put.item("colour", s(colour));
+        }
+        put.send().await.unwrap();
+    }
+    // Condition on an item without the attribute: `<>` passes, `=` fails.
+    c.put_item()
+        .table_name("neq")
+        .item("pk", s("c"))
+        .item("size", s("L"))
+        .condition_expression("colour <> :v")
+        .expression_attribute_values(":v", s("red"))
+        .send()
+        .await
+        .expect("colour <> :v holds where colour is missing");
+    let err = c
+        .put_item()
+        .table_name("neq")
+        .item("pk", s("c"))
+        .condition_expression("colour = :v")
+        .expression_attribute_values(":v", s("red"))
+        .send()
+        .await
+        .unwrap_err();
+    let e = err.into_service_error();
+    assert!(
+        e.is_conditional_check_failed_exception(),
+        "colour = :v must fail where colour is missing: {e:?}"
+    );
+    // Condition on an item that does not exist at all.
+    c.put_item()
+        .table_name("neq")
+        .item("pk", s("new"))
+        .condition_expression("colour <> :v")
+        .expression_attribute_values(":v", s("red"))
+        .send()
+        .await
+        .expect("colour <> :v holds on a new item");
+    // Filter: every item but the red one.
+    let out = c
+        .scan()
+        .table_name("neq")
+        .filter_expression("colour <> :v")
+        .expression_attribute_values(":v", s("red"))
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = out
+        .items()
+        .iter()
+        .map(|i| i["pk"].as_s().unwrap().clone())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["b", "c", "new"]);
+}
+
+/// UpdateItem with nothing to update leaves a missing item missing (and
+/// returns no attributes); with an action it creates the item.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_without_actions_does_not_create_the_item() {
+    let (_server, _plugins, c) = start();
+    table(&c, "upd").await;
+    let out = c
+        .update_item()
+        .table_name("upd")
+        .key("pk", s("ghost"))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.attributes().is_none(), "{out:?}");
+    let got = c
+        .get_item()
+        .table_name("upd")
+        .key("pk", s("ghost"))
+        .send()
+        .await
+        .unwrap();
+    assert!(got.item().is_none(), "{got:?}");
+    // Legacy AttributeUpdates with an action does create it.
+    c.update_item()
+        .table_name("upd")
+        .key("pk", s("real"))
+        .attribute_updates(
+            "n",
+            AttributeValueUpdate::builder()
+                .value(AttributeValue::N("1".into()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_item()
+        .table_name("upd")
+        .key("pk", s("real"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.item().unwrap()["n"], AttributeValue::N("1".into()));
+}
