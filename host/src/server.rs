@@ -98,12 +98,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes())))
         .collect();
     if !headers.iter().any(|(k, _)| k == "host")
         && let Some(a) = parts.uri.authority()
@@ -292,6 +287,16 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
 }
 
 /// A header's value (lower-case name).
+/// A header value as text: UTF-8 when it is, else each byte as the
+/// ISO-8859-1 character HTTP has historically meant by it (what clients such
+/// as Python's `http.client` send), never a replacement character.
+fn header_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()

@@ -13,6 +13,7 @@ mod config;
 mod cors;
 mod dispatch;
 mod list;
+mod metadata;
 mod multipart;
 mod notify;
 mod object;

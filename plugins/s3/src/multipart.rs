@@ -74,6 +74,7 @@ fn store_part(b: &store::Bucket, u: &Upload, mut p: Part) -> Part {
 pub fn upload_part(ctx: &Ctx, input: &Value) -> OpResult {
     let (b, u) = find_upload(input)?;
     let number = part_number(input)?;
+    object::require_content_length(ctx)?;
     let body = chunked::ingest(ctx.req)?;
     let checksums = match object::verify_body(ctx, input, &body.blob, &body.trailers) {
         Ok(c) => c,
@@ -162,12 +163,18 @@ fn invalid_copy_range() -> AwsError {
 /// `InvalidPartOrder`, `EntityTooSmall`) and composes the parts' blobs into
 /// the object; ETag = MD5 of the parts' MD5s + `-N`.
 pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, u) = find_upload(input)?;
+    let (b, key) = object::bucket_key(input)?;
+    let id = s(input, "UploadId").unwrap_or_default();
     let listed = input
         .pointer("/MultipartUpload/Parts")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    let Some(u) = store::upload(&b.name, &key, id) else {
+        return completed_again(&b, &key, id, &listed)
+            .map(Reply::from)
+            .ok_or_else(|| util::no_such_upload(id));
+    };
     if listed.is_empty() {
         return Err(AwsError::client(
             "MalformedXML",
@@ -212,12 +219,7 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
             .with_extra("ETag", &p.etag));
         }
     }
-    if let Some(m) = s(input, "IfNoneMatch")
-        && m.trim() == "*"
-        && store::object(&b.name, &u.key).is_some()
-    {
-        return Err(util::precondition_failed("If-None-Match"));
-    }
+    object::check_write_conditions(&b, &u.key, input)?;
     let slices: Vec<BlobSlice> = chosen.iter().map(|p| blobs::whole(&p.blob)).collect();
     let blob = blobs::compose(&slices).map_err(|_| io())?;
     let mut md5 = Md5::new();
@@ -277,7 +279,50 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
     for (k, v) in &o.checksums {
         out[k] = json!(v);
     }
+    store::put_completed(
+        &u.id,
+        &store::Completed {
+            bucket: b.name.clone(),
+            key: o.key.clone(),
+            parts: listed_parts(&listed),
+            etag: o.etag.clone(),
+            answer: out.clone(),
+            at_ms: ids::now_ms(),
+        },
+    );
     Ok(out.into())
+}
+
+/// How long a completed upload answers a repeated completion.
+const REPEAT_WINDOW_MS: u64 = 60 * 60 * 1000;
+
+/// (part number, unquoted ETag) of a completion's part list.
+fn listed_parts(listed: &[Value]) -> Vec<(u64, String)> {
+    listed
+        .iter()
+        .map(|p| {
+            let n = util::n(p, "PartNumber").unwrap_or(0) as u64;
+            (
+                n,
+                s(p, "ETag")
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The first completion's answer when upload `id` was completed with these
+/// same parts, lately, and its object is still the one it wrote.
+fn completed_again(b: &store::Bucket, key: &str, id: &str, listed: &[Value]) -> Option<Value> {
+    let c = store::completed(id)?;
+    let same = c.bucket == b.name
+        && c.key == key
+        && c.parts == listed_parts(listed)
+        && ids::now_ms().saturating_sub(c.at_ms) < REPEAT_WINDOW_MS
+        && store::object(&b.name, key).is_some_and(|o| o.etag == c.etag);
+    same.then_some(c.answer)
 }
 
 /// AbortMultipartUpload: drops the upload and its parts' bytes.

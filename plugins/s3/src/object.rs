@@ -77,7 +77,8 @@ pub fn template(input: &Value, key: &str) -> Result<Obj, AwsError> {
     if let Some(Value::Object(m)) = input.get("Metadata") {
         for (k, v) in m {
             if let Some(v) = v.as_str() {
-                o.metadata.insert(k.to_ascii_lowercase(), v.to_string());
+                o.metadata
+                    .insert(k.to_ascii_lowercase(), crate::metadata::decode(v));
             }
         }
     }
@@ -323,7 +324,7 @@ pub fn verify_body(
 }
 
 /// Conditional writes: `If-None-Match: *` and `If-Match: <etag>`.
-fn check_write_conditions(b: &Bucket, key: &str, input: &Value) -> Result<(), AwsError> {
+pub fn check_write_conditions(b: &Bucket, key: &str, input: &Value) -> Result<(), AwsError> {
     let current = store::object(&b.name, key);
     if let Some(m) = s(input, "IfNoneMatch") {
         if m.trim() != "*" {
@@ -350,6 +351,21 @@ fn check_write_conditions(b: &Bucket, key: &str, input: &Value) -> Result<(), Aw
     Ok(())
 }
 
+/// S3 stores a body only when it knows its length up front: from
+/// `Content-Length`, or for `aws-chunked` bodies `x-amz-decoded-content-length`.
+pub fn require_content_length(ctx: &Ctx) -> Result<(), AwsError> {
+    if ctx.header("content-length").is_some()
+        || ctx.header("x-amz-decoded-content-length").is_some()
+    {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        411,
+        "MissingContentLength",
+        "You must provide the Content-Length HTTP header.",
+    ))
+}
+
 /// PutObject.
 pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
     let (b, key) = bucket_key(input)?;
@@ -365,6 +381,7 @@ pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
             .with_extra("Size", key.len().to_string()));
     }
     crate::config::check_acl_allowed(&b.name, input)?;
+    require_content_length(ctx)?;
     let mut o = template(input, &key)?;
     check_write_conditions(&b, &key, input)?;
     let body = chunked::ingest(ctx.req)?;
@@ -412,7 +429,12 @@ pub fn describe(b: &Bucket, o: &Obj, checksums: bool) -> Map<String, Value> {
         m.insert(k.clone(), v.clone());
     }
     if !o.metadata.is_empty() {
-        m.insert("Metadata".into(), json!(o.metadata));
+        let encoded: std::collections::BTreeMap<&String, String> = o
+            .metadata
+            .iter()
+            .map(|(k, v)| (k, crate::metadata::encode(v)))
+            .collect();
+        m.insert("Metadata".into(), json!(encoded));
     }
     if b.versioning.is_some() {
         m.insert("VersionId".into(), json!(o.vid()));

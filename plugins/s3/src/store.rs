@@ -121,6 +121,39 @@ pub struct Upload {
     pub checksum_algorithm: Option<String>,
 }
 
+/// A completed upload, remembered so that completing it again with the same
+/// parts answers as the first completion did (AWS keeps answering 200 for a
+/// while, and SDKs retry a completion whose answer they lost).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Completed {
+    /// The bucket it completed in.
+    pub bucket: String,
+    /// The key it completed.
+    pub key: String,
+    /// (part number, ETag) as listed in the completion.
+    pub parts: Vec<(u64, String)>,
+    /// The object's ETag (unquoted), to tell whether it was replaced since.
+    pub etag: String,
+    /// The completion's answer.
+    pub answer: serde_json::Value,
+    /// When, epoch milliseconds.
+    pub at_ms: u64,
+}
+
+fn completed_key(id: &str) -> Vec<u8> {
+    Key::new().str("c").str(id).into_bytes()
+}
+
+/// The completion of upload `id`, if remembered.
+pub fn completed(id: &str) -> Option<Completed> {
+    get_json(&completed_key(id))
+}
+
+/// Remembers the completion of upload `id`.
+pub fn put_completed(id: &str, c: &Completed) {
+    put_json(&completed_key(id), c);
+}
+
 /// An uploaded part.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Part {
