@@ -295,3 +295,44 @@ async fn a_body_without_a_length_is_refused() {
     let missing = c.head_object().bucket("cond").key("nolength").send().await;
     assert_eq!(failure(missing).0, 404);
 }
+
+/// The AWS CLI (botocore) asks for url-encoded listings on its own and
+/// decodes what each operation's answer encodes: a prefix with a newline
+/// comes back as sent from both ListObjects and ListObjectsV2.
+#[test]
+fn listing_prefixes_with_control_characters_reach_the_cli_as_sent() {
+    let s3 = S3::start();
+    s3.ok(&["s3api", "create-bucket", "--bucket", "lists"]);
+    let body = std::env::temp_dir().join(format!("s3-fidelity-{}", std::process::id()));
+    std::fs::write(&body, b"x").unwrap();
+    s3.ok(&[
+        "s3api",
+        "put-object",
+        "--bucket",
+        "lists",
+        "--key",
+        "dir\nname/file",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    for op in ["list-objects", "list-objects-v2"] {
+        let out = s3.json(&["s3api", op, "--bucket", "lists", "--prefix", "dir\n"]);
+        assert_eq!(out["Prefix"], "dir\n", "{op}: {out}");
+        assert_eq!(out["Contents"][0]["Key"], "dir\nname/file", "{op}: {out}");
+        let out = s3.json(&[
+            "s3api",
+            op,
+            "--bucket",
+            "lists",
+            "--prefix",
+            "dir\n",
+            "--delimiter",
+            "/",
+        ]);
+        assert_eq!(
+            out["CommonPrefixes"][0]["Prefix"], "dir\nname/",
+            "{op}: {out}"
+        );
+    }
+    let _ = std::fs::remove_file(body);
+}

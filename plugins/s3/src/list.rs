@@ -176,7 +176,9 @@ pub fn list_objects(_ctx: &Ctx, input: &Value, v2: bool) -> OpResult {
     }
     let mut out = json!({
         "Name": name,
-        "Prefix": enc(url, prefix),
+        // ListObjects (v1) answers its Prefix as given even with
+        // EncodingType=url; SDKs decode it only in ListObjectsV2.
+        "Prefix": if v2 { enc(url, prefix) } else { prefix.to_string() },
         "MaxKeys": util::n(input, "MaxKeys").unwrap_or(1000),
         "IsTruncated": truncated,
     });
