@@ -11,7 +11,8 @@ use crate::errors::{invalid_attribute_name, invalid_attribute_value};
 /// Attributes every queue has, with their defaults.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("DelaySeconds", "0"),
-    ("MaximumMessageSize", "262144"),
+    // 1 MiB, the service maximum, since AWS raised it in 2025.
+    ("MaximumMessageSize", "1048576"),
     ("MessageRetentionPeriod", "345600"),
     ("ReceiveMessageWaitTimeSeconds", "0"),
     ("VisibilityTimeout", "30"),

@@ -73,15 +73,6 @@ pub fn receipt_invalid(handle: &str) -> AwsError {
     )
 }
 
-/// ChangeMessageVisibility on a message that is not in flight.
-pub fn not_inflight() -> AwsError {
-    err(
-        "MessageNotInflight",
-        "AWS.SimpleQueueService.MessageNotInflight",
-        "The message referred to isn't in flight.",
-    )
-}
-
 /// A message body with characters SQS rejects.
 pub fn invalid_contents(c: char) -> AwsError {
     err(
@@ -112,12 +103,13 @@ pub fn too_many_entries(n: usize) -> AwsError {
     )
 }
 
-/// Two entries of a batch share an id.
-pub fn ids_not_distinct() -> AwsError {
+/// Two entries of a batch share an id; AWS names the first repeated one
+/// (`Id idA repeated.`).
+pub fn ids_not_distinct(id: &str) -> AwsError {
     err(
         "BatchEntryIdsNotDistinct",
         "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-        "Two or more batch entries in the request have the same Id.",
+        format!("Id {id} repeated."),
     )
 }
 
@@ -130,13 +122,33 @@ pub fn invalid_batch_id() -> AwsError {
     )
 }
 
-/// The batch's total payload is over the queue's limit.
-pub fn batch_too_long(limit: u64) -> AwsError {
+/// The batch's total payload (bodies and message attributes) is over the
+/// service limit; AWS tells how much was sent.
+pub fn batch_too_long(limit: u64, sent: u64) -> AwsError {
     err(
         "BatchRequestTooLong",
         "AWS.SimpleQueueService.BatchRequestTooLong",
-        format!("Batch requests cannot be longer than {limit} bytes."),
+        format!("Batch requests cannot be longer than {limit} bytes. You have sent {sent} bytes."),
     )
+}
+
+/// A batch entry with an empty message body: AWS fails only that entry,
+/// with code `EmptyValue` (a SendMessage without a body is
+/// `MissingParameter` instead).
+pub fn empty_value(name: &str) -> AwsError {
+    err(
+        "EmptyValue",
+        "EmptyValue",
+        format!("The request must contain the parameter {name}."),
+    )
+}
+
+/// A parameter value AWS rejects with its `Value <v> for parameter <p> is
+/// invalid. Reason: <r>` wording.
+pub fn invalid_value(param: &str, value: &str, reason: &str) -> AwsError {
+    invalid_parameter(format!(
+        "Value {value} for parameter {param} is invalid. Reason: {reason}"
+    ))
 }
 
 /// PurgeQueue within 60 seconds of the previous one.

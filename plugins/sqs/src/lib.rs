@@ -99,16 +99,19 @@ impl Service for Sqs {
 
 ruststack_sdk::plugin!(Sqs);
 
-/// The queue URL a request was sent to, when its path is `/<account>/<name>`.
+/// The queue URL a request was sent to, when its path is `/<account>/<name>`
+/// or LocalStack's `/queue/<region>/<account>/<name>`.
 fn path_queue_url(req: &Request) -> Option<String> {
     let path = req.path.split('?').next().unwrap_or_default();
-    let mut parts = path.trim_start_matches('/').split('/');
-    let (account, name) = (parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || account.len() != 12
-        || !account.bytes().all(|b| b.is_ascii_digit())
-        || name.is_empty()
-    {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (prefix, account, name) = match parts.as_slice() {
+        [account, name] => (String::new(), *account, *name),
+        ["queue", region, account, name] if !region.is_empty() => {
+            (format!("/queue/{region}"), *account, *name)
+        }
+        _ => return None,
+    };
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
         return None;
     }
     let host = if req.context.host.is_empty() {
@@ -117,7 +120,7 @@ fn path_queue_url(req: &Request) -> Option<String> {
         &req.context.host
     };
     Some(format!(
-        "http://{host}:{}/{account}/{name}",
+        "http://{host}:{}{prefix}/{account}/{name}",
         req.context.port
     ))
 }
@@ -175,10 +178,16 @@ fn serve(req: &Request) -> Outcome {
         body: &body,
     };
     let decoded = codec.decode_request(&http, None).map_err(|e| {
-        // A batch without entries is EmptyBatchRequest, not a missing member.
+        // A batch without entries is EmptyBatchRequest in JSON; the query
+        // protocol cannot send an empty list, and AWS names the first
+        // entry's Id as the missing parameter.
         match codec.resolve_operation(&http, None) {
             Ok(op) if is_batch(&op.name) && e.missing_member() == Some("Entries") => {
-                errors::empty_batch(&op.name)
+                if wire == Wire::Query {
+                    errors::missing_parameter(&format!("{}RequestEntry.1.Id", op.name))
+                } else {
+                    errors::empty_batch(&op.name)
+                }
             }
             _ => fix_codec_error(e),
         }
@@ -210,9 +219,22 @@ fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
     v.map(Reply::from)
 }
 
+/// Runs an operation in the region its `QueueUrl` names (a LocalStack-style
+/// URL may name another than the request's credentials), else in the
+/// request's own.
+fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
+    match queues::url_region(req, input) {
+        Some(region) => {
+            let scope = ruststack_sdk::scope::Scope::regional(&req.context.account, &region);
+            ruststack_sdk::scope::with(scope, || dispatch_here(req, op, input))
+        }
+        None => dispatch_here(req, op, input),
+    }
+}
+
 /// Runs an operation of the SQS model: every one is handled, so a new
 /// model operation does not compile until it has an arm.
-fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
+fn dispatch_here(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
     let Some(op) = Op::from_name(op) else {
         return Err(AwsError::not_implemented(op));
     };

@@ -243,7 +243,28 @@ fn valid_body(body: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Checks message attributes; returns their size in bytes.
+/// The service-wide limit on a message and on a whole batch (1 MiB since
+/// 2025; a queue's MaximumMessageSize may only lower the former).
+pub const MAX_PAYLOAD: u64 = 1_048_576;
+
+/// Whether a message attribute name is one AWS takes: up to 256 of
+/// `[A-Za-z0-9_.-]`, no leading, trailing or doubled period, no `AWS.` or
+/// `Amazon.` prefix in any case.
+fn valid_attr_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..")
+        && !name.to_ascii_lowercase().starts_with("aws.")
+        && !name.to_ascii_lowercase().starts_with("amazon.")
+}
+
+/// Checks message attributes; returns their size in bytes (name, data
+/// type and value, as AWS counts them toward the message size).
 fn check_attrs(attrs: &Map<String, Value>) -> Result<usize, AwsError> {
     if attrs.len() > 10 {
         return Err(invalid_parameter(format!(
@@ -253,17 +274,7 @@ fn check_attrs(attrs: &Map<String, Value>) -> Result<usize, AwsError> {
     }
     let mut size = 0;
     for (name, a) in attrs {
-        let valid_name = !name.is_empty()
-            && name.len() <= 256
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-            && !name.starts_with('.')
-            && !name.ends_with('.')
-            && !name.contains("..")
-            && !name.to_ascii_lowercase().starts_with("aws.")
-            && !name.to_ascii_lowercase().starts_with("amazon.");
-        if !valid_name {
+        if !valid_attr_name(name) {
             return Err(invalid_parameter(format!(
                 "Message attribute name '{name}' is invalid."
             )));
@@ -272,17 +283,20 @@ fn check_attrs(attrs: &Map<String, Value>) -> Result<usize, AwsError> {
         let base = dt.split('.').next().unwrap_or_default();
         if !matches!(base, "String" | "Number" | "Binary") {
             return Err(invalid_parameter(format!(
-                "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+                "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
             )));
         }
+        let empty = || {
+            invalid_parameter(format!(
+                "Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+            ))
+        };
         let value_len = if base == "Binary" {
             match a["BinaryValue"].as_str() {
-                Some(b) if !b.is_empty() => b.len() * 3 / 4,
-                _ => {
-                    return Err(invalid_parameter(format!(
-                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{dt}'."
-                    )));
-                }
+                Some(b) if !b.is_empty() => base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_or(b.len() * 3 / 4, |d| d.len()),
+                _ => return Err(empty()),
             }
         } else {
             match a["StringValue"].as_str() {
@@ -295,16 +309,29 @@ fn check_attrs(attrs: &Map<String, Value>) -> Result<usize, AwsError> {
                     valid_body(s)?;
                     s.len()
                 }
-                _ => {
-                    return Err(invalid_parameter(format!(
-                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{dt}'."
-                    )));
-                }
+                _ => return Err(empty()),
             }
         };
         size += name.len() + dt.len() + value_len;
     }
     Ok(size)
+}
+
+/// Checks a MessageGroupId or MessageDeduplicationId value: 1 to 128
+/// characters, each alphanumeric or ASCII punctuation (no spaces). An empty
+/// value is left to the callers (AWS's answer to it is not known).
+fn check_message_id(param: &str, value: &str) -> Result<(), AwsError> {
+    let valid = value.chars().count() <= 128 && value.chars().all(|c| c.is_ascii_graphic());
+    if valid {
+        return Ok(());
+    }
+    Err(errors::invalid_value(
+        param,
+        value,
+        &format!(
+            "{param} can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        ),
+    ))
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -315,11 +342,32 @@ fn sha256_hex(s: &str) -> String {
         .collect()
 }
 
+/// What a send knows beside its entry: whether the entry is part of a batch
+/// (AWS words some per-entry failures differently) and the trace header the
+/// request carried in `X-Amzn-Trace-Id`.
+struct Sending<'a> {
+    batch: bool,
+    trace: Option<&'a str>,
+}
+
+impl<'a> Sending<'a> {
+    fn of(req: &'a Request, batch: bool) -> Self {
+        Sending {
+            batch,
+            trace: req.header("x-amzn-trace-id").filter(|t| !t.is_empty()),
+        }
+    }
+}
+
 /// One message to send, from SendMessage or a batch entry.
-fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> {
+fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Value, AwsError> {
     let body = entry["MessageBody"].as_str().unwrap_or_default();
     if body.is_empty() {
-        return Err(missing_parameter("MessageBody"));
+        return Err(if how.batch {
+            errors::empty_value("MessageBody")
+        } else {
+            missing_parameter("MessageBody")
+        });
     }
     valid_body(body)?;
     let attrs = entry["MessageAttributes"]
@@ -327,11 +375,11 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
         .cloned()
         .unwrap_or_default();
     let attrs_size = check_attrs(&attrs)?;
-    let sys_attrs = entry["MessageSystemAttributes"]
+    let sent_sys_attrs = entry["MessageSystemAttributes"]
         .as_object()
         .cloned()
         .unwrap_or_default();
-    for name in sys_attrs.keys() {
+    for name in sent_sys_attrs.keys() {
         if name != "AWSTraceHeader" {
             return Err(invalid_parameter(format!(
                 "Message system attribute name '{name}' is invalid."
@@ -346,33 +394,67 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
     }
     let delay = match entry["DelaySeconds"].as_i64() {
         Some(d) if !(0..=900).contains(&d) => {
-            return Err(invalid_parameter(format!(
-                "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
-            )));
+            return Err(errors::invalid_value(
+                "DelaySeconds",
+                &d.to_string(),
+                "DelaySeconds must be >= 0 and <= 900.",
+            ));
         }
-        Some(_) if q.fifo() => {
-            return Err(invalid_parameter(format!(
-                "Value {} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.",
-                entry["DelaySeconds"]
-            )));
+        // A FIFO queue takes no per-message delay, but an explicit 0 (what
+        // some SDKs always send) is accepted and leaves the queue's own.
+        Some(0) if q.fifo() => q.int("DelaySeconds"),
+        Some(d) if q.fifo() => {
+            return Err(errors::invalid_value(
+                "DelaySeconds",
+                &d.to_string(),
+                "The request include parameter that is not valid for this queue type.",
+            ));
         }
         Some(d) => d as u64,
         None => q.int("DelaySeconds"),
     };
-    if !q.fifo() && entry.get("MessageDeduplicationId").is_some() {
-        return Err(invalid_parameter(
-            "The request includes a parameter that is not valid for this queue type.",
-        ));
+    if !q.fifo()
+        && let Some(d) = entry.get("MessageDeduplicationId")
+    {
+        // A batch entry fails with AWS's shorter per-entry wording.
+        return Err(if how.batch {
+            invalid_parameter("The request include parameter that is not valid for this queue type")
+        } else {
+            errors::invalid_value(
+                "MessageDeduplicationId",
+                d.as_str().unwrap_or_default(),
+                "The request include parameter that is not valid for this queue type.",
+            )
+        });
     }
     let group = entry["MessageGroupId"].as_str().map(str::to_string);
     let mut dedup = entry["MessageDeduplicationId"].as_str().map(str::to_string);
+    if q.fifo() {
+        if let Some(g) = group.as_deref() {
+            check_message_id("MessageGroupId", g)?;
+        }
+        if let Some(d) = dedup.as_deref() {
+            check_message_id("MessageDeduplicationId", d)?;
+        }
+    }
+    // The trace header: a MessageSystemAttributes one wins over the HTTP
+    // header's (as the X-Ray guide says); only a sent one has a digest.
+    let mut sys_attrs = sent_sys_attrs.clone();
+    if !sys_attrs.contains_key("AWSTraceHeader")
+        && let Some(t) = how.trace
+    {
+        sys_attrs.insert(
+            "AWSTraceHeader".into(),
+            json!({"DataType": "String", "StringValue": t}),
+        );
+    }
     let now = now_ms();
     let mut out = json!({"MD5OfMessageBody": md5_hex(body.as_bytes())});
     if !attrs.is_empty() {
         out["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
     }
-    if !sys_attrs.is_empty() {
-        out["MD5OfMessageSystemAttributes"] = json!(attributes_md5(&sys_attrs));
+    if !sent_sys_attrs.is_empty() {
+        out["MD5OfMessageSystemAttributes"] = json!(attributes_md5(&sent_sys_attrs));
     }
     let mut dedup_key = None;
     if q.fifo() {
@@ -381,9 +463,7 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
         };
         if dedup.is_none() {
             if !q.flag("ContentBasedDeduplication") {
-                return Err(invalid_parameter(
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                ));
+                return Err(no_dedup_id());
             }
             dedup = Some(sha256_hex(body));
         }
@@ -447,10 +527,18 @@ fn send_one(req: &Request, q: &Queue, entry: &Value) -> Result<Value, AwsError> 
     Ok(out)
 }
 
+/// A FIFO send without a deduplication id to a queue without
+/// content-based deduplication.
+fn no_dedup_id() -> AwsError {
+    invalid_parameter(
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+    )
+}
+
 /// SendMessage.
 pub fn send(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let (q, _) = queues::resolve(req, input)?;
-    send_one(req, &q, input)
+    send_one(req, &q, input, &Sending::of(req, false))
 }
 
 /// Checks the shape of a batch: 1 to 10 entries with distinct, valid ids.
@@ -473,7 +561,7 @@ fn check_batch(op: &str, entries: &[Value]) -> Result<(), AwsError> {
             return Err(errors::invalid_batch_id());
         }
         if !seen.insert(id) {
-            return Err(errors::ids_not_distinct());
+            return Err(errors::ids_not_distinct(id));
         }
     }
     Ok(())
@@ -499,7 +587,10 @@ fn batch_output(results: Vec<(String, Result<Value, AwsError>)>) -> Value {
     json!({"Successful": ok, "Failed": failed})
 }
 
-/// SendMessageBatch.
+/// SendMessageBatch. The whole request fails for a batch over the service
+/// limit and, on a FIFO queue, for an entry without a group id or (without
+/// content-based deduplication) a deduplication id, as on AWS; other
+/// problems fail only their entry.
 pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let (q, _) = queues::resolve(req, input)?;
     let entries = input["Entries"].as_array().cloned().unwrap_or_default();
@@ -512,16 +603,28 @@ pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
                     .unwrap_or(0)
         })
         .sum();
-    let max = q.int("MaximumMessageSize").max(262_144);
-    if total as u64 > max {
-        return Err(errors::batch_too_long(max));
+    if total as u64 > MAX_PAYLOAD {
+        return Err(errors::batch_too_long(MAX_PAYLOAD, total as u64));
     }
+    if q.fifo() {
+        for e in &entries {
+            if e.get("MessageGroupId").is_none() {
+                return Err(invalid_parameter(
+                    "The request must contain the parameter MessageGroupId.",
+                ));
+            }
+            if e.get("MessageDeduplicationId").is_none() && !q.flag("ContentBasedDeduplication") {
+                return Err(no_dedup_id());
+            }
+        }
+    }
+    let how = Sending::of(req, true);
     let results = entries
         .iter()
         .map(|e| {
             (
                 e["Id"].as_str().unwrap_or_default().to_string(),
-                send_one(req, &q, e),
+                send_one(req, &q, e, &how),
             )
         })
         .collect();
@@ -585,21 +688,28 @@ fn system_attributes(
     out
 }
 
-/// The message attributes asked for: names, `All`, `.*`, or `prefix.*`.
+/// The message attributes asked for: names, `All`, `*`, or `prefix.*`,
+/// which AWS matches as a plain string prefix (`Hel.*` takes `Hello` and
+/// `Help.Me`; `.*` takes all).
 fn message_attributes(c: &Content, wanted: &[String]) -> Map<String, Value> {
     c.attrs
         .iter()
         .filter(|(name, _)| {
             wanted.iter().any(|w| {
                 w == "All"
-                    || w == ".*"
+                    || w == "*"
                     || *w == **name
-                    || w.strip_suffix(".*")
-                        .is_some_and(|p| name.starts_with(&format!("{p}.")))
+                    || w.strip_suffix(".*").is_some_and(|p| name.starts_with(p))
             })
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Whether a MessageAttributeNames entry is a filter AWS applies: `All`,
+/// `*`, `.*`, `<prefix>.*` or a valid attribute name.
+fn is_attr_filter(w: &str) -> bool {
+    matches!(w, "All" | "*" | ".*") || valid_attr_name(w.strip_suffix(".*").unwrap_or(w))
 }
 
 /// How many visible messages a receive from `q` passes over before it claims
@@ -631,7 +741,9 @@ fn dead_letter(q: &Queue, from_seq: u64, raw: &[u8], m: &Msg, target: &Queue) ->
 }
 
 /// ReceiveMessage: claims up to MaxNumberOfMessages visible messages (FIFO:
-/// in order per group, skipping groups with a message in flight); with
+/// in order per group, group by group, a group's messages only up to its
+/// first one in flight, so a group with a message in flight gives nothing
+/// later until that one is deleted or visible again); with
 /// nothing to return and WaitTimeSeconds left, asks the host to wait on the
 /// queue's wake key until a send or the next message becomes visible.
 pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
@@ -719,6 +831,15 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
     // further on, nearest first; uncontended receives keep the queue's order.
     let mut pass_over = pass_over_count(&q, req.context.attempt, max);
     let mut passed = Vec::new();
+    // FIFO: the receivable messages of each group, groups in the order of
+    // their first such message. AWS hands out a group's messages together
+    // (g1-m1, g1-m2, then g2-m1), so they are claimed group by group once
+    // enough are known (the rest of the page where that happened is still
+    // looked at, for later messages of the groups already seen).
+    let fifo = q.fifo();
+    let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
+    let mut group_index: std::collections::HashMap<String, usize> = Default::default();
+    let mut candidates = 0usize;
     'scan: loop {
         let page = msgs().list(&q.key(), after.as_deref(), 256);
         for (short, m) in &page.items {
@@ -743,6 +864,17 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
                 }
                 continue;
             }
+            if fifo {
+                match group_index.get(&group) {
+                    Some(&i) => groups[i].1.push(seq),
+                    None => {
+                        group_index.insert(group.clone(), groups.len());
+                        groups.push((group, vec![seq]));
+                    }
+                }
+                candidates += 1;
+                continue;
+            }
             if pass_over > 0 {
                 pass_over -= 1;
                 passed.push(seq);
@@ -752,9 +884,20 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
                 break 'scan;
             }
         }
+        if fifo && candidates >= max {
+            break;
+        }
         match page.next {
             Some(n) => after = Some(n),
             None => break,
+        }
+    }
+    'groups: for (_, seqs) in &groups {
+        for &seq in seqs {
+            if out.len() >= max {
+                break 'groups;
+            }
+            claim(seq, &mut out);
         }
     }
     for seq in passed.into_iter().rev() {
@@ -844,6 +987,11 @@ fn render(q: &Queue, m: &Msg, seq: u64, sys_wanted: &[String], attr_wanted: &[St
     if !attrs.is_empty() {
         v["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
         v["MessageAttributes"] = Value::Object(attrs);
+    } else if !c.attrs.is_empty() && attr_wanted.iter().any(|w| is_attr_filter(w)) {
+        // Names asked for that match none of the message's attributes: AWS
+        // answers an empty map (and no digest); names that are no valid
+        // filter (`AWS.`, `..foo`) are ignored.
+        v["MessageAttributes"] = json!({});
     }
     v
 }
@@ -906,7 +1054,8 @@ fn change_one(q: &Queue, handle: &str, timeout: Option<i64>) -> Result<Value, Aw
     };
     let now = now_ms();
     if m.visible_at <= now {
-        return Err(errors::not_inflight());
+        // Visible again already: AWS answers 200 and changes nothing.
+        return Ok(json!({}));
     }
     if now + timeout * 1000 > m.first_receive_ms + 43_200_000 {
         return Err(invalid_parameter(format!(

@@ -87,22 +87,73 @@ pub fn url(req: &Request, q: &Queue) -> String {
     )
 }
 
-/// The queue name in a queue URL (`http://host/<account>/<name>`, or just the
-/// path).
-pub fn name_from_url(url: &str) -> Option<String> {
-    let path = match url.find("://") {
+/// Where a `QueueUrl` points: the queue name, and the region when the URL
+/// names one.
+#[derive(Debug, PartialEq, Eq)]
+pub struct QueueRef {
+    /// Queue name.
+    pub name: String,
+    /// Region named by a LocalStack-style URL (host
+    /// `sqs.<region>.localhost.localstack.cloud`,
+    /// `<region>.queue.localhost.localstack.cloud`, or path
+    /// `/queue/<region>/<account>/<name>`); otherwise the request's.
+    pub region: Option<String>,
+}
+
+/// The region in a LocalStack-style queue host name, if it is one.
+fn host_region(host: &str) -> Option<String> {
+    let host = host.split(':').next().unwrap_or_default();
+    let rest = host.strip_suffix(".localhost.localstack.cloud")?;
+    let region = rest
+        .strip_prefix("sqs.")
+        .or_else(|| rest.strip_suffix(".queue"))?;
+    (!region.is_empty() && !region.contains('.')).then(|| region.to_string())
+}
+
+/// Parses what a request gives as `QueueUrl`: `http://host/<account>/<name>`
+/// (or just that path), the LocalStack forms with a region in the host or in
+/// `/queue/<region>/<account>/<name>`, or a bare queue name, which AWS
+/// accepts too.
+pub fn parse_url(url: &str) -> Option<QueueRef> {
+    let (host, path) = match url.find("://") {
         Some(i) => {
             let rest = &url[i + 3..];
-            &rest[rest.find('/')?..]
+            let slash = rest.find('/')?;
+            (Some(&rest[..slash]), &rest[slash..])
         }
-        None => url,
+        None if !url.contains('/') => {
+            return (!url.is_empty()).then(|| QueueRef {
+                name: url.to_string(),
+                region: None,
+            });
+        }
+        None => (None, url),
     };
-    let mut parts = path.trim_start_matches('/').split('/');
-    let (account, name) = (parts.next()?, parts.next()?);
-    if parts.next().is_some() || account.is_empty() || name.is_empty() {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (path_region, account, name) = match parts.as_slice() {
+        [account, name] => (None, *account, *name),
+        ["queue", region, account, name] if !region.is_empty() => {
+            (Some(region.to_string()), *account, *name)
+        }
+        _ => return None,
+    };
+    if account.is_empty() || name.is_empty() {
         return None;
     }
-    Some(name.to_string())
+    Some(QueueRef {
+        name: name.to_string(),
+        region: path_region.or_else(|| host.and_then(host_region)),
+    })
+}
+
+/// The region a request's `QueueUrl` names, when it names one other than
+/// the request's: the operation must then run in that region's scope.
+pub fn url_region(req: &Request, input: &Value) -> Option<String> {
+    input["QueueUrl"]
+        .as_str()
+        .and_then(parse_url)
+        .and_then(|r| r.region)
+        .filter(|r| *r != req.context.region)
 }
 
 /// The queue a request's `QueueUrl` names, or `QueueDoesNotExist`.
@@ -110,9 +161,10 @@ pub fn resolve(req: &Request, input: &Value) -> Result<(Queue, Vec<u8>), AwsErro
     let url = input["QueueUrl"]
         .as_str()
         .ok_or_else(|| missing_parameter("QueueUrl"))?;
-    let name = name_from_url(url).ok_or_else(no_queue)?;
+    let r = parse_url(url).ok_or_else(no_queue)?;
+    let region = r.region.as_deref().unwrap_or(&req.context.region);
     table()
-        .get_raw(&queue_key(&req.context.region, &name))
+        .get_raw(&queue_key(region, &r.name))
         .ok_or_else(no_queue)
 }
 
@@ -486,7 +538,7 @@ pub fn add_permission(req: &Request, input: &Value) -> Result<Value, AwsError> {
         .attrs
         .get("Policy")
         .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or_else(|| json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn()), "Statement": []}));
+        .unwrap_or_else(|| json!({"Version": "2008-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn()), "Statement": []}));
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     if statements.iter().any(|s| s["Sid"] == label) {
         return Err(invalid_parameter(format!(
@@ -529,7 +581,7 @@ pub fn remove_permission(req: &Request, input: &Value) -> Result<Value, AwsError
         .collect();
     if kept.len() == statements.len() {
         return Err(invalid_parameter(format!(
-            "Value {label} for parameter Label is invalid. Reason: can't find label on existing policy."
+            "Value {label} for parameter Label is invalid. Reason: can't find label."
         )));
     }
     if kept.is_empty() {
@@ -566,6 +618,10 @@ pub fn dead_letter_sources(req: &Request, input: &Value) -> Result<Value, AwsErr
 mod tests {
     use super::*;
 
+    fn name_from_url(url: &str) -> Option<String> {
+        parse_url(url).map(|r| r.name)
+    }
+
     #[test]
     fn names_from_urls() {
         assert_eq!(
@@ -576,7 +632,32 @@ mod tests {
             name_from_url("/000000000000/q.fifo").as_deref(),
             Some("q.fifo")
         );
-        assert_eq!(name_from_url("http://localhost:4566/q1"), None);
+        assert_eq!(name_from_url("q1").as_deref(), Some("q1"));
+        assert_eq!(
+            parse_url("http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/q"),
+            Some(QueueRef {
+                name: "q".into(),
+                region: Some("eu-west-1".into())
+            })
+        );
+        assert_eq!(
+            parse_url("http://eu-west-2.queue.localhost.localstack.cloud:4566/000000000000/q")
+                .and_then(|r| r.region)
+                .as_deref(),
+            Some("eu-west-2")
+        );
+        assert_eq!(
+            parse_url("http://localhost:4566/queue/ap-south-1/000000000000/q"),
+            Some(QueueRef {
+                name: "q".into(),
+                region: Some("ap-south-1".into())
+            })
+        );
+        assert_eq!(
+            parse_url("http://localhost:4566/000000000000/q").and_then(|r| r.region),
+            None
+        );
+        assert_eq!(name_from_url("http://localhost:4566/a/b/c"), None);
         assert_eq!(name_from_url("http://h/000000000000/q/extra"), None);
         assert!(valid_name("a-b_c.fifo"));
         assert!(!valid_name("a b"));
