@@ -97,17 +97,21 @@ pub fn notification(msg: &Message, sub: &Subscription) -> String {
     }
     f.push(("Message", json!(msg.text_for(&sub.protocol))));
     f.push(("Timestamp", json!(iso_timestamp(msg.timestamp_ms))));
-    let version = if msg.signature_version.is_empty() {
-        "1"
-    } else {
-        &msg.signature_version
-    };
-    f.push(("SignatureVersion", json!(version)));
-    f.push(("Signature", json!(signature())));
-    f.push((
-        "SigningCertURL",
-        json!(signing_cert_url(&region_of(&msg.topic_arn))),
-    ));
+    // FIFO topics' notifications are not signed: AWS leaves out all three
+    // signature fields (and puts SequenceNumber after MessageId instead).
+    if msg.sequence.is_none() {
+        let version = if msg.signature_version.is_empty() {
+            "1"
+        } else {
+            &msg.signature_version
+        };
+        f.push(("SignatureVersion", json!(version)));
+        f.push(("Signature", json!(signature())));
+        f.push((
+            "SigningCertURL",
+            json!(signing_cert_url(&region_of(&msg.topic_arn))),
+        ));
+    }
     f.push(("UnsubscribeURL", json!(sub.unsubscribe_url())));
     if !msg.attributes.is_empty() {
         let attrs: serde_json::Map<String, Value> = msg

@@ -9,6 +9,8 @@
 
 use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::Value;
+use std::collections::HashMap;
+
 use serde_json::Map;
 
 use crate::errors::invalid_parameter;
@@ -34,7 +36,7 @@ pub fn validate(policy: &str, body_scope: bool) -> Result<(), AwsError> {
     if obj.is_empty() {
         return Err(err("Filter policy must not be empty"));
     }
-    let (keys, combinations) = check_object(obj, 0, body_scope)?;
+    let (keys, combinations) = check_object(obj, 1, 0, body_scope)?;
     if keys > MAX_KEYS {
         return Err(err("Filter policy can not have more than 5 keys"));
     }
@@ -44,9 +46,13 @@ pub fn validate(policy: &str, body_scope: bool) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// (leaf keys, combinations) of an object, checking every condition.
+/// (leaf keys, combinations) of an object at nesting `level` (1 for the
+/// top), checking every condition. As AWS counts, each leaf array adds its
+/// length times its nesting level as a factor, and `$or` adds up its
+/// alternatives; `depth` bounds recursion.
 fn check_object(
     obj: &Map<String, Value>,
+    level: usize,
     depth: usize,
     nested_ok: bool,
 ) -> Result<(usize, usize), AwsError> {
@@ -65,21 +71,21 @@ fn check_object(
                 let o = alt
                     .as_object()
                     .ok_or_else(|| err("$or must be an array of at least 2 objects"))?;
-                let (k2, c2) = check_object(o, depth + 1, nested_ok)?;
+                let (k2, c2) = check_object(o, level, depth + 1, nested_ok)?;
                 keys += k2;
-                sum += c2;
+                sum = sum.saturating_add(c2);
             }
             combinations = combinations.saturating_mul(sum);
             continue;
         }
         match v {
             Value::Object(_) if !nested_ok => {
-                return Err(err(
+                return Err(invalid_parameter(
                     "Filter policy scope MessageAttributes does not support nested filter policy",
                 ));
             }
             Value::Object(o) => {
-                let (k2, c2) = check_object(o, depth + 1, nested_ok)?;
+                let (k2, c2) = check_object(o, level + 1, depth + 1, nested_ok)?;
                 keys += k2;
                 combinations = combinations.saturating_mul(c2);
             }
@@ -91,7 +97,7 @@ fn check_object(
                     check_condition(c)?;
                 }
                 keys += 1;
-                combinations = combinations.saturating_mul(conds.len());
+                combinations = combinations.saturating_mul(conds.len().saturating_mul(level));
             }
             _ => return Err(err(format!("\"{k}\" must be an object or an array"))),
         }
@@ -188,41 +194,91 @@ fn check_numeric(arg: &Value) -> Result<(), AwsError> {
 
 /// Does `policy` (a validated document) match `doc`, a JSON object holding
 /// the message attributes or the message body?
+///
+/// Both sides are flattened to dotted paths, as AWS does: a policy key
+/// `a.b` and nested keys `{"a": {"b": ..}}` name the same path, as do a
+/// body key `a.b` and nested objects; arrays (also of objects, and arrays
+/// of arrays) contribute each element, and a key matches when any of its
+/// values does.
 pub fn matches(policy: &str, doc: &Value) -> bool {
-    match serde_json::from_str::<Value>(policy) {
-        Ok(Value::Object(p)) => match_object(&p, Some(doc)),
-        _ => false,
+    let Ok(Value::Object(p)) = serde_json::from_str::<Value>(policy) else {
+        return false;
+    };
+    let mut values: HashMap<String, Vec<&Value>> = HashMap::new();
+    flatten(doc, String::new(), &mut values, 0);
+    match_object(&p, "", &values)
+}
+
+/// Most levels of a message body [`flatten`] descends (serde_json parses
+/// at most 128; this bounds the stack for hand-built values).
+const MAX_FLATTEN_DEPTH: usize = 256;
+
+/// Collects every scalar of `v` under its dotted path.
+fn flatten<'a>(
+    v: &'a Value,
+    path: String,
+    out: &mut HashMap<String, Vec<&'a Value>>,
+    depth: usize,
+) {
+    if depth > MAX_FLATTEN_DEPTH {
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten(child, p, out, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                flatten(item, path.clone(), out, depth + 1);
+            }
+        }
+        scalar => out.entry(path).or_default().push(scalar),
     }
 }
 
-fn match_object(policy: &Map<String, Value>, doc: Option<&Value>) -> bool {
+fn match_object(
+    policy: &Map<String, Value>,
+    prefix: &str,
+    values: &HashMap<String, Vec<&Value>>,
+) -> bool {
     policy.iter().all(|(k, cond)| {
         if k == "$or" {
             return cond.as_array().is_some_and(|alts| {
-                alts.iter()
-                    .any(|alt| alt.as_object().is_some_and(|o| match_object(o, doc)))
+                alts.iter().any(|alt| {
+                    alt.as_object()
+                        .is_some_and(|o| match_object(o, prefix, values))
+                })
             });
         }
-        let value = doc.and_then(|d| d.get(k));
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match cond {
-            Value::Object(o) => match_object(o, value.filter(|v| v.is_object())),
-            Value::Array(conds) => conds.iter().any(|c| match_leaf(c, value)),
+            Value::Object(o) => match_object(o, &path, values),
+            Value::Array(conds) => {
+                let found = values.get(&path).map(Vec::as_slice).unwrap_or_default();
+                conds.iter().any(|c| match_leaf(c, found))
+            }
             _ => false,
         }
     })
 }
 
-fn match_leaf(cond: &Value, value: Option<&Value>) -> bool {
+/// Does one condition match the values found at its path (none: absent)?
+fn match_leaf(cond: &Value, found: &[&Value]) -> bool {
     if let Some(exists) = cond.get("exists").and_then(Value::as_bool) {
-        return value.is_some() == exists;
+        return found.is_empty() != exists;
     }
-    let Some(value) = value else {
-        return false;
-    };
-    match value {
-        Value::Array(items) => items.iter().any(|v| match_scalar(cond, v)),
-        v => match_scalar(cond, v),
-    }
+    found.iter().any(|v| match_scalar(cond, v))
 }
 
 fn num_eq(a: f64, b: f64) -> bool {
@@ -393,6 +449,35 @@ mod tests {
         assert!(m(p.clone(), json!({"a": {"b": "x"}, "c": "1"})));
         assert!(!m(p.clone(), json!({"a": {"b": "y"}, "c": "1"})));
         assert!(!m(p, json!({"a": {"b": "x"}})));
+    }
+
+    #[test]
+    fn paths_flatten_dots_and_arrays_of_objects() {
+        let p = json!({"a.b": ["x"]});
+        assert!(m(p.clone(), json!({"a": {"b": "x"}})));
+        assert!(m(p.clone(), json!({"a.b": "x"})));
+        assert!(!m(p, json!({"a": {"b": "y"}})));
+        let p = json!({"r": {"k": [{"prefix": "auto-"}], "e": ["put"]}});
+        assert!(m(
+            p.clone(),
+            json!({"r": [{"k": "home", "e": "del"}, {"k": "auto-1", "e": "put"}]})
+        ));
+        assert!(m(
+            p.clone(),
+            json!({"r": [[{"k": "auto-1"}]], "r.e": "put"})
+        ));
+        assert!(!m(p, json!({"r": [{"k": "home", "e": "put"}]})));
+    }
+
+    #[test]
+    fn nested_leaves_count_times_their_depth() {
+        let vals = |n: usize| json!((0..n).map(|i| i.to_string()).collect::<Vec<_>>());
+        // 3 x 4 x 2 x 3 x 1 x 3 = 216 > 150
+        let p = json!({"a": {"b": {"c": vals(4)}}, "d": {"e": vals(3)}, "f": vals(3)});
+        assert!(validate(&p.to_string(), true).is_err());
+        // 2 x 4 x 1 x 3 = 24
+        let p = json!({"a": {"c": vals(4)}, "f": vals(3)});
+        assert!(validate(&p.to_string(), true).is_ok());
     }
 
     #[test]

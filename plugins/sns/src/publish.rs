@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use ruststack_sdk::ids::{now_ms, parse_arn, uuid};
+use base64::Engine;
+use ruststack_sdk::ids::{now_ms, uuid};
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::protocol::Value;
 use ruststack_sdk::table::Table;
@@ -13,7 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::delivery;
-use crate::errors::{invalid_parameter, invalid_parameter_value, not_found};
+use crate::errors::{self, invalid_parameter, invalid_parameter_value, missing_parameter};
 use crate::topics::{self, Topic};
 
 /// Largest message (and attributes) SNS accepts.
@@ -99,26 +100,88 @@ fn sms_table() -> Table<Sms> {
     Table::new("sms")
 }
 
-/// Validates the `MessageAttributes` map of an input.
+/// Validates the `MessageAttributes` map of a Publish input.
 pub fn attributes(v: &Value) -> Result<BTreeMap<String, Attribute>, AwsError> {
+    let attrs = attributes_at(v, "")?;
+    check_numbers(&attrs)?;
+    Ok(attrs)
+}
+
+/// AWS's complaint about a message attribute name, if any: at most 256
+/// bytes of letters, digits, `-`, `_` and `.`, no `.` first, last or twice
+/// in a row.
+fn check_name(name: &str) -> Result<(), AwsError> {
+    if name.len() > 256 {
+        return Err(invalid_parameter_value(
+            "Length of message attribute name must be less than 256 bytes.",
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(invalid_parameter_value(format!(
+            "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+            u32::from(c)
+        )));
+    }
+    if name.starts_with('.') {
+        return Err(invalid_parameter_value(
+            "Invalid message attribute name starting with character '.' was found.",
+        ));
+    }
+    if name.ends_with('.') {
+        return Err(invalid_parameter_value(
+            "Invalid message attribute name ending with character '.' was found.",
+        ));
+    }
+    if name.contains("..") {
+        return Err(invalid_parameter_value(
+            "Message attribute name can not have successive '.' character.",
+        ));
+    }
+    Ok(())
+}
+
+/// The base type (`String`, `Number`, `Binary`) of a data type, which may
+/// carry a custom suffix after a dot (`String.prefixed`, but not `String.`
+/// nor `Stringprefixed`).
+fn base_type(data_type: &str) -> Option<&'static str> {
+    ["String", "Number", "Binary"].into_iter().find(|b| {
+        data_type
+            .strip_prefix(b)
+            .is_some_and(|rest| rest.is_empty() || rest.len() > 1 && rest.starts_with('.'))
+    })
+}
+
+/// Validates a `MessageAttributes` map except for the values of `Number`
+/// attributes ([`check_numbers`]): names, types, and which value field is
+/// used, in AWS's words. `path` is where the map sits in the request, for
+/// the framework's message about a missing `DataType` (`""` for Publish,
+/// `publishBatchRequestEntries.<n>.member.` in a batch).
+pub fn attributes_at(v: &Value, path: &str) -> Result<BTreeMap<String, Attribute>, AwsError> {
     let mut out = BTreeMap::new();
     let Some(map) = v.as_object() else {
         return Ok(out);
     };
     if map.len() > 10 {
-        return Err(invalid_parameter(
-            "MessageAttributes: Number of message attributes [{}] exceeds the allowed maximum [10].".replace("{}", &map.len().to_string()),
-        ));
+        return Err(invalid_parameter(format!(
+            "MessageAttributes: Number of message attributes [{}] exceeds the allowed maximum [10].",
+            map.len()
+        )));
     }
     for (name, a) in map {
-        let data_type = a["DataType"].as_str().unwrap_or_default().to_string();
-        let base = data_type.split('.').next().unwrap_or_default().to_string();
-        let base = base.as_str();
-        if !matches!(base, "String" | "Number" | "Binary") {
+        let Some(data_type) = a["DataType"].as_str() else {
+            return Err(AwsError::validation_error(format!(
+                "1 validation error detected: Value null at '{path}messageAttributes.{name}.member.dataType' failed to satisfy constraint: Member must not be null"
+            )));
+        };
+        check_name(name)?;
+        let Some(base) = base_type(data_type) else {
             return Err(invalid_parameter_value(format!(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));
-        }
+        };
         let string_value = a["StringValue"].as_str().map(str::to_string);
         let binary_value = a["BinaryValue"].as_str().map(str::to_string);
         let empty = || {
@@ -126,31 +189,32 @@ pub fn attributes(v: &Value) -> Result<BTreeMap<String, Attribute>, AwsError> {
                 "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{base}'."
             ))
         };
-        match base {
-            "Binary" => {
-                if binary_value.as_deref().is_none_or(str::is_empty) {
-                    return Err(empty());
-                }
+        let wrong_field = |field: &str| {
+            invalid_parameter_value(format!(
+                "The message attribute '{name}' with type '{base}' must use field '{field}'."
+            ))
+        };
+        if base == "Binary" {
+            match (&binary_value, &string_value) {
+                (None, Some(_)) => return Err(wrong_field("Binary")),
+                (Some(b), _) if !b.is_empty() => {}
+                _ => return Err(empty()),
             }
-            _ => {
-                let s = string_value
-                    .as_deref()
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(empty)?;
-                if base == "Number" && !valid_number(s) {
-                    return Err(invalid_parameter_value(format!(
-                        "An error occurred while trying to deliver your message. Could not parse the number for message attribute '{name}'."
-                    )));
-                }
-                if data_type == "String.Array" {
-                    match serde_json::from_str::<Value>(s) {
-                        Ok(Value::Array(items))
-                            if items.iter().all(|i| !i.is_array() && !i.is_object()) => {}
-                        _ => {
-                            return Err(invalid_parameter(format!(
-                                "The message attribute '{name}' with type 'String.Array' has an invalid value."
-                            )));
-                        }
+        } else {
+            match (&string_value, &binary_value) {
+                (None, Some(_)) => return Err(wrong_field("String")),
+                (Some(s), _) if !s.is_empty() => {}
+                _ => return Err(empty()),
+            }
+            if data_type == "String.Array" {
+                let s = string_value.as_deref().unwrap_or_default();
+                match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Array(items))
+                        if items.iter().all(|i| !i.is_array() && !i.is_object()) => {}
+                    _ => {
+                        return Err(invalid_parameter(format!(
+                            "The message attribute '{name}' with type 'String.Array' has an invalid value."
+                        )));
                     }
                 }
             }
@@ -158,13 +222,46 @@ pub fn attributes(v: &Value) -> Result<BTreeMap<String, Attribute>, AwsError> {
         out.insert(
             name.clone(),
             Attribute {
-                data_type,
+                data_type: data_type.to_string(),
                 string_value: if base == "Binary" { None } else { string_value },
                 binary_value: if base == "Binary" { binary_value } else { None },
             },
         );
     }
     Ok(out)
+}
+
+/// The values of `Number` attributes must be numbers SNS can compare.
+fn check_numbers(attrs: &BTreeMap<String, Attribute>) -> Result<(), AwsError> {
+    for (name, a) in attrs {
+        if base_type(&a.data_type) == Some("Number")
+            && !a.string_value.as_deref().is_some_and(valid_number)
+        {
+            return Err(invalid_parameter_value(format!(
+                "An error occurred while trying to deliver your message. Could not parse the number for message attribute '{name}'."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The size AWS holds against its 256 KB limit: the message plus every
+/// attribute's name, data type and value (binary values decoded).
+fn message_size(message: &str, attrs: &BTreeMap<String, Attribute>) -> usize {
+    let attrs: usize = attrs
+        .iter()
+        .map(|(name, a)| {
+            let value = match (&a.string_value, &a.binary_value) {
+                (Some(s), _) => s.len(),
+                (None, Some(b)) => base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_or(b.len(), |d| d.len()),
+                (None, None) => 0,
+            };
+            name.len() + a.data_type.len() + value
+        })
+        .sum();
+    message.len() + attrs
 }
 
 fn valid_number(s: &str) -> bool {
@@ -197,25 +294,28 @@ impl<'a> Input<'a> {
 
 /// Publish to a topic, a target ARN or a phone number.
 pub fn publish(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().or(input["TargetArn"].as_str());
+    let (param, topic_arn) = match (input["TopicArn"].as_str(), input["TargetArn"].as_str()) {
+        (Some(t), _) => ("TopicArn", Some(t)),
+        (None, Some(t)) => ("TargetArn", Some(t)),
+        (None, None) => ("TopicArn", None),
+    };
     let phone = input["PhoneNumber"].as_str();
     let one = Input::of(input);
     match (topic_arn, phone) {
         (Some(_), Some(_)) => Err(invalid_parameter(
             "Only one of TopicArn, TargetArn or PhoneNumber may be set",
         )),
-        (None, None) => Err(invalid_parameter(
-            "TopicArn or TargetArn Reason: no value for required parameter",
-        )),
+        (None, None) => Err(missing_parameter("TopicArn or TargetArn")),
         (None, Some(p)) => publish_sms(p, &one),
         (Some(arn), None) => {
-            match parse_arn(arn) {
-                Some(a) if a.service == "sns" => {}
-                _ => return Err(invalid_parameter("TopicArn")),
-            }
+            errors::arn_elements(param, arn)?;
+            // Platform endpoints are not emulated, so none exists.
             if arn.contains(":endpoint/") {
-                return Err(not_found("Endpoint does not exist"));
+                return Err(invalid_parameter(format!(
+                    "{param} Reason: No endpoint found for the target arn specified"
+                )));
             }
+            topics::check_arn_named(param, arn)?;
             let topic = topics::get(arn)?;
             let (id, seq) = publish_one(req, &topic, &one)?;
             let mut out = json!({"MessageId": id});
@@ -256,9 +356,6 @@ fn publish_one(
     if input.message.is_empty() {
         return Err(invalid_parameter("Empty message"));
     }
-    if input.message.len() > MAX_MESSAGE {
-        return Err(invalid_parameter("Message too long"));
-    }
     if let Some(s) = input.subject
         && (s.is_empty()
             || s.len() > 100
@@ -267,6 +364,9 @@ fn publish_one(
         return Err(invalid_parameter("Subject"));
     }
     let attributes = attributes(input.attributes)?;
+    if message_size(input.message, &attributes) > MAX_MESSAGE {
+        return Err(invalid_parameter("Message too long"));
+    }
     let (message, per_protocol) = match input.structure {
         None => (input.message.to_string(), BTreeMap::new()),
         Some("json") => structured(input.message)?,
@@ -377,7 +477,9 @@ fn structured(message: &str) -> Result<(String, BTreeMap<String, String>), AwsEr
     Ok((default.to_string(), per))
 }
 
-/// PublishBatch: up to 10 entries with distinct ids; failures per entry.
+/// PublishBatch: up to 10 entries with distinct ids. Malformed message
+/// attributes in any entry and a batch over 256 KB in all fail the whole
+/// request (as AWS); other problems fail their entry only.
 pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
     let entries = input["PublishBatchRequestEntries"]
@@ -393,7 +495,7 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     if entries.len() > 10 {
         return Err(AwsError::client(
             "TooManyEntriesInBatchRequest",
-            "The batch request contains more entries than permissible",
+            "The batch request contains more entries than permissible.",
         ));
     }
     let mut ids: Vec<&str> = entries.iter().filter_map(|e| e["Id"].as_str()).collect();
@@ -401,12 +503,9 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     if ids.windows(2).any(|w| w[0] == w[1]) {
         return Err(AwsError::client(
             "BatchEntryIdsNotDistinct",
-            "Two or more batch entries in the request have the same Id",
+            "Two or more batch entries in the request have the same Id.",
         ));
     }
-    let topic = topics::get(topic_arn)?;
-    let mut ok = Vec::new();
-    let mut failed = Vec::new();
     for e in &entries {
         let id = e["Id"].as_str().unwrap_or_default();
         let valid_id = !id.is_empty()
@@ -420,6 +519,25 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
                 "The Id of a batch entry in a batch request doesn't abide by the specification",
             ));
         }
+    }
+    topics::check_arn(topic_arn)?;
+    let mut total = 0usize;
+    for (i, e) in entries.iter().enumerate() {
+        let path = format!("publishBatchRequestEntries.{}.member.", i + 1);
+        let attrs = attributes_at(&e["MessageAttributes"], &path)?;
+        total += message_size(e["Message"].as_str().unwrap_or_default(), &attrs);
+    }
+    if total > MAX_MESSAGE {
+        return Err(AwsError::client(
+            "BatchRequestTooLong",
+            "The length of all the messages put together is more than the limit.",
+        ));
+    }
+    let topic = topics::get(topic_arn)?;
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for e in &entries {
+        let id = e["Id"].as_str().unwrap_or_default();
         match publish_one(req, &topic, &Input::of(e)) {
             Ok((mid, seq)) => {
                 let mut s = json!({"Id": id, "MessageId": mid});

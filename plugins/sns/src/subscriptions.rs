@@ -10,7 +10,9 @@ use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::errors::{invalid_parameter, not_found, subscription_not_found};
+use crate::errors::{
+    arn_elements, in_attributes, invalid_parameter, missing_parameter, subscription_not_found,
+};
 use crate::topics::{self, Topic, string_map};
 use crate::{base_url, delivery, filter, next_token, page_after};
 
@@ -179,25 +181,26 @@ pub fn queue_arn(endpoint: &str, region: &str) -> Option<String> {
     Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
 }
 
-/// Checks one subscription attribute.
+/// Checks one subscription attribute, in SetSubscriptionAttributes' words
+/// (Subscribe adds `Attributes Reason: `, see [`in_attributes`]).
 fn validate_attribute(name: &str, value: &str, protocol: &str) -> Result<(), AwsError> {
     match name {
         "RawMessageDelivery" => {
             if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") {
-                return Err(invalid_parameter(
-                    "Attributes Reason: RawMessageDelivery: Invalid value",
-                ));
+                return Err(invalid_parameter(format!(
+                    "RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+                )));
             }
             if !matches!(protocol, "sqs" | "http" | "https" | "firehose") {
                 return Err(invalid_parameter(format!(
-                    "Attributes Reason: Delivery protocol [{protocol}] does not support raw message delivery."
+                    "Delivery protocol [{protocol}] does not support raw message delivery."
                 )));
             }
         }
         "FilterPolicyScope" if !matches!(value, "MessageAttributes" | "MessageBody") => {
-            return Err(invalid_parameter(
-                "Attributes Reason: FilterPolicyScope: Invalid filter policy scope, valid values are: MessageAttributes, MessageBody",
-            ));
+            return Err(invalid_parameter(format!(
+                "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+            )));
         }
         "DeliveryPolicy" | "RedrivePolicy" | "ReplayPolicy" if !value.is_empty() => {
             let v: Value = serde_json::from_str(value)
@@ -205,15 +208,20 @@ fn validate_attribute(name: &str, value: &str, protocol: &str) -> Result<(), Aws
             if !v.is_object() {
                 return Err(invalid_parameter(format!("{name}: must be a JSON object")));
             }
-            if name == "RedrivePolicy"
-                && v["deadLetterTargetArn"]
-                    .as_str()
-                    .and_then(parse_arn)
-                    .is_none_or(|a| a.service != "sqs")
-            {
-                return Err(invalid_parameter(
-                    "RedrivePolicy: deadLetterTargetArn is missing or invalid",
-                ));
+            if name == "RedrivePolicy" {
+                match v["deadLetterTargetArn"].as_str() {
+                    None => {
+                        return Err(invalid_parameter(
+                            "RedrivePolicy: deadLetterTargetArn is missing or invalid",
+                        ));
+                    }
+                    Some(dlq) if parse_arn(dlq).is_none_or(|a| a.service != "sqs") => {
+                        return Err(invalid_parameter(
+                            "RedrivePolicy: deadLetterTargetArn is an invalid arn",
+                        ));
+                    }
+                    Some(_) => {}
+                }
             }
         }
         _ => {}
@@ -229,6 +237,54 @@ fn validate_filter(attrs: &BTreeMap<String, String>) -> Result<(), AwsError> {
             attrs.get("FilterPolicyScope").map(String::as_str) == Some("MessageBody"),
         ),
         None => Ok(()),
+    }
+}
+
+/// The value an attribute has for the purpose of comparing subscriptions:
+/// what is stored, else the default AWS reports (an explicit default equals
+/// an omitted attribute, an empty policy equals none).
+fn effective(attrs: &BTreeMap<String, String>, name: &str) -> String {
+    match attrs.get(name).filter(|v| !v.is_empty()) {
+        Some(v) if name == "RawMessageDelivery" => v.to_ascii_lowercase(),
+        Some(v) => v.clone(),
+        None => match name {
+            "RawMessageDelivery" => "false".into(),
+            "FilterPolicyScope" => "MessageAttributes".into(),
+            _ => String::new(),
+        },
+    }
+}
+
+/// The attributes a new subscription stores: empty values are none and
+/// `RawMessageDelivery` is kept lower-case (AWS answers `TrUe` as `true`).
+fn normalized(attrs: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    attrs
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            let v = if k == "RawMessageDelivery" {
+                v.to_ascii_lowercase()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// Checks a subscription ARN the way AWS does before looking it up: at
+/// least six `:`-separated parts, an SNS ARN, and a subscription id after
+/// the topic name (`Invalid parameter: SubscriptionId` without one).
+fn check_sub_arn(sub_arn: &str) -> Result<(), AwsError> {
+    arn_elements("SubscriptionArn", sub_arn)?;
+    match parse_arn(sub_arn) {
+        Some(a) if a.service == "sns" => {
+            if a.resource.split(':').nth(1).is_none_or(str::is_empty) {
+                return Err(invalid_parameter("SubscriptionId"));
+            }
+            Ok(())
+        }
+        _ => Err(invalid_parameter("SubscriptionArn")),
     }
 }
 
@@ -253,18 +309,20 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
                 "Attributes Reason: Unknown attribute {k}"
             )));
         }
-        validate_attribute(k, v, &protocol)?;
+        validate_attribute(k, v, &protocol).map_err(in_attributes)?;
     }
-    validate_filter(&attrs)?;
+    validate_filter(&attrs).map_err(in_attributes)?;
     let return_arn = input["ReturnSubscriptionArn"].as_bool().unwrap_or(false);
-    // Subscribing the same endpoint twice answers the existing subscription.
+    // Subscribing the same endpoint twice answers the existing subscription
+    // unless a given attribute differs from what it has (omitted ones are
+    // not compared).
     if let Some(existing) = of_topic(topic_arn)
         .into_iter()
         .find(|s| s.protocol == protocol && s.endpoint == endpoint)
     {
         let differs = attrs
-            .iter()
-            .any(|(k, v)| existing.attributes.get(k) != Some(v));
+            .keys()
+            .any(|k| effective(&existing.attributes, k) != effective(&attrs, k));
         if differs {
             return Err(invalid_parameter(
                 "Attributes Reason: Subscription already exists with different attributes",
@@ -276,10 +334,7 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
         protocol.as_str(),
         "http" | "https" | "email" | "email-json" | "sms"
     );
-    let mut attrs = attrs;
-    if let Some(v) = attrs.get_mut("RawMessageDelivery") {
-        *v = v.to_ascii_lowercase();
-    }
+    let attrs = normalized(attrs);
     let sub = Subscription {
         arn: format!("{topic_arn}:{}", uuid()),
         topic_arn: topic_arn.to_string(),
@@ -376,16 +431,16 @@ pub fn confirm(input: &Value) -> Result<Value, AwsError> {
     Ok(json!({"SubscriptionArn": sub.arn}))
 }
 
-/// Unsubscribe: http(s) endpoints get an UnsubscribeConfirmation.
+/// Unsubscribe: http(s) endpoints get an UnsubscribeConfirmation. Like
+/// AWS, unsubscribing a subscription that does not exist (any more) succeeds.
 pub fn unsubscribe(input: &Value) -> Result<Value, AwsError> {
-    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
-    match parse_arn(sub_arn) {
-        Some(a) if a.service == "sns" => {}
-        _ => return Err(invalid_parameter("SubscriptionArn")),
-    }
-    let sub = table()
-        .get(&key(sub_arn))
-        .ok_or_else(subscription_not_found)?;
+    let Some(sub_arn) = input["SubscriptionArn"].as_str() else {
+        return Err(missing_parameter("SubscriptionArn"));
+    };
+    check_sub_arn(sub_arn)?;
+    let Some(sub) = table().get(&key(sub_arn)) else {
+        return Ok(json!({}));
+    };
     remove(&sub);
     if !sub.pending && matches!(sub.protocol.as_str(), "http" | "https") {
         delivery::confirmation(&sub, "UnsubscribeConfirmation");
@@ -435,19 +490,30 @@ pub fn list_by_topic(input: &Value) -> Result<Value, AwsError> {
     Ok(out)
 }
 
-/// GetSubscriptionAttributes.
+/// GetSubscriptionAttributes: the attributes AWS reports for every
+/// subscription (the subscriber's principal, confirmation state, raw
+/// delivery), those set, and `FilterPolicyScope` only alongside a
+/// `FilterPolicy` (AWS keeps a scope set earlier but shows it only then).
 pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
     let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
-    if parse_arn(sub_arn).is_none() {
-        return Err(invalid_parameter("SubscriptionArn"));
-    }
+    check_sub_arn(sub_arn)?;
     let s = table()
         .get(&key(sub_arn))
         .ok_or_else(subscription_not_found)?;
-    let mut a = s.attributes.clone();
+    let mut a: BTreeMap<String, String> = s
+        .attributes
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     a.insert("SubscriptionArn".into(), s.arn.clone());
     a.insert("TopicArn".into(), s.topic_arn.clone());
     a.insert("Owner".into(), s.owner.clone());
+    // The caller that subscribed: locally every account acts as its root.
+    a.insert(
+        "SubscriptionPrincipal".into(),
+        format!("arn:aws:iam::{}:root", s.owner),
+    );
     a.insert("Protocol".into(), s.protocol.clone());
     a.insert("Endpoint".into(), s.endpoint.clone());
     a.insert("PendingConfirmation".into(), s.pending.to_string());
@@ -460,6 +526,8 @@ pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
     if a.contains_key("FilterPolicy") {
         a.entry("FilterPolicyScope".into())
             .or_insert_with(|| "MessageAttributes".into());
+    } else {
+        a.remove("FilterPolicyScope");
     }
     if matches!(s.protocol.as_str(), "http" | "https") {
         let effective = delivery::effective_policy(&s);
@@ -473,9 +541,10 @@ pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
     let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
     let name = input["AttributeName"].as_str().unwrap_or_default();
     let value = input["AttributeValue"].as_str().unwrap_or_default();
+    check_sub_arn(sub_arn)?;
     let s = table()
         .get(&key(sub_arn))
-        .ok_or_else(|| not_found("Subscription does not exist"))?;
+        .ok_or_else(subscription_not_found)?;
     if !SETTABLE.contains(&name) {
         return Err(invalid_parameter("AttributeName"));
     }

@@ -10,14 +10,19 @@ use crate::topics;
 /// Most tags a topic may carry.
 const MAX_TAGS: usize = 50;
 
-/// The `Tags` list of an input (`[{Key, Value}]`), validated.
-pub fn from_input(v: &Value) -> Result<Vec<(String, String)>, AwsError> {
+/// The `Tags` list of an input (`[{Key, Value}]`), validated. TagResource
+/// refuses a key given twice (`Duplicated keys are not allowed.`, as AWS);
+/// CreateTopic keeps the last value.
+pub fn from_input(v: &Value, reject_duplicates: bool) -> Result<Vec<(String, String)>, AwsError> {
     let mut out: Vec<(String, String)> = Vec::new();
     for t in v.as_array().into_iter().flatten() {
         let k = t["Key"].as_str().unwrap_or_default();
         let val = t["Value"].as_str().unwrap_or_default();
         if k.is_empty() || k.len() > 128 || val.len() > 256 || k.starts_with("aws:") {
             return Err(invalid_parameter("Tags Reason: invalid tag key or value"));
+        }
+        if reject_duplicates && out.iter().any(|(ek, _)| ek == k) {
+            return Err(invalid_parameter("Duplicated keys are not allowed."));
         }
         out.retain(|(ek, _)| ek != k);
         out.push((k.to_string(), val.to_string()));
@@ -34,7 +39,7 @@ pub fn from_input(v: &Value) -> Result<Vec<(String, String)>, AwsError> {
 /// TagResource: adds or overwrites tags.
 pub fn tag(input: &Value) -> Result<Value, AwsError> {
     let arn = input["ResourceArn"].as_str().unwrap_or_default();
-    let new = from_input(&input["Tags"])?;
+    let new = from_input(&input["Tags"], true)?;
     let t = topics::table()
         .get(&topics::key(arn))
         .ok_or_else(resource_not_found)?;

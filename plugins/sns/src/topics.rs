@@ -10,7 +10,7 @@ use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::errors::{invalid_parameter, resource_not_found, topic_not_found};
+use crate::errors::{arn_elements, invalid_parameter, resource_not_found, topic_not_found};
 use crate::{next_token, page_after, subscriptions, tags};
 
 /// Topics listed per page of ListTopics (as AWS).
@@ -82,25 +82,27 @@ pub fn get(topic_arn: &str) -> Result<Topic, AwsError> {
     table().get(&key(topic_arn)).ok_or_else(topic_not_found)
 }
 
-/// AWS's default topic policy: the owner account may do everything.
+/// AWS's default topic policy: the owner account may do everything. Written
+/// out rather than built from a map so the keys keep AWS's order (Version,
+/// Id, Statement; Sid, Effect, Principal, Action, Resource, Condition), as
+/// GetTopicAttributes returns it.
 pub fn default_policy(topic_arn: &str, account: &str) -> String {
-    json!({
-        "Version": "2008-10-17",
-        "Id": "__default_policy_ID",
-        "Statement": [{
-            "Sid": "__default_statement_ID",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": [
-                "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                "SNS:ListSubscriptionsByTopic", "SNS:Publish"
-            ],
-            "Resource": topic_arn,
-            "Condition": {"StringEquals": {"AWS:SourceOwner": account}}
-        }]
-    })
-    .to_string()
+    let actions = [
+        "SNS:GetTopicAttributes",
+        "SNS:SetTopicAttributes",
+        "SNS:AddPermission",
+        "SNS:RemovePermission",
+        "SNS:DeleteTopic",
+        "SNS:Subscribe",
+        "SNS:ListSubscriptionsByTopic",
+        "SNS:Publish",
+    ];
+    format!(
+        r#"{{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{{"AWS":"*"}},"Action":{},"Resource":{},"Condition":{{"StringEquals":{{"AWS:SourceOwner":{}}}}}}}]}}"#,
+        json!(actions),
+        json!(topic_arn),
+        json!(account)
+    )
 }
 
 /// AWS's default delivery policy, what `EffectiveDeliveryPolicy` shows.
@@ -228,7 +230,7 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
         }
         validate_attribute(k, v, fifo)?;
     }
-    let tags = tags::from_input(&input["Tags"])?;
+    let tags = tags::from_input(&input["Tags"], false)?;
     let ctx = &req.context;
     let topic_arn = arn("sns", &ctx.region, &ctx.account, name);
     if let Some(existing) = table().get(&key(&topic_arn)) {
@@ -274,11 +276,29 @@ pub fn delete(input: &Value) -> Result<Value, AwsError> {
     Ok(json!({}))
 }
 
-/// An ARN-shaped topic ARN, else `InvalidParameter`.
+/// A topic ARN of this region, else AWS's `InvalidParameter`: `TopicArn
+/// Reason: An ARN must have at least 6 elements, not N` for too few parts,
+/// plain `TopicArn` for another service's or another region's ARN.
 pub fn check_arn(topic_arn: &str) -> Result<(), AwsError> {
+    check_arn_named("TopicArn", topic_arn)
+}
+
+/// [`check_arn`] for a parameter of another name (`TargetArn`).
+pub fn check_arn_named(param: &str, topic_arn: &str) -> Result<(), AwsError> {
+    arn_elements(param, topic_arn)?;
+    let region = match ruststack_sdk::scope::current() {
+        ruststack_sdk::scope::Scope::Regional { region, .. } => Some(region),
+        ruststack_sdk::scope::Scope::Partition => None,
+    };
     match parse_arn(topic_arn) {
-        Some(a) if a.service == "sns" && !a.resource.is_empty() => Ok(()),
-        _ => Err(invalid_parameter("TopicArn")),
+        Some(a)
+            if a.service == "sns"
+                && !a.resource.is_empty()
+                && region.is_none_or(|r| r == a.region) =>
+        {
+            Ok(())
+        }
+        _ => Err(invalid_parameter(param)),
     }
 }
 
@@ -334,11 +354,7 @@ pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
     let name = input["AttributeName"].as_str().unwrap_or_default();
     let value = input["AttributeValue"].as_str().unwrap_or_default();
     let t = get(topic_arn)?;
-    if name == "FifoTopic" {
-        return Err(invalid_parameter(
-            "AttributeName: FifoTopic cannot be changed after the topic is created",
-        ));
-    }
+    // FifoTopic is fixed at creation: AWS answers it like an unknown name.
     if !SETTABLE.contains(&name) {
         return Err(invalid_parameter("AttributeName"));
     }
