@@ -420,3 +420,70 @@ fn receives_run_again_spread_out_but_miss_nothing() {
     got.sort();
     assert_eq!(got, sent, "every message exactly once");
 }
+
+fn bodies(r: &Value) -> Vec<String> {
+    r["Messages"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| m["Body"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn fifo_receive_hands_out_a_groups_messages_together() {
+    testkit::reset();
+    let (_, v) = call(
+        "CreateQueue",
+        json!({"QueueName": "g.fifo", "Attributes": {"FifoQueue": "true", "ContentBasedDeduplication": "true"}}),
+    );
+    let url = v["QueueUrl"].as_str().unwrap().to_string();
+    for (body, g) in [
+        ("g1-m1", "g1"),
+        ("g2-m1", "g2"),
+        ("g2-m2", "g2"),
+        ("g3-m1", "g3"),
+        ("g1-m2", "g1"),
+    ] {
+        call(
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": body, "MessageGroupId": g}),
+        );
+    }
+    let (_, r) = call(
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "MaxNumberOfMessages": 3, "VisibilityTimeout": 0}),
+    );
+    assert_eq!(bodies(&r), ["g1-m1", "g1-m2", "g2-m1"]);
+    let (_, r) = call(
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "MaxNumberOfMessages": 10}),
+    );
+    assert_eq!(bodies(&r), ["g1-m1", "g1-m2", "g2-m1", "g2-m2", "g3-m1"]);
+}
+
+#[test]
+fn trace_header_and_bare_queue_names() {
+    testkit::reset();
+    create("t");
+    let req = RequestBuilder::json(
+        "AmazonSQS.SendMessage",
+        &json!({"QueueUrl": "t", "MessageBody": "traced"}).to_string(),
+    )
+    .header("x-amzn-trace-id", "Root=1-abc")
+    .build();
+    let (status, body) = testkit::respond::<Sqs>(req);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{v}");
+    assert!(v.get("MD5OfMessageSystemAttributes").is_none(), "{v}");
+    let (_, r) = call(
+        "ReceiveMessage",
+        json!({"QueueUrl": "t", "MessageSystemAttributeNames": ["AWSTraceHeader"]}),
+    );
+    assert_eq!(
+        r["Messages"][0]["Attributes"],
+        json!({"AWSTraceHeader": "Root=1-abc"})
+    );
+}
