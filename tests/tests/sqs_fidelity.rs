@@ -744,6 +744,47 @@ fn batch_ids_and_shapes_fail_as_on_aws() {
         "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
         "Maximum number of entries per request are 10. You have sent 11.",
     );
+    // The other batches are shaped the same way.
+    for (op, entry) in [
+        ("DeleteMessageBatch", json!({"ReceiptHandle": "h"})),
+        (
+            "ChangeMessageVisibilityBatch",
+            json!({"ReceiptHandle": "h", "VisibilityTimeout": 1}),
+        ),
+    ] {
+        let many: Vec<Value> = (0..20)
+            .map(|i| {
+                let mut e = entry.clone();
+                e["Id"] = json!(format!("e{i}"));
+                e
+            })
+            .collect();
+        json_err(
+            u,
+            op,
+            json!({"QueueUrl": q, "Entries": many}),
+            400,
+            "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+            "TooManyEntriesInBatchRequest",
+            "Maximum number of entries per request are 10. You have sent 20.",
+        );
+        json_err(
+            u,
+            op,
+            json!({"QueueUrl": q, "Entries": []}),
+            400,
+            "AWS.SimpleQueueService.EmptyBatchRequest",
+            "EmptyBatchRequest",
+            &format!("There should be at least one {op}RequestEntry in the request."),
+        );
+        query_err(
+            u,
+            &[("Action", op), V, ("QueueUrl", &q)],
+            400,
+            "MissingParameter",
+            &format!("The request must contain the parameter {op}RequestEntry.1.Id."),
+        );
+    }
     assert_eq!(attr(u, &q, "ApproximateNumberOfMessages"), "0");
 
     // An empty body fails only its entry, with code EmptyValue.
