@@ -521,7 +521,8 @@ fn messages_batches_visibility_and_purge() {
     assert!(e.contains("InvalidMessageContents"), "{e}");
     let dir = ruststack_tests::tempdir();
     let big = dir.path().join("big.txt");
-    std::fs::write(&big, "x".repeat(262_145)).unwrap();
+    // One byte over the default MaximumMessageSize, 1 MiB.
+    std::fs::write(&big, "x".repeat(1_048_577)).unwrap();
     let arg = format!("file://{}", big.display());
     let e = cli_err(
         u,
