@@ -152,3 +152,116 @@ async fn an_update_without_actions_does_not_create_the_item() {
         .unwrap();
     assert_eq!(got.item().unwrap()["n"], AttributeValue::N("1".into()));
 }
+
+/// A global secondary index serves only eventually consistent reads; a
+/// local one and the table serve both.
+#[tokio::test(flavor = "multi_thread")]
+async fn consistent_reads_are_refused_on_global_indexes() {
+    use aws_sdk_dynamodb::types::{GlobalSecondaryIndex, Projection, ProjectionType};
+    let (_server, _plugins, c) = start();
+    c.create_table()
+        .table_name("gsi")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("colour")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by-colour")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("colour")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    c.put_item()
+        .table_name("gsi")
+        .item("pk", s("a"))
+        .item("colour", s("red"))
+        .send()
+        .await
+        .unwrap();
+    fn message<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+        e: aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> (String, String) {
+        use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+        (
+            e.code().unwrap_or_default().to_string(),
+            e.message().unwrap_or_default().to_string(),
+        )
+    }
+    let expected = (
+        "ValidationException".to_string(),
+        "Consistent reads are not supported on global secondary indexes".to_string(),
+    );
+    let err = c
+        .query()
+        .table_name("gsi")
+        .index_name("by-colour")
+        .key_condition_expression("colour = :c")
+        .expression_attribute_values(":c", s("red"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(message(err), expected);
+    let err = c
+        .scan()
+        .table_name("gsi")
+        .index_name("by-colour")
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(message(err), expected);
+    // Eventually consistent reads of the index, and consistent ones of the
+    // table, are served.
+    let out = c
+        .query()
+        .table_name("gsi")
+        .index_name("by-colour")
+        .key_condition_expression("colour = :c")
+        .expression_attribute_values(":c", s("red"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 1);
+    let out = c
+        .scan()
+        .table_name("gsi")
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 1);
+}

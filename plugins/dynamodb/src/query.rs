@@ -405,6 +405,14 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
         })?),
         None => None,
     };
+    if let Some(i) = &index
+        && input["ConsistentRead"] == true
+        && meta.is_global_index(&i.name)
+    {
+        return Err(validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
+    }
     let limit = match input["Limit"].as_i64() {
         Some(l) if l < 1 => {
             return Err(validation(format!(
@@ -440,12 +448,7 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
         "ALL_ATTRIBUTES" => {
             if let Some(i) = &index
                 && i.projection != "ALL"
-                && meta.indexes().iter().position(|x| x.name == i.name)
-                    < Some(
-                        meta.desc["GlobalSecondaryIndexes"]
-                            .as_array()
-                            .map_or(0, Vec::len),
-                    )
+                && meta.is_global_index(&i.name)
             {
                 return Err(validation(format!(
                     "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",

@@ -157,6 +157,14 @@ impl TableMeta {
     pub fn index(&self, name: &str) -> Option<IndexDef> {
         self.indexes().into_iter().find(|i| i.name == name)
     }
+
+    /// Whether `name` is one of the table's global secondary indexes, which
+    /// serve no strongly consistent reads and only their projection.
+    pub fn is_global_index(&self, name: &str) -> bool {
+        self.desc["GlobalSecondaryIndexes"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|x| x["IndexName"] == name))
+    }
 }
 
 /// The table named by `TableName`, which may also be the table's ARN.
