@@ -1143,6 +1143,13 @@ fn message_body_filters_flatten_nested_keys_arrays_and_dots() {
     assert_eq!(messages(u, "attrs"), ["no attributes"]);
 }
 
+/// Jackson's location suffix on AWS's filter policy complaints.
+fn at(column: usize) -> String {
+    format!(
+        "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
+    )
+}
+
 #[test]
 fn filter_policy_errors_are_worded_as_aws_words_them() {
     let (s, _p) = start(None);
@@ -1186,35 +1193,59 @@ fn filter_policy_errors_are_worded_as_aws_words_them() {
     let at_limit = json!({"source": values(3), "$or": [{"metricName": values(6)}, {"metricType": values(4), "$or": [{"metricId": values(4)}, {"spaceId": values(7)}]}]});
     set_sub_attribute(u, &sub, "FilterPolicy", &at_limit.to_string());
 
-    // Recorded messages without a parser location.
-    for (policy, reason) in [
+    // Recorded messages, which end with the parser's location: the column
+    // in the compact policy where AWS's rule compiler stopped reading.
+    for (policy, reason, column) in [
+        (
+            r#"{"key":[["value"]]}"#,
+            "Match value must be String, number, true, false, or null",
+            10,
+        ),
         (
             r#"{"key":[{"wrong-operator":true}]}"#,
             "Unrecognized match type wrong-operator",
+            31,
         ),
         (
             r#"{"key":[{"suffix":"value","prefix":"value2"}]}"#,
             "Only one key allowed in match expression",
+            37,
         ),
         (
             r#"{"key":[{"suffix":100}]}"#,
             "suffix match pattern must be a string",
+            22,
+        ),
+        (
+            r#"{"key":{"suffix":"value"}}"#,
+            "\"suffix\" must be an object or an array",
+            19,
         ),
         (
             r#"{"key":[{"exists":"no"}]}"#,
             "exists match pattern must be either true or false.",
-        ),
-        (
-            r#"{"key":[{"anything-but":{"wrong-operator":null}}]}"#,
-            "Unsupported anything-but pattern: wrong-operator",
+            20,
         ),
         (
             r#"{"key":[{"numeric":[">",3,"<",1]}]}"#,
             "Bottom must be less than top",
+            33,
         ),
         (
             r#"{"key":[{"numeric":[">=",1,">",2]}]}"#,
             "Bad numeric range operator: >",
+            31,
+        ),
+        (
+            r#"{"key":[{"numeric":[">",20,"<",30,"<",50]}]}"#,
+            "Too many terms in numeric range expression",
+            36,
+        ),
+        // Whitespace is not counted: AWS reads the policy re-serialized.
+        (
+            r#"{ "key": [ { "numeric": [ "=", "000" ] } ] }"#,
+            "Value of equals must be numeric",
+            26,
         ),
     ] {
         expect_invalid(
@@ -1225,15 +1256,35 @@ fn filter_policy_errors_are_worded_as_aws_words_them() {
                 ("AttributeName", "FilterPolicy"),
                 ("AttributeValue", policy),
             ],
-            &format!("Invalid parameter: FilterPolicy: {reason}"),
+            &format!("Invalid parameter: FilterPolicy: {reason}{}", at(column)),
         );
         let p = subscribe_params(&topic, "fp-new", &[("FilterPolicy", policy)]);
         expect_invalid(
             u,
             "Subscribe",
             &pairs(&p),
-            &format!("Invalid parameter: Attributes Reason: FilterPolicy: {reason}"),
+            &format!(
+                "Invalid parameter: Attributes Reason: FilterPolicy: {reason}{}",
+                at(column)
+            ),
         );
+    }
+    // anything-but takes only a prefix.
+    for op in ["suffix", "exists"] {
+        let policy = format!(r#"{{"key":[{{"anything-but":{{"{op}":"test"}}}}]}}"#);
+        let got = error(
+            u,
+            "SetSubscriptionAttributes",
+            &[
+                ("SubscriptionArn", &sub),
+                ("AttributeName", "FilterPolicy"),
+                ("AttributeValue", &policy),
+            ],
+        );
+        let want = format!(
+            "Invalid parameter: FilterPolicy: Unsupported anything-but pattern: {op}\n at "
+        );
+        assert!(got.2.starts_with(&want), "{got:?}");
     }
 
     // Nested policies: only for the body, and each leaf counts times its depth

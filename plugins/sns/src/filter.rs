@@ -20,7 +20,7 @@ const MAX_KEYS: usize = 5;
 /// Most value combinations a policy may expand to (AWS's limit).
 const MAX_COMBINATIONS: usize = 150;
 /// Numbers in `numeric` conditions must lie within ±this.
-const MAX_NUMBER: f64 = 1e9;
+pub(crate) const MAX_NUMBER: f64 = 1e9;
 
 fn err(reason: impl AsRef<str>) -> AwsError {
     invalid_parameter(format!("FilterPolicy: {}", reason.as_ref()))
@@ -36,6 +36,9 @@ pub fn validate(policy: &str, body_scope: bool) -> Result<(), AwsError> {
     if obj.is_empty() {
         return Err(err("Filter policy must not be empty"));
     }
+    // First as AWS's rule compiler reads it: its complaints carry the
+    // place they were found at.
+    crate::ruler::check(policy).map_err(|c| err(c.message()))?;
     let (keys, combinations) = check_object(obj, 1, 0, body_scope)?;
     if keys > MAX_KEYS {
         return Err(err("Filter policy can not have more than 5 keys"));

@@ -11,6 +11,7 @@ mod delivery;
 mod errors;
 mod filter;
 mod publish;
+mod ruler;
 mod subscriptions;
 mod tags;
 mod topics;
