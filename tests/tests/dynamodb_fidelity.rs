@@ -265,3 +265,56 @@ async fn consistent_reads_are_refused_on_global_indexes() {
         .unwrap();
     assert_eq!(out.count(), 1);
 }
+
+/// Paths that overlap (one inside the other) or conflict (a list index and
+/// a map key under one parent) are refused in projections and updates.
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_and_conflicting_paths_are_refused() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let (_server, _plugins, c) = start();
+    table(&c, "paths").await;
+    c.put_item()
+        .table_name("paths")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .unwrap();
+    let projection = |expr: &str| {
+        c.get_item()
+            .table_name("paths")
+            .key("pk", s("a"))
+            .projection_expression(expr)
+            .send()
+    };
+    let e = projection("a, c, a.b").await.unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert_eq!(
+        e.message(),
+        Some(
+            "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"
+        )
+    );
+    let e = projection("a[0], a.b").await.unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some(
+            "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [0]], path two: [a, b]"
+        )
+    );
+    projection("a.b, a.c, d[1]").await.expect("separate paths");
+    let e = c
+        .update_item()
+        .table_name("paths")
+        .key("pk", s("a"))
+        .update_expression("SET m[0] = :v, m.k = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some(
+            "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [m, [0]], path two: [m, k]"
+        )
+    );
+}

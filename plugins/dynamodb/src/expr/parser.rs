@@ -246,6 +246,10 @@ pub fn parse_projection(src: &str, ph: &mut Placeholders) -> Result<Vec<Path>, S
         paths.push(p.path()?);
     }
     p.expect_eof()?;
+    let refs: Vec<&Path> = paths.iter().collect();
+    if let Some(msg) = super::clash::first_clash(&refs) {
+        return Err(format!("Invalid ProjectionExpression: {msg}"));
+    }
     Ok(paths)
 }
 

@@ -1,11 +1,9 @@
 //! Applying update-expression actions to an item: SET (after evaluating
 //! every operand on the old item, as DynamoDB does), REMOVE, ADD, DELETE.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Value, json};
 
-use super::ast::{Action, Path, Step, path_text};
+use super::ast::{Action, Path, Step};
 use super::eval::{operand, resolve, type_name};
 use crate::attr::{self, Item, equal, inner, type_of};
 
@@ -33,35 +31,8 @@ pub fn apply(
             ));
         }
     }
-    // Two paths overlap when one is a prefix of the other. The first path
-    // (in request order) that overlaps any is found through hash sets of the
-    // paths and their prefixes, then its first later partner: comparing
-    // every pair took seconds for the 100,000 attributes a legacy
-    // AttributeUpdates map can name.
-    let mut whole: HashMap<&[Step], usize> = HashMap::new();
-    let mut prefixes: HashSet<&[Step]> = HashSet::new();
-    for p in &paths {
-        *whole.entry(p.as_slice()).or_default() += 1;
-        prefixes.extend((1..p.len()).map(|k| &p[..k]));
-    }
-    let overlaps = |p: &Path| {
-        whole[p.as_slice()] > 1
-            || prefixes.contains(p.as_slice())
-            || (1..p.len()).any(|k| whole.contains_key(&p[..k]))
-    };
-    if let Some(i) = paths.iter().position(|p| overlaps(p)) {
-        let a = paths[i];
-        let b = paths[i + 1..].iter().find(|b| {
-            let n = a.len().min(b.len());
-            a[..n] == b[..n]
-        });
-        if let Some(b) = b {
-            let (one, two) = (path_text(a), path_text(b));
-            let msg = format!(
-                "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {one}, path two: {two}"
-            );
-            return Err(format!("Invalid UpdateExpression: {msg}"));
-        }
+    if let Some(msg) = super::clash::first_clash(&paths) {
+        return Err(format!("Invalid UpdateExpression: {msg}"));
     }
     // Every SET operand sees the item as it was before the update.
     let mut sets = Vec::new();
