@@ -1317,3 +1317,97 @@ fn filter_policy_errors_are_worded_as_aws_words_them() {
         at_limit.to_string()
     );
 }
+
+#[test]
+fn endpoints_phone_numbers_and_dead_letter_queues_are_checked_as_aws_does() {
+    let (s, _p) = start(None);
+    let u = &s.url;
+    sns_ok(u, "CreateTopic", &[("Name", "ends")]);
+    let topic = topic_arn("ends");
+    for number in ["invalid-number", "NAA+15551234567"] {
+        expect_invalid(
+            u,
+            "Subscribe",
+            &[
+                ("TopicArn", &topic),
+                ("Protocol", "sms"),
+                ("Endpoint", number),
+            ],
+            &format!("Invalid SMS endpoint: {number}"),
+        );
+    }
+    sns_ok(
+        u,
+        "Subscribe",
+        &[
+            ("TopicArn", &topic),
+            ("Protocol", "sms"),
+            ("Endpoint", "+15555550100"),
+        ],
+    );
+    expect_invalid(
+        u,
+        "Subscribe",
+        &[
+            ("TopicArn", &topic),
+            ("Protocol", "email"),
+            ("Endpoint", "this is not an email"),
+        ],
+        "Invalid parameter: Email address",
+    );
+    expect_invalid(
+        u,
+        "Subscribe",
+        &[
+            ("TopicArn", &topic),
+            ("Protocol", "test-protocol"),
+            ("Endpoint", "x"),
+        ],
+        "Invalid parameter: Amazon SNS does not support this protocol string: test-protocol",
+    );
+    expect_invalid(
+        u,
+        "Publish",
+        &[("PhoneNumber", "+1a234"), ("Message", "m")],
+        "Invalid parameter: PhoneNumber Reason: +1a234 is not valid to publish to",
+    );
+
+    // A FIFO topic's FIFO queue needs a FIFO dead-letter queue; its
+    // standard queue may have a standard one.
+    sns_ok(
+        u,
+        "CreateTopic",
+        &[
+            ("Name", "dl.fifo"),
+            ("Attributes.entry.1.key", "FifoTopic"),
+            ("Attributes.entry.1.value", "true"),
+        ],
+    );
+    let fifo = topic_arn("dl.fifo");
+    create_queue(u, "dl-q.fifo");
+    create_queue(u, "dl-std");
+    create_queue(u, "dl-dlq");
+    create_queue(u, "dl-dlq.fifo");
+    let fifo_sub = subscribe(u, &fifo, "dl-q.fifo", &[]);
+    let std_sub = subscribe(u, &fifo, "dl-std", &[]);
+    let standard_dlq = format!(r#"{{"deadLetterTargetArn":"{}"}}"#, queue_arn("dl-dlq"));
+    expect_invalid(
+        u,
+        "SetSubscriptionAttributes",
+        &[
+            ("SubscriptionArn", &fifo_sub),
+            ("AttributeName", "RedrivePolicy"),
+            ("AttributeValue", &standard_dlq),
+        ],
+        "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+    );
+    assert!(!sub_attributes(u, &fifo_sub).contains_key("RedrivePolicy"));
+    let fifo_dlq = format!(
+        r#"{{"deadLetterTargetArn":"{}"}}"#,
+        queue_arn("dl-dlq.fifo")
+    );
+    set_sub_attribute(u, &fifo_sub, "RedrivePolicy", &fifo_dlq);
+    set_sub_attribute(u, &std_sub, "RedrivePolicy", &standard_dlq);
+    assert_eq!(sub_attributes(u, &fifo_sub)["RedrivePolicy"], fifo_dlq);
+    assert_eq!(sub_attributes(u, &std_sub)["RedrivePolicy"], standard_dlq);
+}

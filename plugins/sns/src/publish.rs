@@ -330,9 +330,9 @@ pub fn publish(req: &Request, input: &Value) -> Result<Value, AwsError> {
 fn publish_sms(phone: &str, input: &Input<'_>) -> Result<Value, AwsError> {
     let digits = phone.strip_prefix('+').unwrap_or(phone);
     if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid_parameter(
-            "PhoneNumber Reason: input incorrectly formatted",
-        ));
+        return Err(invalid_parameter(format!(
+            "PhoneNumber Reason: {phone} is not valid to publish to"
+        )));
     }
     if input.message.is_empty() {
         return Err(invalid_parameter("Empty message"));

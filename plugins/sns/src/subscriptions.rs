@@ -312,6 +312,7 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
         validate_attribute(k, v, &protocol).map_err(in_attributes)?;
     }
     validate_filter(&attrs).map_err(in_attributes)?;
+    check_fifo_dlq(&topic, &endpoint, &attrs).map_err(in_attributes)?;
     let return_arn = input["ReturnSubscriptionArn"].as_bool().unwrap_or(false);
     // Subscribing the same endpoint twice answers the existing subscription
     // unless a given attribute differs from what it has (omitted ones are
@@ -400,8 +401,16 @@ fn check_endpoint(
                 "Endpoint must match the specified protocol",
             ));
         }
-        "email" | "email-json" if !endpoint.contains('@') => return Err(bad()),
-        "sms" if endpoint.is_empty() => return Err(bad()),
+        "email" | "email-json" if !endpoint.contains('@') => {
+            return Err(invalid_parameter("Email address"));
+        }
+        // AWS's words, without the usual prefix.
+        "sms" if !valid_sms_endpoint(endpoint) => {
+            return Err(AwsError::client(
+                "InvalidParameter",
+                format!("Invalid SMS endpoint: {endpoint}"),
+            ));
+        }
         "lambda" | "firehose" | "application" if parse_arn(endpoint).is_none() => {
             return Err(bad());
         }
@@ -413,6 +422,49 @@ fn check_endpoint(
         )));
     }
     Ok(())
+}
+
+/// A phone number SNS can text: E.164 (`+` optional, up to 15 digits, no
+/// leading zero) once single `.`, `/` or `-` separators between digits are
+/// taken out.
+pub fn valid_sms_endpoint(endpoint: &str) -> bool {
+    let seps = |c: char| matches!(c, '.' | '/' | '-');
+    if endpoint.starts_with(seps)
+        || endpoint.ends_with(seps)
+        || endpoint
+            .as_bytes()
+            .windows(2)
+            .any(|w| seps(w[0] as char) && seps(w[1] as char))
+    {
+        return false;
+    }
+    let digits: String = endpoint.chars().filter(|c| !seps(*c)).collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    (2..=15).contains(&digits.len())
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A FIFO subscription of a FIFO topic dead-letters in order only to a
+/// FIFO queue; AWS refuses a standard one (a standard queue's subscription
+/// may have either).
+fn check_fifo_dlq(
+    topic: &Topic,
+    endpoint: &str,
+    attrs: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let dlq = attrs
+        .get("RedrivePolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_string));
+    match dlq {
+        Some(dlq) if topic.fifo() && endpoint.ends_with(".fifo") && !dlq.ends_with(".fifo") => {
+            Err(invalid_parameter(
+                "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// ConfirmSubscription: the token from the SubscriptionConfirmation.
@@ -557,6 +609,9 @@ pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
     let mut after = s.attributes.clone();
     after.insert(name.to_string(), value.clone());
     validate_filter(&after)?;
+    if let Ok(topic) = topics::get(&s.topic_arn) {
+        check_fifo_dlq(&topic, &s.endpoint, &after)?;
+    }
     table().update(&key(sub_arn), |cur| {
         let mut s = cur?;
         if value.is_empty() {
