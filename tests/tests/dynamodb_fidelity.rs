@@ -318,3 +318,48 @@ async fn overlapping_and_conflicting_paths_are_refused() {
         )
     );
 }
+
+/// An ExclusiveStartKey holds exactly the key attributes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_start_key_with_other_attributes_is_refused() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let (_server, _plugins, c) = start();
+    table(&c, "esk").await;
+    c.put_item()
+        .table_name("esk")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .unwrap();
+    let expected = Some(
+        "The provided starting key is invalid: The provided key element does not match the schema",
+    );
+    let e = c
+        .scan()
+        .table_name("esk")
+        .exclusive_start_key("pk", s("a"))
+        .exclusive_start_key("other", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (Some("ValidationException"), expected)
+    );
+    let e = c
+        .scan()
+        .table_name("esk")
+        .exclusive_start_key("other", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), expected);
+    let out = c
+        .scan()
+        .table_name("esk")
+        .exclusive_start_key("pk", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.count(), 0);
+}

@@ -462,7 +462,17 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
     let start_key = match input.get("ExclusiveStartKey").and_then(Value::as_object) {
         Some(esk) => {
             let esk = attr::validate_item(&Value::Object(esk.clone())).map_err(validation)?;
-            Some(src.kv_key_of(&esk).ok_or_else(|| validation("The provided starting key is invalid: The provided key element does not match the schema"))?)
+            let mismatch = || {
+                validation(
+                    "The provided starting key is invalid: The provided key element does not match the schema",
+                )
+            };
+            // Exactly the key attributes (the table's, and the index's).
+            let names = src.key_names();
+            if esk.keys().any(|k| !names.contains(k)) {
+                return Err(mismatch());
+            }
+            Some(src.kv_key_of(&esk).ok_or_else(mismatch)?)
         }
         None => None,
     };
