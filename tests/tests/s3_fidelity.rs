@@ -84,6 +84,11 @@ async fn conditional_put_object() {
     attempt("b", Some(leaked), None)
         .await
         .expect("matching ETag");
+    // If-None-Match with an ETag is plain HTTP that S3 does not implement.
+    assert_eq!(
+        failure(attempt("b", None, Some("\"0123456789abcdef0123456789abcdef\"")).await),
+        (501, "NotImplemented".into())
+    );
     let got = c.get_object().bucket("cond").key("b").send().await.unwrap();
     assert_eq!(
         got.body.collect().await.unwrap().into_bytes().as_ref(),
