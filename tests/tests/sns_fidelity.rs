@@ -1269,6 +1269,35 @@ fn filter_policy_errors_are_worded_as_aws_words_them() {
             ),
         );
     }
+    // Text that is not JSON: the parser's own words and place.
+    let unquoted =
+        "Unexpected character ('i' (code 105)): was expecting double-quote to start field name";
+    for name in ["FilterPolicy", "RedrivePolicy"] {
+        expect_invalid(
+            u,
+            "SetSubscriptionAttributes",
+            &[
+                ("SubscriptionArn", &sub),
+                ("AttributeName", name),
+                ("AttributeValue", "{invalidjson}"),
+            ],
+            &format!(
+                "Invalid parameter: {name}: failed to parse JSON. {unquoted}{}",
+                at(2)
+            ),
+        );
+    }
+    let p = subscribe_params(&topic, "fp-new", &[("FilterPolicy", "invalid-json")]);
+    expect_invalid(
+        u,
+        "Subscribe",
+        &pairs(&p),
+        &format!(
+            "Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. Unrecognized token 'invalid': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false'){}",
+            at(8)
+        ),
+    );
+
     // anything-but takes only a prefix.
     for op in ["suffix", "exists"] {
         let policy = format!(r#"{{"key":[{{"anything-but":{{"{op}":"test"}}}}]}}"#);

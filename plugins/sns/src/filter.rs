@@ -29,7 +29,8 @@ fn err(reason: impl AsRef<str>) -> AwsError {
 /// Checks a policy document; `InvalidParameter` describes what is wrong.
 /// Nested keys are only allowed when the policy applies to the message body.
 pub fn validate(policy: &str, body_scope: bool) -> Result<(), AwsError> {
-    let v: Value = serde_json::from_str(policy).map_err(|_| err("failed to parse JSON."))?;
+    let v: Value =
+        serde_json::from_str(policy).map_err(|_| err(crate::jackson::parse_failure(policy)))?;
     let obj = v
         .as_object()
         .ok_or_else(|| err("Filter policy must be a JSON object"))?;

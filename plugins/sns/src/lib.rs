@@ -10,6 +10,7 @@
 mod delivery;
 mod errors;
 mod filter;
+mod jackson;
 mod publish;
 mod ruler;
 mod subscriptions;

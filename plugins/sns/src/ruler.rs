@@ -16,11 +16,9 @@
 //! well-formed JSON; it still never panics and reports a generic problem
 //! when something does not add up.
 
-/// Jackson's location suffix, as AWS's current parser (source redacted) writes it.
+/// Jackson's location suffix: policies are one line once compact.
 fn location(column: usize) -> String {
-    format!(
-        "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {column}]"
-    )
+    crate::jackson::location(1, column)
 }
 
 /// The kinds of token Jackson reports.

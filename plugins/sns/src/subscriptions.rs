@@ -203,8 +203,9 @@ fn validate_attribute(name: &str, value: &str, protocol: &str) -> Result<(), Aws
             )));
         }
         "DeliveryPolicy" | "RedrivePolicy" | "ReplayPolicy" if !value.is_empty() => {
-            let v: Value = serde_json::from_str(value)
-                .map_err(|_| invalid_parameter(format!("{name}: failed to parse JSON")))?;
+            let v: Value = serde_json::from_str(value).map_err(|_| {
+                invalid_parameter(format!("{name}: {}", crate::jackson::parse_failure(value)))
+            })?;
             if !v.is_object() {
                 return Err(invalid_parameter(format!("{name}: must be a JSON object")));
             }
