@@ -934,8 +934,37 @@ fn topic_names_and_tags_are_checked_as_aws_does() {
         "Invalid parameter: Topic Name",
     );
 
+    // Tag keys over 128 characters: the request framework's words.
+    let long_key = "k".repeat(129);
+    let too_long = format!(
+        "1 validation error detected: Value '{long_key}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128"
+    );
+    expect_error(
+        u,
+        "CreateTopic",
+        &[
+            ("Name", "long-tags"),
+            ("Tags.member.1.Key", &long_key),
+            ("Tags.member.1.Value", "v"),
+        ],
+        400,
+        "ValidationError",
+        &too_long,
+    );
     sns_ok(u, "CreateTopic", &[("Name", "tagged")]);
     let arn = topic_arn("tagged");
+    expect_error(
+        u,
+        "TagResource",
+        &[
+            ("ResourceArn", &arn),
+            ("Tags.member.1.Key", &long_key),
+            ("Tags.member.1.Value", "v"),
+        ],
+        400,
+        "ValidationError",
+        &too_long,
+    );
     expect_invalid(
         u,
         "TagResource",

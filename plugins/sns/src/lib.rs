@@ -33,8 +33,9 @@ mod tests;
 
 use ruststack_sdk::http::{Reply, serve_model};
 use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::model::Operation;
 use ruststack_sdk::protocol::ops::sns::Op;
-use ruststack_sdk::protocol::{Value, models};
+use ruststack_sdk::protocol::{Value, models, validate};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
 use crate::errors::invalid_parameter;
@@ -98,10 +99,13 @@ fn out(r: Result<Value, AwsError>) -> Result<Reply, AwsError> {
 
 /// Decodes, dispatches and encodes one request.
 fn serve(req: &Request) -> Outcome {
-    serve_model(models::sns(), req, |op, input| {
-        let Some(op) = Op::from_name(&op.name) else {
-            return Err(AwsError::not_implemented(&op.name));
+    serve_model(models::sns(), req, |model_op, input| {
+        let Some(op) = Op::from_name(&model_op.name) else {
+            return Err(AwsError::not_implemented(&model_op.name));
         };
+        if matches!(op, Op::CreateTopic | Op::TagResource) {
+            check_lengths(model_op, &input)?;
+        }
         match op {
             Op::CreateTopic => out(topics::create(req, &input)),
             Op::DeleteTopic => out(topics::delete(&input)),
@@ -154,6 +158,24 @@ fn serve(req: &Request) -> Outcome {
             | Op::VerifySMSSandboxPhoneNumber => Err(AwsError::not_implemented(op.name())),
         }
     })
+}
+
+/// The model's length limits on tags (keys 1..128, values up to 256) and
+/// TagResource's ARN: AWS's request framework checks them before SNS does,
+/// answering `ValidationError` (`1 validation error detected: Value '<key>'
+/// at 'tags.1.member.key' failed to satisfy constraint: Member must have
+/// length less than or equal to 128`).
+fn check_lengths(op: &Operation, input: &Value) -> Result<(), AwsError> {
+    let rules = validate::Rules::ALL
+        .without_required()
+        .without_range()
+        .without_enums()
+        .without_patterns();
+    let violations = validate::check_operation(models::sns(), op, input, &rules);
+    match validate::message(&violations) {
+        m if m.is_empty() => Ok(()),
+        m => Err(AwsError::validation_error(m)),
+    }
 }
 
 /// Runs `f` in the account and region of the SNS ARN `arn`, or in the
