@@ -374,6 +374,36 @@ fn topic_attributes_are_the_set_aws_reports() {
     want.insert("SubscriptionsConfirmed".into(), "1".into());
     assert_eq!(topic_attributes(u, &plain), want);
 
+    // Feedback attributes appear once set.
+    for (name, value) in [
+        (
+            "LambdaSuccessFeedbackRoleArn",
+            format!("arn:aws:iam::{ACCOUNT}:role/feedback"),
+        ),
+        ("LambdaSuccessFeedbackSampleRate", "100".to_string()),
+    ] {
+        sns_ok(
+            u,
+            "SetTopicAttributes",
+            &[
+                ("TopicArn", &plain),
+                ("AttributeName", name),
+                ("AttributeValue", &value),
+            ],
+        );
+        want.insert(name.to_string(), value);
+    }
+    assert_eq!(topic_attributes(u, &plain), want);
+    expect_invalid(
+        u,
+        "CreateTopic",
+        &[
+            ("Name", "rates"),
+            ("Attributes.entry.1.key", "SQSSuccessFeedbackSampleRate"),
+            ("Attributes.entry.1.value", "500"),
+        ],
+        "Invalid parameter: Attributes Reason: SQSSuccessFeedbackSampleRate: 500 value provided is not an integer between 0-100",
+    );
     expect_invalid(
         u,
         "SetTopicAttributes",

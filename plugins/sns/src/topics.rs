@@ -10,7 +10,9 @@ use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::errors::{arn_elements, invalid_parameter, resource_not_found, topic_not_found};
+use crate::errors::{
+    arn_elements, in_attributes, invalid_parameter, resource_not_found, topic_not_found,
+};
 use crate::{next_token, page_after, subscriptions, tags};
 
 /// Topics listed per page of ListTopics (as AWS).
@@ -137,8 +139,11 @@ const SETTABLE: &[&str] = &[
     "SQSFailureFeedbackRoleArn",
 ];
 
-/// Checks one attribute value; `fifo` says whether the topic is FIFO.
-fn validate_attribute(name: &str, value: &str, fifo: bool) -> Result<(), AwsError> {
+/// Checks one attribute value; `fifo` says whether the topic is FIFO,
+/// `create` whether CreateTopic asks (AWS then puts `Attributes Reason: `
+/// before the attribute's name in the sample-rate message, which
+/// SetTopicAttributes leaves out).
+fn validate_attribute(name: &str, value: &str, fifo: bool, create: bool) -> Result<(), AwsError> {
     let bad = || invalid_parameter(format!("Attributes Reason: {name}"));
     match name {
         "Policy" | "DeliveryPolicy" | "ArchivePolicy" | "DataProtectionPolicy"
@@ -152,7 +157,12 @@ fn validate_attribute(name: &str, value: &str, fifo: bool) -> Result<(), AwsErro
         }
         n if n.ends_with("SampleRate") => match value.parse::<u32>() {
             Ok(0..=100) => {}
-            _ => return Err(bad()),
+            _ => {
+                let e = invalid_parameter(format!(
+                    "{name}: {value} value provided is not an integer between 0-100"
+                ));
+                return Err(if create { in_attributes(e) } else { e });
+            }
         },
         "ContentBasedDeduplication" => {
             if !matches!(value, "true" | "false") {
@@ -228,7 +238,7 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
                 "Attributes Reason: Unknown attribute {k}"
             )));
         }
-        validate_attribute(k, v, fifo)?;
+        validate_attribute(k, v, fifo, true)?;
     }
     let tags = tags::from_input(&input["Tags"], false)?;
     let ctx = &req.context;
@@ -358,7 +368,7 @@ pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
     if !SETTABLE.contains(&name) {
         return Err(invalid_parameter("AttributeName"));
     }
-    validate_attribute(name, value, t.fifo())?;
+    validate_attribute(name, value, t.fifo(), false)?;
     table().update(&key(topic_arn), |cur| {
         let mut t = cur?;
         if value.is_empty() {
@@ -460,7 +470,7 @@ pub fn put_data_protection_policy(input: &Value) -> Result<Value, AwsError> {
     table()
         .get(&key(topic_arn))
         .ok_or_else(resource_not_found)?;
-    validate_attribute("DataProtectionPolicy", policy, false)?;
+    validate_attribute("DataProtectionPolicy", policy, false, false)?;
     table().update(&key(topic_arn), |cur| {
         let mut t = cur?;
         t.attributes
