@@ -1499,3 +1499,138 @@ fn endpoints_phone_numbers_and_dead_letter_queues_are_checked_as_aws_does() {
     assert_eq!(sub_attributes(u, &fifo_sub)["RedrivePolicy"], fifo_dlq);
     assert_eq!(sub_attributes(u, &std_sub)["RedrivePolicy"], standard_dlq);
 }
+
+/// A PublishBatch entry: Id, Message and extra entry fields.
+type Entry<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// PublishBatch parameters for these entries.
+fn batch_params(topic: &str, entries: &[Entry]) -> Vec<(String, String)> {
+    let mut b = vec![("TopicArn".to_string(), topic.to_string())];
+    for (i, (id, message, extra)) in entries.iter().enumerate() {
+        let base = format!("PublishBatchRequestEntries.member.{}", i + 1);
+        b.push((format!("{base}.Id"), id.to_string()));
+        b.push((format!("{base}.Message"), message.to_string()));
+        for (k, v) in extra.iter() {
+            b.push((format!("{base}.{k}"), v.to_string()));
+        }
+    }
+    b
+}
+
+#[test]
+fn publish_batch_fails_whole_or_per_entry_as_aws_does() {
+    let (s, _p) = start(None);
+    let u = &s.url;
+    sns_ok(
+        u,
+        "CreateTopic",
+        &[
+            ("Name", "batch.fifo"),
+            ("Attributes.entry.1.key", "FifoTopic"),
+            ("Attributes.entry.1.value", "true"),
+        ],
+    );
+    let fifo = topic_arn("batch.fifo");
+    let q = create_queue(u, "batch-q.fifo");
+    subscribe(u, &fifo, "batch-q.fifo", &[("RawMessageDelivery", "true")]);
+    let good: &[(&str, &str)] = &[("MessageGroupId", "g"), ("MessageDeduplicationId", "d1")];
+
+    // Entry count and distinct ids come first, even without group ids.
+    let eleven: Vec<(String, String)> = (0..11)
+        .map(|i| (format!("Id_{i}"), "m".to_string()))
+        .collect();
+    let eleven: Vec<Entry> = eleven
+        .iter()
+        .map(|(id, m)| (id.as_str(), m.as_str(), &[][..]))
+        .collect();
+    expect_error(
+        u,
+        "PublishBatch",
+        &pairs(&batch_params(&fifo, &eleven)),
+        400,
+        "TooManyEntriesInBatchRequest",
+        "The batch request contains more entries than permissible.",
+    );
+    expect_error(
+        u,
+        "PublishBatch",
+        &pairs(&batch_params(&fifo, &[("1", "a", &[]), ("1", "b", &[])])),
+        400,
+        "BatchEntryIdsNotDistinct",
+        "Two or more batch entries in the request have the same Id.",
+    );
+    // These fail the whole request: nothing of it is published.
+    for (entries, message) in [
+        (
+            vec![("ok", "a", good), ("bad", "b", &[][..])],
+            "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+        ),
+        (
+            vec![
+                ("ok", "a", good),
+                ("bad", "b", &[("MessageGroupId", "g")][..]),
+            ],
+            "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        ),
+        (
+            vec![
+                ("ok", "a", good),
+                (
+                    "bad",
+                    r#"{"sqs": "x"}"#,
+                    &[("MessageStructure", "json")][..],
+                ),
+            ],
+            "Invalid parameter: Message Structure - No default entry in JSON message body",
+        ),
+    ] {
+        expect_invalid(
+            u,
+            "PublishBatch",
+            &pairs(&batch_params(&fifo, &entries)),
+            message,
+        );
+    }
+    assert!(drain(u, &q).is_empty());
+    let ok = sns_ok(
+        u,
+        "PublishBatch",
+        &pairs(&batch_params(
+            &fifo,
+            &[
+                ("a", "one", good),
+                (
+                    "b",
+                    "two",
+                    &[("MessageGroupId", "g"), ("MessageDeduplicationId", "d2")],
+                ),
+            ],
+        )),
+    );
+    assert_eq!(xml_all(&ok, "Id"), ["a", "b"]);
+    assert_eq!(xml_all(&ok, "SequenceNumber").len(), 2, "{ok}");
+    let bodies: Vec<Value> = drain(u, &q).iter().map(|m| m["Body"].clone()).collect();
+    assert_eq!(bodies, [json!("one"), json!("two")]);
+
+    // A bad Subject fails its entry only.
+    sns_ok(u, "CreateTopic", &[("Name", "batch-std")]);
+    let std = topic_arn("batch-std");
+    let out = sns_ok(
+        u,
+        "PublishBatch",
+        &pairs(&batch_params(
+            &std,
+            &[
+                ("fine", "x", &[]),
+                ("broken", "y", &[("Subject", "two\nlines")]),
+            ],
+        )),
+    );
+    let successful = xml_text(&out, "Successful").unwrap();
+    assert_eq!(xml_all(&successful, "Id"), ["fine"]);
+    let failed = xml_text(&out, "Failed").unwrap();
+    assert_eq!(xml_all(&failed, "Id"), ["broken"]);
+    assert_eq!(xml_all(&failed, "Code"), ["InvalidParameter"]);
+    assert_eq!(xml_all(&failed, "Message"), ["Invalid parameter: Subject"]);
+    assert_eq!(xml_all(&failed, "SenderFault"), ["true"]);
+}

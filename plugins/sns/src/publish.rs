@@ -380,15 +380,11 @@ fn publish_one(
     let mut dedup_id = input.dedup_id.map(str::to_string);
     if fifo {
         if input.group_id.is_none_or(str::is_empty) {
-            return Err(invalid_parameter(
-                "The MessageGroupId parameter is required for FIFO topics",
-            ));
+            return Err(group_id_required());
         }
         if dedup_id.is_none() {
             if !topic.content_based_dedup() {
-                return Err(invalid_parameter(
-                    "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                ));
+                return Err(dedup_id_required());
             }
             let hash = Sha256::digest(input.message.as_bytes());
             dedup_id = Some(hash.iter().map(|b| format!("{b:02x}")).collect());
@@ -459,6 +455,35 @@ fn publish_one(
     Ok((msg.id, sequence))
 }
 
+fn group_id_required() -> AwsError {
+    invalid_parameter("The MessageGroupId parameter is required for FIFO topics")
+}
+
+fn dedup_id_required() -> AwsError {
+    invalid_parameter(
+        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+    )
+}
+
+/// What fails a whole PublishBatch rather than one entry, as recorded from
+/// AWS: a `MessageStructure=json` message that does not parse or lacks its
+/// default (checked first), and a FIFO entry without a group id, or without
+/// a deduplication id on a topic without content-based deduplication.
+fn check_batch_entry(topic: &Topic, input: &Input<'_>) -> Result<(), AwsError> {
+    if input.structure == Some("json") {
+        structured(input.message)?;
+    }
+    if topic.fifo() {
+        if input.group_id.is_none_or(str::is_empty) {
+            return Err(group_id_required());
+        }
+        if input.dedup_id.is_none() && !topic.content_based_dedup() {
+            return Err(dedup_id_required());
+        }
+    }
+    Ok(())
+}
+
 /// Splits a `MessageStructure=json` message into default and per-protocol texts.
 fn structured(message: &str) -> Result<(String, BTreeMap<String, String>), AwsError> {
     let v: Value = serde_json::from_str(message)
@@ -478,8 +503,9 @@ fn structured(message: &str) -> Result<(String, BTreeMap<String, String>), AwsEr
 }
 
 /// PublishBatch: up to 10 entries with distinct ids. Malformed message
-/// attributes in any entry and a batch over 256 KB in all fail the whole
-/// request (as AWS); other problems fail their entry only.
+/// attributes in any entry, a batch over 256 KB in all and the problems of
+/// [`check_batch_entry`] fail the whole request (as AWS); other problems
+/// (a bad Subject, say) fail their entry only.
 pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
     let entries = input["PublishBatchRequestEntries"]
@@ -534,6 +560,9 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
         ));
     }
     let topic = topics::get(topic_arn)?;
+    for e in &entries {
+        check_batch_entry(&topic, &Input::of(e))?;
+    }
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for e in &entries {
