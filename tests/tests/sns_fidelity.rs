@@ -1460,6 +1460,50 @@ fn endpoints_phone_numbers_and_dead_letter_queues_are_checked_as_aws_does() {
         "Invalid parameter: PhoneNumber Reason: +1a234 is not valid to publish to",
     );
 
+    // Confirmation tokens: one SNS could not have issued, and one of the
+    // right form that confirms nothing.
+    expect_invalid(
+        u,
+        "ConfirmSubscription",
+        &[("TopicArn", &topic), ("Token", "randomtoken")],
+        "Invalid token",
+    );
+    expect_invalid(
+        u,
+        "ConfirmSubscription",
+        &[("TopicArn", &topic), ("Token", &"ab".repeat(64))],
+        "Invalid parameter: Token",
+    );
+    expect_invalid(
+        u,
+        "AddPermission",
+        &[
+            ("TopicArn", &topic),
+            ("Label", "l1"),
+            ("AWSAccountId.member.1", "InvalidAccountId"),
+            ("ActionName.member.1", "Publish"),
+        ],
+        "Invalid parameter: A provided account ID is not valid",
+    );
+    // The same action twice is fine.
+    sns_ok(
+        u,
+        "AddPermission",
+        &[
+            ("TopicArn", &topic),
+            ("Label", "l1"),
+            ("AWSAccountId.member.1", "111122223333"),
+            ("ActionName.member.1", "Publish"),
+            ("ActionName.member.2", "Publish"),
+        ],
+    );
+    // Removing a label that is not there is fine too.
+    sns_ok(
+        u,
+        "RemovePermission",
+        &[("TopicArn", &topic), ("Label", "no-such-label")],
+    );
+
     // A FIFO topic's FIFO queue needs a FIFO dead-letter queue; its
     // standard queue may have a standard one.
     sns_ok(

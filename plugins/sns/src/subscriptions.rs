@@ -16,6 +16,9 @@ use crate::errors::{
 use crate::topics::{self, Topic, string_map};
 use crate::{base_url, delivery, filter, next_token, page_after};
 
+/// Random bytes in a confirmation token (written as twice as many hex digits).
+const TOKEN_BYTES: usize = 64;
+
 /// Subscriptions listed per page (as AWS).
 const PAGE: u32 = 100;
 
@@ -344,7 +347,7 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
         endpoint,
         owner: req.context.account.clone(),
         pending: needs_confirmation,
-        token: needs_confirmation.then(|| random_hex(64)),
+        token: needs_confirmation.then(|| random_hex(TOKEN_BYTES)),
         base_url: base_url(req),
         attributes: attrs,
     };
@@ -473,6 +476,14 @@ pub fn confirm(input: &Value) -> Result<Value, AwsError> {
     let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
     let token = input["Token"].as_str().unwrap_or_default();
     topics::get(topic_arn)?;
+    // A token that is not one SNS could have issued is plain `Invalid
+    // token`; one of the right form that confirms nothing here (another
+    // topic's, say) is `Invalid parameter: Token`, as AWS answers.
+    let issued_form =
+        token.len() == 2 * TOKEN_BYTES && token.bytes().all(|b| b.is_ascii_hexdigit());
+    if !issued_form {
+        return Err(AwsError::client("InvalidParameter", "Invalid token"));
+    }
     let invalid = || invalid_parameter("Token");
     let sub_arn = tokens().get(&Key::new().str(token)).ok_or_else(invalid)?;
     let mut sub = table().get(&key(&sub_arn)).ok_or_else(invalid)?;

@@ -388,6 +388,13 @@ pub fn add_permission(input: &Value) -> Result<Value, AwsError> {
     let t = get(topic_arn)?;
     let accounts: Vec<String> = strings(&input["AWSAccountId"]);
     let actions: Vec<String> = strings(&input["ActionName"]);
+    // Account ids are twelve digits.
+    if accounts
+        .iter()
+        .any(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(invalid_parameter("A provided account ID is not valid"));
+    }
     if accounts.is_empty() || actions.is_empty() {
         return Err(invalid_parameter(
             "AWSAccountId and ActionName must not be empty",
