@@ -1504,6 +1504,45 @@ fn endpoints_phone_numbers_and_dead_letter_queues_are_checked_as_aws_does() {
         &[("TopicArn", &topic), ("Label", "no-such-label")],
     );
 
+    // Raw delivery is for sqs, http(s) and firehose only.
+    let raw = [
+        ("TopicArn", topic.as_str()),
+        ("Protocol", "email"),
+        ("Endpoint", "me@example.com"),
+        ("Attributes.entry.1.key", "RawMessageDelivery"),
+        ("Attributes.entry.1.value", "true"),
+    ];
+    expect_invalid(
+        u,
+        "Subscribe",
+        &raw,
+        "Invalid parameter: Attributes Reason: Delivery protocol [email] does not support raw message delivery.",
+    );
+    let sms_sub = xml_text(
+        &sns_ok(
+            u,
+            "Subscribe",
+            &[
+                ("TopicArn", &topic),
+                ("Protocol", "sms"),
+                ("Endpoint", "+15555550101"),
+                ("ReturnSubscriptionArn", "true"),
+            ],
+        ),
+        "SubscriptionArn",
+    )
+    .unwrap();
+    expect_invalid(
+        u,
+        "SetSubscriptionAttributes",
+        &[
+            ("SubscriptionArn", &sms_sub),
+            ("AttributeName", "RawMessageDelivery"),
+            ("AttributeValue", "true"),
+        ],
+        "Invalid parameter: Delivery protocol [sms] does not support raw message delivery.",
+    );
+
     // A FIFO topic's FIFO queue needs a FIFO dead-letter queue; its
     // standard queue may have a standard one.
     sns_ok(
