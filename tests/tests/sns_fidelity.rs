@@ -11,10 +11,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use sns_common::*;
 
-/// The code SNS answers for malformed message attributes. AWS answers
-/// `ParameterValueInvalid`; this emulator still answers the older
-/// `InvalidParameterValue` that earlier tests (sns_cli) pin.
-const ATTR_CODE: &str = "InvalidParameterValue";
+/// The code SNS answers for malformed message attributes (the model's
+/// `InvalidParameterValueException`).
+const ATTR_CODE: &str = "ParameterValueInvalid";
 
 /// Status, code, message and type of an error answer (panics on success).
 fn error(url: &str, action: &str, params: &[(&str, &str)]) -> (u16, String, String, String) {

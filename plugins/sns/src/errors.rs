@@ -10,9 +10,10 @@ pub fn invalid_parameter(message: impl AsRef<str>) -> AwsError {
     )
 }
 
-/// 400 `InvalidParameterValue` (message attributes and batch entries).
+/// 400 `ParameterValueInvalid` (malformed message attributes): the code of
+/// the model's `InvalidParameterValueException`, which SDKs map it to.
 pub fn invalid_parameter_value(message: impl Into<String>) -> AwsError {
-    AwsError::client("InvalidParameterValue", message)
+    AwsError::client("ParameterValueInvalid", message)
 }
 
 /// 404 `NotFound`, what SNS answers for unknown topics and subscriptions.
