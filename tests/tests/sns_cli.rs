@@ -346,7 +346,9 @@ fn fifo_topics_need_group_ids_and_deduplicate() {
         ],
     );
     assert!(
-        sub["SubscriptionArn"].as_str().is_some_and(|a| a.starts_with(&arn)),
+        sub["SubscriptionArn"]
+            .as_str()
+            .is_some_and(|a| a.starts_with(&arn)),
         "{sub}"
     );
 }

@@ -54,11 +54,11 @@ pub fn first_clash(paths: &[&Path]) -> Option<String> {
     let a = paths[i];
     let b = paths[i + 1..].iter().find(|b| {
         let same = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
-        match (a.get(same), b.get(same)) {
+        matches!(
+            (a.get(same), b.get(same)),
             (Some(Step::Attr(_)), Some(Step::Index(_)))
-            | (Some(Step::Index(_)), Some(Step::Attr(_))) => true,
-            _ => false,
-        }
+                | (Some(Step::Index(_)), Some(Step::Attr(_)))
+        )
     })?;
     Some(format!(
         "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
