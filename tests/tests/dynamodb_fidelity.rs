@@ -13,7 +13,11 @@ fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-async fn table(c: &Client, name: &str) {
+/// A CreateTable of `name`, keyed by the string `pk`, billed on demand.
+fn create(
+    c: &Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
     c.create_table()
         .table_name(name)
         .attribute_definitions(
@@ -31,6 +35,18 @@ async fn table(c: &Client, name: &str) {
                 .unwrap(),
         )
         .billing_mode(BillingMode::PayPerRequest)
+}
+
+async fn table(c: &Client, name: &str) {
+    create(c, name).send().await.unwrap();
+}
+
+/// A table holding one item, `pk = "a"`.
+async fn table_with_item(c: &Client, name: &str) {
+    table(c, name).await;
+    c.put_item()
+        .table_name(name)
+        .item("pk", s("a"))
         .send()
         .await
         .unwrap();
@@ -159,26 +175,11 @@ async fn an_update_without_actions_does_not_create_the_item() {
 async fn consistent_reads_are_refused_on_global_indexes() {
     use aws_sdk_dynamodb::types::{GlobalSecondaryIndex, Projection, ProjectionType};
     let (_server, _plugins, c) = start();
-    c.create_table()
-        .table_name("gsi")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
+    create(&c, "gsi")
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name("colour")
                 .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
                 .build()
                 .unwrap(),
         )
@@ -200,7 +201,6 @@ async fn consistent_reads_are_refused_on_global_indexes() {
                 .build()
                 .unwrap(),
         )
-        .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
         .unwrap();
@@ -272,13 +272,7 @@ async fn consistent_reads_are_refused_on_global_indexes() {
 async fn overlapping_and_conflicting_paths_are_refused() {
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     let (_server, _plugins, c) = start();
-    table(&c, "paths").await;
-    c.put_item()
-        .table_name("paths")
-        .item("pk", s("a"))
-        .send()
-        .await
-        .unwrap();
+    table_with_item(&c, "paths").await;
     let projection = |expr: &str| {
         c.get_item()
             .table_name("paths")
@@ -324,13 +318,7 @@ async fn overlapping_and_conflicting_paths_are_refused() {
 async fn a_start_key_with_other_attributes_is_refused() {
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     let (_server, _plugins, c) = start();
-    table(&c, "esk").await;
-    c.put_item()
-        .table_name("esk")
-        .item("pk", s("a"))
-        .send()
-        .await
-        .unwrap();
+    table_with_item(&c, "esk").await;
     let expected = Some(
         "The provided starting key is invalid: The provided key element does not match the schema",
     );

@@ -52,22 +52,6 @@ fn publish(url: &str, topic: &str, message: &str, attrs: &[(&str, &str, &str)]) 
 /// Message attributes as (name, type, value).
 type Attrs<'a> = &'a [(&'a str, &'a str, &'a str)];
 
-fn messages(url: &str, queue: &str) -> Vec<String> {
-    let q = format!("{url}/{ACCOUNT}/{queue}");
-    let mut bodies: Vec<String> = drain(url, &q)
-        .iter()
-        .map(|m| {
-            let body = m["Body"].as_str().unwrap();
-            serde_json::from_str::<Value>(body)
-                .ok()
-                .and_then(|v| v["Message"].as_str().map(str::to_string))
-                .unwrap_or_else(|| body.to_string())
-        })
-        .collect();
-    bodies.sort();
-    bodies
-}
-
 #[test]
 fn one_publish_reaches_three_queues() {
     let (s, _p) = start(None);

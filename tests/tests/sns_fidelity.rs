@@ -1052,23 +1052,6 @@ fn topic_names_and_tags_are_checked_as_aws_does() {
     assert_eq!(xml_all(&listed, "Value"), ["v2b"]);
 }
 
-/// The `Message` of every notification in a queue (raw bodies as they are), sorted.
-fn messages(url: &str, queue: &str) -> Vec<String> {
-    let q = format!("{url}/{ACCOUNT}/{queue}");
-    let mut bodies: Vec<String> = drain(url, &q)
-        .iter()
-        .map(|m| {
-            let body = m["Body"].as_str().unwrap();
-            serde_json::from_str::<Value>(body)
-                .ok()
-                .and_then(|v| v["Message"].as_str().map(str::to_string))
-                .unwrap_or_else(|| body.to_string())
-        })
-        .collect();
-    bodies.sort();
-    bodies
-}
-
 fn publish(url: &str, topic: &str, message: &str) {
     sns_ok(url, "Publish", &[("TopicArn", topic), ("Message", message)]);
 }

@@ -166,3 +166,20 @@ pub fn eventually<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The `Message` of every notification in a queue (raw bodies as they are), sorted.
+pub fn messages(url: &str, queue: &str) -> Vec<String> {
+    let q = format!("{url}/{ACCOUNT}/{queue}");
+    let mut bodies: Vec<String> = drain(url, &q)
+        .iter()
+        .map(|m| {
+            let body = m["Body"].as_str().unwrap();
+            serde_json::from_str::<Value>(body)
+                .ok()
+                .and_then(|v| v["Message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| body.to_string())
+        })
+        .collect();
+    bodies.sort();
+    bodies
+}
