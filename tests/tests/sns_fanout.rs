@@ -7,24 +7,6 @@ mod sns_common;
 use serde_json::{Value, json};
 use sns_common::*;
 
-fn subscribe(url: &str, topic: &str, queue: &str, attrs: &[(&str, &str)]) -> String {
-    let mut params: Vec<(String, String)> = vec![
-        ("TopicArn".into(), topic.into()),
-        ("Protocol".into(), "sqs".into()),
-        ("Endpoint".into(), queue_arn(queue)),
-        ("ReturnSubscriptionArn".into(), "true".into()),
-    ];
-    for (i, (k, v)) in attrs.iter().enumerate() {
-        params.push((format!("Attributes.entry.{}.key", i + 1), k.to_string()));
-        params.push((format!("Attributes.entry.{}.value", i + 1), v.to_string()));
-    }
-    let p: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    xml_text(&sns_ok(url, "Subscribe", &p), "SubscriptionArn").unwrap()
-}
-
 /// Publishes with string/number attributes given as (name, type, value).
 fn publish(url: &str, topic: &str, message: &str, attrs: &[(&str, &str, &str)]) -> String {
     let mut params: Vec<(String, String)> = vec![

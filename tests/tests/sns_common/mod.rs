@@ -183,3 +183,32 @@ pub fn messages(url: &str, queue: &str) -> Vec<String> {
     bodies.sort();
     bodies
 }
+
+/// Owned parameters as the borrowed pairs [`sns`] takes.
+pub fn pairs(params: &[(String, String)]) -> Vec<(&str, &str)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// Subscribe parameters for an SQS endpoint with `Attributes` entries.
+pub fn subscribe_params(topic: &str, queue: &str, attrs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = vec![
+        ("TopicArn".into(), topic.into()),
+        ("Protocol".into(), "sqs".into()),
+        ("Endpoint".into(), queue_arn(queue)),
+        ("ReturnSubscriptionArn".into(), "true".into()),
+    ];
+    for (i, (k, v)) in attrs.iter().enumerate() {
+        params.push((format!("Attributes.entry.{}.key", i + 1), k.to_string()));
+        params.push((format!("Attributes.entry.{}.value", i + 1), v.to_string()));
+    }
+    params
+}
+
+/// Subscribes an SQS queue (by ARN) with `Attributes`; the subscription ARN.
+pub fn subscribe(url: &str, topic: &str, queue: &str, attrs: &[(&str, &str)]) -> String {
+    let p = subscribe_params(topic, queue, attrs);
+    xml_text(&sns_ok(url, "Subscribe", &pairs(&p)), "SubscriptionArn").unwrap()
+}
