@@ -1671,3 +1671,54 @@ fn publish_batch_fails_whole_or_per_entry_as_aws_does() {
     assert_eq!(xml_all(&failed, "Message"), ["Invalid parameter: Subject"]);
     assert_eq!(xml_all(&failed, "SenderFault"), ["true"]);
 }
+
+/// A message attribute without a DataType is a missing required member,
+/// which SNS reports with the path AWS writes (`<key>.member` for a map
+/// value), in a Publish and in a PublishBatch entry.
+#[test]
+fn a_message_attribute_without_a_data_type_is_reported_at_its_path() {
+    let (s, _p) = start(None);
+    let u = &s.url;
+    sns_ok(u, "CreateTopic", &[("Name", "typeless")]);
+    let topic = topic_arn("typeless");
+    let got = error(
+        u,
+        "Publish",
+        &[
+            ("TopicArn", &topic),
+            ("Message", "m"),
+            ("MessageAttributes.entry.1.Name", "attr1"),
+            ("MessageAttributes.entry.1.Value.StringValue", "v"),
+        ],
+    );
+    assert_eq!(
+        got,
+        (
+            400,
+            "ValidationError".to_string(),
+            "1 validation error detected: Value null at 'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null".to_string(),
+            "Sender".to_string()
+        )
+    );
+    let got = error(
+        u,
+        "PublishBatch",
+        &[
+            ("TopicArn", &topic),
+            ("PublishBatchRequestEntries.member.1.Id", "one"),
+            ("PublishBatchRequestEntries.member.1.Message", "m"),
+            (
+                "PublishBatchRequestEntries.member.1.MessageAttributes.entry.1.Name",
+                "attr1",
+            ),
+            (
+                "PublishBatchRequestEntries.member.1.MessageAttributes.entry.1.Value.StringValue",
+                "v",
+            ),
+        ],
+    );
+    assert_eq!(
+        got.2,
+        "1 validation error detected: Value null at 'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null"
+    );
+}

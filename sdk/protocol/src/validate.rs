@@ -1404,13 +1404,14 @@ mod tests {
     }
 
     /// The codecs' required check and this one agree on which member is
-    /// missing; this one finds them all, and writes map values as AWS does
-    /// (`<key>.member`; `value::check_required` leaves out `.member`).
+    /// missing and write its path alike (`<n>.member`, `<key>.member`); this
+    /// one finds them all.
     #[test]
     fn required_agrees_with_the_codecs_check() {
         let ddb = models::dynamodb();
         let s3 = models::s3();
-        let cases: [(&Model, &str, Value); 4] = [
+        let sns = models::sns();
+        let cases: [(&Model, &str, Value); 6] = [
             (ddb, "PutItem", json!({"Item": {}})),
             (
                 ddb,
@@ -1419,6 +1420,16 @@ mod tests {
             ),
             (s3, "PutObject", json!({"Bucket": "b"})),
             (s3, "PutObject", json!({"Bucket": "b", "Key": "k"})),
+            (
+                ddb,
+                "CreateTable",
+                json!({"TableName": "abc", "KeySchema": [{"AttributeName": "pk"}]}),
+            ),
+            (
+                sns,
+                "Publish",
+                json!({"Message": "m", "MessageAttributes": {"attr1": {"StringValue": "v"}}}),
+            ),
         ];
         for (model, op, input) in cases {
             let shape = input_of(model, op);

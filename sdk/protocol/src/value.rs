@@ -114,7 +114,9 @@ fn lower_first(s: &str) -> String {
 
 /// Checks that every required member is present, recursively through
 /// structures, lists and maps. Returns the path of the first missing member
-/// (e.g. `createBucketConfiguration.locationConstraint`) in AWS's message
+/// (e.g. `createBucketConfiguration.locationConstraint`; list elements and
+/// map values as `<n>.member` and `<key>.member`, e.g.
+/// `messageAttributes.attr1.member.dataType`) in AWS's message
 /// style: `Value null at 'tableName' failed to satisfy constraint: Member must
 /// not be null`.
 pub fn check_required(model: &Model, shape: &Shape, v: &Value) -> Result<(), MissingMember> {
@@ -195,7 +197,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
             };
             let ms = model.shape_of(member);
             for (i, item) in items.iter().enumerate() {
-                check(model, ms, item, &format!("{path}.{}", i + 1))?;
+                check(model, ms, item, &format!("{path}.{}.member", i + 1))?;
             }
             Ok(())
         }
@@ -205,7 +207,7 @@ fn check(model: &Model, shape: &Shape, v: &Value, path: &str) -> Result<(), Miss
             };
             let vs = model.shape_of(value);
             for (k, item) in obj {
-                check(model, vs, item, &format!("{path}.{k}"))?;
+                check(model, vs, item, &format!("{path}.{k}.member"))?;
             }
             Ok(())
         }
@@ -277,6 +279,6 @@ mod tests {
             &json!({"TableName": "t", "KeyConditions": {"pk": {"AttributeValueList": []}}}),
         )
         .unwrap_err();
-        assert_eq!(err.path, "keyConditions.pk.comparisonOperator");
+        assert_eq!(err.path, "keyConditions.pk.member.comparisonOperator");
     }
 }
