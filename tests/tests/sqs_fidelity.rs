@@ -1776,3 +1776,50 @@ fn fifo_groups_wait_for_their_message_in_flight() {
     );
     drop((g1, g2));
 }
+
+/// Two errors whose HTTP status is not 400 on AWS: a second PurgeQueue
+/// within a minute (403) and a receipt handle that is not one (404).
+#[test]
+fn purge_in_progress_is_403_and_an_invalid_receipt_handle_404() {
+    let (s, _p) = start(&[]);
+    let u = &s.url;
+    let url = create(u, "statuses", json!({}));
+    ok(u, "PurgeQueue", json!({"QueueUrl": url}));
+    json_err(
+        u,
+        "PurgeQueue",
+        json!({"QueueUrl": url}),
+        403,
+        "AWS.SimpleQueueService.PurgeQueueInProgress",
+        "PurgeQueueInProgress",
+        "Only one PurgeQueue operation on statuses is allowed every 60 seconds.",
+    );
+    query_err(
+        u,
+        &[("Action", "PurgeQueue"), V, ("QueueUrl", &url)],
+        403,
+        "AWS.SimpleQueueService.PurgeQueueInProgress",
+        "Only one PurgeQueue operation on statuses is allowed every 60 seconds.",
+    );
+    json_err(
+        u,
+        "DeleteMessage",
+        json!({"QueueUrl": url, "ReceiptHandle": "garbage"}),
+        404,
+        "ReceiptHandleIsInvalid",
+        "ReceiptHandleIsInvalid",
+        "The input receipt handle \"garbage\" is not a valid receipt handle.",
+    );
+    query_err(
+        u,
+        &[
+            ("Action", "DeleteMessage"),
+            V,
+            ("QueueUrl", &url),
+            ("ReceiptHandle", "garbage"),
+        ],
+        404,
+        "ReceiptHandleIsInvalid",
+        "The input receipt handle \"garbage\" is not a valid receipt handle.",
+    );
+}

@@ -64,13 +64,15 @@ pub fn invalid_attribute_value(name: &str, reason: Option<&str>) -> AwsError {
     err("InvalidAttributeValue", "InvalidAttributeValue", message)
 }
 
-/// A receipt handle that does not parse or belongs to another queue.
+/// A receipt handle that does not parse or belongs to another queue: 404,
+/// as AWS answers it.
 pub fn receipt_invalid(handle: &str) -> AwsError {
-    err(
-        "ReceiptHandleIsInvalid",
+    AwsError::new(
+        404,
         "ReceiptHandleIsInvalid",
         format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
     )
+    .with_query_code("ReceiptHandleIsInvalid")
 }
 
 /// A message body with characters SQS rejects.
@@ -151,13 +153,14 @@ pub fn invalid_value(param: &str, value: &str, reason: &str) -> AwsError {
     ))
 }
 
-/// PurgeQueue within 60 seconds of the previous one.
+/// PurgeQueue within 60 seconds of the previous one: 403, as AWS answers it.
 pub fn purge_in_progress(name: &str) -> AwsError {
-    err(
+    AwsError::new(
+        403,
         "PurgeQueueInProgress",
-        "AWS.SimpleQueueService.PurgeQueueInProgress",
         format!("Only one PurgeQueue operation on {name} is allowed every 60 seconds."),
     )
+    .with_query_code("AWS.SimpleQueueService.PurgeQueueInProgress")
 }
 
 /// A resource (message move task) that does not exist.
