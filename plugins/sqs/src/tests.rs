@@ -124,7 +124,7 @@ fn send_receive_delete_and_visibility() {
         "DeleteMessage",
         json!({"QueueUrl": url, "ReceiptHandle": "garbage"}),
     );
-    assert_eq!(s, 400);
+    assert_eq!(s, 404);
     assert!(
         e["__type"]
             .as_str()
