@@ -1823,3 +1823,72 @@ fn purge_in_progress_is_403_and_an_invalid_receipt_handle_404() {
         "The input receipt handle \"garbage\" is not a valid receipt handle.",
     );
 }
+
+/// Once its visibility has run out, a FIFO receipt handle has expired and
+/// DeleteMessage refuses it; a standard queue still deletes with it.
+#[test]
+fn an_expired_fifo_receipt_handle_cannot_delete() {
+    let (s, _p) = start(&[]);
+    let u = &s.url;
+    let fifo = create(
+        u,
+        "expiring.fifo",
+        json!({"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
+    );
+    let plain = create(u, "expiring", json!({}));
+    ok(
+        u,
+        "SendMessage",
+        json!({"QueueUrl": fifo, "MessageBody": "f", "MessageGroupId": "g"}),
+    );
+    ok(
+        u,
+        "SendMessage",
+        json!({"QueueUrl": plain, "MessageBody": "p"}),
+    );
+    let handle = |q: &str| {
+        let r = ok(
+            u,
+            "ReceiveMessage",
+            json!({"QueueUrl": q, "VisibilityTimeout": 1}),
+        );
+        r["Messages"][0]["ReceiptHandle"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (hf, hp) = (handle(&fifo), handle(&plain));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    json_err(
+        u,
+        "DeleteMessage",
+        json!({"QueueUrl": fifo, "ReceiptHandle": hf}),
+        400,
+        "InvalidParameterValue",
+        "InvalidParameterValueException",
+        &format!(
+            "Value {hf} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+        ),
+    );
+    query_err(
+        u,
+        &[
+            ("Action", "DeleteMessage"),
+            V,
+            ("QueueUrl", &fifo),
+            ("ReceiptHandle", &hf),
+        ],
+        400,
+        "InvalidParameterValue",
+        &format!(
+            "Value {hf} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+        ),
+    );
+    ok(
+        u,
+        "DeleteMessage",
+        json!({"QueueUrl": plain, "ReceiptHandle": hp}),
+    );
+    assert_eq!(attr(u, &plain, "ApproximateNumberOfMessages"), "0");
+    assert_eq!(attr(u, &fifo, "ApproximateNumberOfMessages"), "1");
+}

@@ -1001,10 +1001,18 @@ fn render(q: &Queue, m: &Msg, seq: u64, sys_wanted: &[String], attr_wanted: &[St
 fn delete_one(q: &Queue, handle: &str) -> Result<Value, AwsError> {
     let (seq, nonce) = parse_receipt(q, handle)?;
     let key = q.key().u64(seq);
-    if let Some((m, raw)) = msgs().get_raw(&key)
-        && m.nonce == nonce
-        && msgs().replace(&key, &raw, None)
-    {
+    let Some((m, raw)) = msgs().get_raw(&key) else {
+        return Ok(json!({}));
+    };
+    // A FIFO queue holds its group for the receive a handle belongs to only
+    // while that receive's visibility lasts; later the handle has expired.
+    // A standard queue deletes with any handle of the message's last receive.
+    if q.fifo() && (m.nonce != nonce || m.visible_at <= now_ms()) {
+        return Err(invalid_parameter(format!(
+            "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+        )));
+    }
+    if m.nonce == nonce && msgs().replace(&key, &raw, None) {
         bodies().delete(&key);
     }
     Ok(json!({}))
