@@ -202,6 +202,14 @@ pub fn xml_text<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
+/// XML text back to the characters it stands for (named entities and
+/// character references); text that is not well-formed is kept as it is.
+pub fn xml_unescape(s: &str) -> String {
+    quick_xml::escape::unescape(s)
+        .map(|t| t.into_owned())
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// Every `<name>` text in an XML document.
 pub fn xml_all(xml: &str, name: &str) -> Vec<String> {
     let open = format!("<{name}>");

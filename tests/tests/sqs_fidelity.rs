@@ -10,9 +10,9 @@ mod sqs_common;
 use std::collections::BTreeSet;
 
 use md5::{Digest, Md5};
-use ruststack_tests::{client, xml_all, xml_text};
+use ruststack_tests::{client, xml_all, xml_text, xml_unescape};
 use serde_json::{Value, json};
-use sqs_common::{create, ok, query, start};
+use sqs_common::{create, ok, query, query_with, start};
 
 const V: (&str, &str) = ("Version", "2012-11-05");
 
@@ -80,31 +80,11 @@ fn form_summary(form: &[(&str, &str)]) -> String {
 /// the server checks no signatures). The server routes a form body too
 /// large to keep in memory by its signature, as real clients sign.
 fn signed_query_err(u: &str, form: &[(&str, &str)], status: u16, code: &str, msg: &str) {
-    let resp = client()
-        .post(format!("{u}/"))
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00",
-        )
-        .form(form)
-        .send()
-        .expect("request failed");
-    let st = resp.status().as_u16();
-    let x = resp.text().unwrap_or_default();
+    let scope = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00";
+    let (st, _, x) = query_with(u, "/", &[("authorization", scope)], form);
     assert_eq!(st, status, "{}: {x}", form_summary(form));
     assert_eq!(xml_text(&x, "Code"), Some(code), "{x}");
     assert_eq!(xml_text(&x, "Message"), Some(msg), "{x}");
-}
-
-/// XML text as written, back to the characters it stands for.
-fn xml_unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&#39;", "'")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&")
 }
 
 /// A query call that must succeed; its XML.
@@ -960,18 +940,18 @@ fn trace_header_comes_from_the_system_attribute_or_the_http_header() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["Failed"], json!([]), "{v}");
     // The query protocol, from the header.
-    let resp = client()
-        .post(format!("{u}/"))
-        .header("X-Amzn-Trace-Id", "Root=1-cccccccc-query")
-        .form(&[
+    let (st, _, x) = query_with(
+        u,
+        "/",
+        &[("X-Amzn-Trace-Id", "Root=1-cccccccc-query")],
+        &[
             ("Action", "SendMessage"),
             V,
             ("QueueUrl", q.as_str()),
             ("MessageBody", "query-header"),
-        ])
-        .send()
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+        ],
+    );
+    assert_eq!(st, 200, "{x}");
     // And one without any trace.
     ok(
         u,
@@ -1184,14 +1164,12 @@ fn a_bare_name_and_localstack_urls_name_a_queue() {
 
     // A queue in eu-west-1, created through a LocalStack host name.
     let host = format!("sqs.eu-west-1.localhost.localstack.cloud:{}", s.port);
-    let x = client()
-        .post(format!("{u}/"))
-        .header("host", &host)
-        .form(&[("Action", "CreateQueue"), V, ("QueueName", "regional")])
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let (_, _, x) = query_with(
+        u,
+        "/",
+        &[("host", &host)],
+        &[("Action", "CreateQueue"), V, ("QueueName", "regional")],
+    );
     assert_eq!(
         xml_text(&x, "QueueUrl"),
         Some(format!("http://{host}/000000000000/regional").as_str()),

@@ -4,7 +4,7 @@
 mod sqs_common;
 
 use ruststack_tests::{client, xml_text};
-use sqs_common::{query, start};
+use sqs_common::{query, query_with, start};
 
 const V: (&str, &str) = ("Version", "2012-11-05");
 
@@ -302,14 +302,12 @@ fn localstack_style_host_names_route_to_sqs_and_shape_queue_urls() {
     let (s, _p) = start(&[]);
     let host = format!("sqs.us-east-1.localhost.localstack.cloud:{}", s.port);
     // No Version, no target, no signature: the host alone names the service.
-    let x = client()
-        .post(format!("{}/", s.url))
-        .header("host", &host)
-        .form(&[("Action", "CreateQueue"), ("QueueName", "hosted")])
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let (_, _, x) = query_with(
+        &s.url,
+        "/",
+        &[("host", &host)],
+        &[("Action", "CreateQueue"), ("QueueName", "hosted")],
+    );
     assert_eq!(
         xml_text(&x, "QueueUrl"),
         Some(format!("http://{host}/000000000000/hosted").as_str()),

@@ -71,24 +71,13 @@ pub fn sns_ok(url: &str, action: &str, params: &[(&str, &str)]) -> String {
 pub fn xml_all(xml: &str, tag: &str) -> Vec<String> {
     ruststack_tests::xml_all(xml, tag)
         .iter()
-        .map(|t| unescape(t))
+        .map(|t| ruststack_tests::xml_unescape(t))
         .collect()
 }
 
 /// The text of the first `<tag>` element.
 pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
     xml_all(xml, tag).into_iter().next()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#xA;", "\n")
-        .replace("&#10;", "\n")
-        .replace("&#xD;", "\r")
-        .replace("&amp;", "&")
 }
 
 /// The `Attributes` map of a Get*Attributes answer.

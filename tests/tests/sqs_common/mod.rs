@@ -33,11 +33,22 @@ pub fn query(
     path: &str,
     form: &[(&str, &str)],
 ) -> (u16, reqwest::header::HeaderMap, String) {
-    let resp = client()
-        .post(format!("{url}{path}"))
-        .form(form)
-        .send()
-        .expect("request failed");
+    query_with(url, path, &[], form)
+}
+
+/// A query-protocol form post to `path` with extra request headers (a
+/// `Host`, a trace id, an `Authorization` scope); status, headers and body.
+pub fn query_with(
+    url: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    form: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut req = client().post(format!("{url}{path}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.form(form).send().expect("request failed");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     (status, headers, resp.text().unwrap_or_default())
