@@ -28,9 +28,8 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    fn new(size: usize) -> wasmtime::Result<Self> {
-        let page = page_size();
-        let size = size.div_ceil(page) * page;
+    /// Maps `size` usable bytes (a multiple of `page`) above a guard page.
+    fn new(size: usize, page: usize) -> wasmtime::Result<Self> {
         let total = size + page;
         // SAFETY: a fresh anonymous mapping, checked before use.
         let base = unsafe {
@@ -140,7 +139,7 @@ unsafe impl StackCreator for StackCache {
                 }
                 m
             }
-            None => Mapping::new(size)?,
+            None => Mapping::new(wanted, page)?,
         };
         Ok(Box::new(Lent {
             mapping: Some(mapping),

@@ -536,41 +536,43 @@ impl CallTxn {
         self.timer_done = Some(key);
     }
 
-    /// Whether the call staged nothing to store.
-    fn is_empty(&self) -> bool {
+    /// Whether this call itself (not the calls it invoked) staged nothing.
+    fn stages_nothing(&self) -> bool {
         self.overlay.is_empty()
             && self.pending.is_empty()
             && self.deleted.is_empty()
             && !(self.keep_incoming && self.incoming.is_some())
             && self.timers.is_empty()
             && self.timer_done.is_none()
-            && self.joined.iter().all(CallTxn::is_empty)
     }
 
     /// Sends the staged writes (with those of joined calls) to the committer
-    /// and waits for the verdict.
+    /// and waits for the verdict; a call that staged nothing sends no part,
+    /// and nothing at all is sent when no call staged anything.
     pub async fn commit(mut self) -> Result<CommitOutcome> {
-        if self.is_empty() {
+        let store = self.store.clone();
+        let mut joined = std::mem::take(&mut self.joined);
+        let mut txns: Vec<&mut CallTxn> = std::iter::once(&mut self)
+            .chain(joined.iter_mut())
+            .filter(|t| !t.stages_nothing())
+            .collect();
+        if txns.is_empty() {
             return Ok(CommitOutcome::Committed);
         }
-        let mut joined = std::mem::take(&mut self.joined);
-        let mut parts = Vec::with_capacity(1 + joined.len());
-        let mut staged = Vec::with_capacity(1 + joined.len());
-        for t in std::iter::once(&mut self).chain(joined.iter_mut()) {
+        let mut parts = Vec::with_capacity(txns.len());
+        let mut staged = Vec::with_capacity(txns.len());
+        for t in &mut txns {
             let (part, done) = t.stage()?;
             parts.push(part);
             staged.push(done);
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.store.committer().send(Commit { parts, reply: tx })?;
+        store.committer().send(Commit { parts, reply: tx })?;
         let outcome = rx
             .await
             .map_err(|_| anyhow::anyhow!("the committer stopped"))??;
         if outcome == CommitOutcome::Committed {
-            for (t, done) in std::iter::once(&mut self)
-                .chain(joined.iter_mut())
-                .zip(staged)
-            {
+            for (t, done) in txns.into_iter().zip(staged) {
                 t.committed(done);
             }
         }

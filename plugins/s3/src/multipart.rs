@@ -165,11 +165,7 @@ fn invalid_copy_range() -> AwsError {
 pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
     let (b, key) = object::bucket_key(input)?;
     let id = s(input, "UploadId").unwrap_or_default();
-    let listed = input
-        .pointer("/MultipartUpload/Parts")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let listed = listed_parts(input);
     let Some(u) = store::upload(&b.name, &key, id) else {
         return completed_again(&b, &key, id, &listed)
             .map(Reply::from)
@@ -184,8 +180,8 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
     let stored = store::parts(&u.id);
     let mut chosen: Vec<Part> = Vec::new();
     let mut last = 0;
-    for p in &listed {
-        let n = util::n(p, "PartNumber").unwrap_or(0) as u64;
+    for (n, etag) in &listed {
+        let (n, etag) = (*n, etag.as_str());
         if n <= last {
             return Err(AwsError::client(
                 "InvalidPartOrder",
@@ -194,7 +190,6 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
             .with_extra("UploadId", &u.id));
         }
         last = n;
-        let etag = s(p, "ETag").unwrap_or_default().trim_matches('"');
         let found = stored.iter().find(|x| x.number == n && x.etag == etag);
         let Some(found) = found else {
             return Err(AwsError::client(
@@ -284,7 +279,7 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
         &store::Completed {
             bucket: b.name.clone(),
             key: o.key.clone(),
-            parts: listed_parts(&listed),
+            parts: listed,
             etag: o.etag.clone(),
             answer: out.clone(),
             at_ms: ids::now_ms(),
@@ -296,10 +291,13 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
 /// How long a completed upload answers a repeated completion.
 const REPEAT_WINDOW_MS: u64 = 60 * 60 * 1000;
 
-/// (part number, unquoted ETag) of a completion's part list.
-fn listed_parts(listed: &[Value]) -> Vec<(u64, String)> {
-    listed
-        .iter()
+/// (part number, unquoted ETag) of each part a completion lists.
+fn listed_parts(input: &Value) -> Vec<(u64, String)> {
+    input
+        .pointer("/MultipartUpload/Parts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
         .map(|p| {
             let n = util::n(p, "PartNumber").unwrap_or(0) as u64;
             (
@@ -315,11 +313,16 @@ fn listed_parts(listed: &[Value]) -> Vec<(u64, String)> {
 
 /// The first completion's answer when upload `id` was completed with these
 /// same parts, lately, and its object is still the one it wrote.
-fn completed_again(b: &store::Bucket, key: &str, id: &str, listed: &[Value]) -> Option<Value> {
+fn completed_again(
+    b: &store::Bucket,
+    key: &str,
+    id: &str,
+    listed: &[(u64, String)],
+) -> Option<Value> {
     let c = store::completed(id)?;
     let same = c.bucket == b.name
         && c.key == key
-        && c.parts == listed_parts(listed)
+        && c.parts == listed
         && ids::now_ms().saturating_sub(c.at_ms) < REPEAT_WINDOW_MS
         && store::object(&b.name, key).is_some_and(|o| o.etag == c.etag);
     same.then_some(c.answer)
