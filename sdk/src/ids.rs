@@ -35,6 +35,16 @@ pub fn uuid() -> String {
     )
 }
 
+/// Whether `s` is 1 to 80 ASCII letters, digits, hyphens and underscores:
+/// the rule AWS applies to batch entry ids (SQS, SNS), queue names and
+/// permission labels.
+pub fn is_short_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 80
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
 /// `arn:aws:<service>:<region>:<account>:<resource>`.
 pub fn arn(service: &str, region: &str, account: &str, resource: &str) -> String {
     format!("arn:aws:{service}:{region}:{account}:{resource}")

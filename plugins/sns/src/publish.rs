@@ -534,12 +534,7 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     }
     for e in &entries {
         let id = e["Id"].as_str().unwrap_or_default();
-        let valid_id = !id.is_empty()
-            && id.len() <= 80
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid_id {
+        if !ruststack_sdk::ids::is_short_name(id) {
             return Err(AwsError::client(
                 "InvalidBatchEntryId",
                 "The Id of a batch entry in a batch request doesn't abide by the specification",

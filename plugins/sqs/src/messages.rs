@@ -552,12 +552,7 @@ fn check_batch(op: &str, entries: &[Value]) -> Result<(), AwsError> {
     let mut seen = HashSet::new();
     for e in entries {
         let id = e["Id"].as_str().unwrap_or_default();
-        if id.is_empty()
-            || id.len() > 80
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !ruststack_sdk::ids::is_short_name(id) {
             return Err(errors::invalid_batch_id());
         }
         if !seen.insert(id) {

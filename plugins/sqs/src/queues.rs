@@ -176,12 +176,7 @@ pub fn by_arn(queue_arn: &str) -> Option<Queue> {
 
 fn valid_name(name: &str) -> bool {
     let base = name.strip_suffix(".fifo").unwrap_or(name);
-    !name.is_empty()
-        && name.len() <= 80
-        && !base.is_empty()
-        && base
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    name.len() <= 80 && ruststack_sdk::ids::is_short_name(base)
 }
 
 /// CreateQueue: idempotent for the same attributes, `QueueAlreadyExists`
@@ -512,12 +507,7 @@ pub fn list_tags(req: &Request, input: &Value) -> Result<Value, AwsError> {
 pub fn add_permission(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let (mut q, raw) = resolve(req, input)?;
     let label = input["Label"].as_str().unwrap_or_default();
-    if label.is_empty()
-        || label.len() > 80
-        || !label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !ruststack_sdk::ids::is_short_name(label) {
         return Err(invalid_parameter("Value for parameter Label is invalid."));
     }
     let accounts: Vec<&str> = input["AWSAccountIds"]
