@@ -216,11 +216,10 @@ fn raw_and_enveloped_deliveries_are_byte_exact() {
         unsub = v["UnsubscribeURL"].as_str().unwrap(),
     );
     assert_eq!(body, expected);
-    assert!(
-        v["UnsubscribeURL"]
-            .as_str()
-            .unwrap()
-            .contains(&enc(&env_sub))
+    // AWS's form: no Version, the ARN not percent-encoded.
+    assert_eq!(
+        v["UnsubscribeURL"],
+        format!("{u}/?Action=Unsubscribe&SubscriptionArn={env_sub}").as_str()
     );
     // The UnsubscribeURL works when fetched.
     let r = ruststack_tests::client()

@@ -157,6 +157,11 @@ fn confirmation_notifications_retries_and_unsubscribe() {
     );
     let token = c["Token"].as_str().unwrap();
     assert!(!token.is_empty());
+    // AWS's form: no Version, the topic ARN not percent-encoded.
+    assert_eq!(
+        c["SubscribeURL"],
+        format!("{u}/?Action=ConfirmSubscription&TopicArn={topic}&Token={token}").as_str()
+    );
 
     // Nothing is delivered while the subscription is pending.
     sns_ok(

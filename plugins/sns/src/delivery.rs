@@ -430,10 +430,8 @@ pub fn confirmation(sub: &Subscription, kind: &str) {
         .clone()
         .unwrap_or_else(|| ruststack_sdk::ids::random_hex(64));
     let subscribe_url = format!(
-        "{}/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn={}&Token={}",
-        sub.base_url,
-        crate::url_encode(&sub.topic_arn),
-        token
+        "{}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
+        sub.base_url, sub.topic_arn, token
     );
     let text = if kind == "SubscriptionConfirmation" {
         format!(

@@ -58,6 +58,12 @@ impl Service for Sns {
                     signing_service: Some("sns".into()),
                     ..Matcher::none()
                 },
+                // The SubscribeURL and UnsubscribeURL in messages are plain
+                // GETs without `Version` or a signature, as AWS writes them.
+                Matcher {
+                    query_actions: vec!["ConfirmSubscription".into(), "Unsubscribe".into()],
+                    ..Matcher::none()
+                },
             ],
             fallback: false,
             max_inline_body: 2 * 1024 * 1024,
@@ -198,11 +204,6 @@ pub fn base_url(req: &Request) -> String {
         &req.context.host
     };
     format!("http://{host}:{}", req.context.port)
-}
-
-/// Percent-encodes a query parameter value.
-pub fn url_encode(s: &str) -> String {
-    ruststack_sdk::protocol::encoding::uri_encode(s, false)
 }
 
 /// The kv key of a subscription (for delivery jobs).

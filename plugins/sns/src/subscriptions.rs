@@ -54,12 +54,12 @@ impl Subscription {
             == Some("true")
     }
 
-    /// The URL that unsubscribes this subscription.
+    /// The URL that unsubscribes this subscription, in AWS's form: no
+    /// `Version`, the ARN as it is (its characters need no escaping in a query).
     pub fn unsubscribe_url(&self) -> String {
         format!(
-            "{}/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn={}",
-            self.base_url,
-            crate::url_encode(&self.arn)
+            "{}/?Action=Unsubscribe&SubscriptionArn={}",
+            self.base_url, self.arn
         )
     }
 }
