@@ -351,3 +351,114 @@ async fn a_start_key_with_other_attributes_is_refused() {
         .unwrap();
     assert_eq!(out.count(), 0);
 }
+
+/// A Query's start key must lie in the partition and the sort key range
+/// its key condition selects.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_start_key_outside_the_condition_is_refused() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let (_server, _plugins, c) = start();
+    create(&c, "esk-q")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("sk")
+                .attribute_type(ScalarAttributeType::N)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("sk")
+                .key_type(KeyType::Range)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let n = |v: &str| AttributeValue::N(v.into());
+    for (pk, sk) in [("a", "1"), ("a", "2"), ("a", "3"), ("b", "1")] {
+        c.put_item()
+            .table_name("esk-q")
+            .item("pk", s(pk))
+            .item("sk", n(sk))
+            .send()
+            .await
+            .unwrap();
+    }
+    let query = |cond: &str| {
+        let q = c
+            .query()
+            .table_name("esk-q")
+            .key_condition_expression(cond)
+            .expression_attribute_values(":p", s("a"));
+        if cond.contains(":s") {
+            q.expression_attribute_values(":s", n("2"))
+        } else {
+            q
+        }
+    };
+    // A start key in partition "b" for a query of partition "a".
+    let e = query("pk = :p")
+        .exclusive_start_key("pk", s("b"))
+        .exclusive_start_key("sk", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("ValidationException"),
+            Some("The provided starting key is outside query boundaries based on provided conditions")
+        )
+    );
+    // A start key whose sort key the condition excludes.
+    let e = query("pk = :p AND sk > :s")
+        .exclusive_start_key("pk", s("a"))
+        .exclusive_start_key("sk", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("ValidationException"),
+            Some("The provided starting key does not match the range key predicate")
+        )
+    );
+    // Inside the range, the query resumes after it.
+    let out = query("pk = :p AND sk >= :s")
+        .exclusive_start_key("pk", s("a"))
+        .exclusive_start_key("sk", n("2"))
+        .send()
+        .await
+        .unwrap();
+    let sks: Vec<_> = out.items().iter().map(|i| i["sk"].clone()).collect();
+    assert_eq!(sks, [n("3")]);
+}
+
+/// DeleteTable describes the table without its schema, creation time and
+/// indexes, as AWS does.
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_table_describes_what_aws_describes() {
+    let (_server, _plugins, c) = start();
+    table_with_item(&c, "gone").await;
+    let d = c
+        .delete_table()
+        .table_name("gone")
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(d.table_name(), Some("gone"));
+    assert_eq!(d.table_status().map(|s| s.as_str()), Some("DELETING"));
+    assert!(d.table_arn().unwrap().ends_with(":table/gone"));
+    assert!(d.table_id().is_some());
+    assert_eq!(d.item_count(), Some(1));
+    assert!(d.provisioned_throughput().is_some());
+    assert!(d.attribute_definitions().is_empty());
+    assert!(d.key_schema().is_empty());
+    assert!(d.creation_date_time().is_none());
+    assert!(d.global_secondary_indexes().is_empty());
+}

@@ -515,6 +515,18 @@ pub fn query(input: &Value) -> Res<Value> {
     let (mut start, mut end) = range_of(&prefix, sk.as_ref());
     let reverse = input["ScanIndexForward"] == false;
     if let Some(k) = &c.start_key {
+        // The start key must lie in what the key condition selects: its
+        // partition, then its sort key range.
+        if !k.starts_with(&prefix) {
+            return Err(validation(
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ));
+        }
+        if *k < start || end.as_ref().is_some_and(|e| k >= e) {
+            return Err(validation(
+                "The provided starting key does not match the range key predicate",
+            ));
+        }
         if reverse {
             if end.as_ref().is_none_or(|e| k < e) {
                 end = Some(k.clone());

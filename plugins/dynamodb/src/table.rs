@@ -751,6 +751,19 @@ pub fn delete(input: &Value) -> Res<Value> {
     }
     let mut d = description(&meta);
     d["TableStatus"] = json!("DELETING");
+    // AWS's DeleteTable description leaves out the schema, the creation
+    // time and the indexes.
+    if let Some(o) = d.as_object_mut() {
+        for member in [
+            "AttributeDefinitions",
+            "KeySchema",
+            "CreationDateTime",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        ] {
+            o.remove(member);
+        }
+    }
     if let Some(arn) = meta.desc["LatestStreamArn"].as_str() {
         crate::streams::disable(arn);
     }
