@@ -409,7 +409,9 @@ async fn a_query_start_key_outside_the_condition_is_refused() {
         (e.code(), e.message()),
         (
             Some("ValidationException"),
-            Some("The provided starting key is outside query boundaries based on provided conditions")
+            Some(
+                "The provided starting key is outside query boundaries based on provided conditions"
+            )
         )
     );
     // A start key whose sort key the condition excludes.
@@ -461,4 +463,222 @@ async fn delete_table_describes_what_aws_describes() {
     assert!(d.key_schema().is_empty());
     assert!(d.creation_date_time().is_none());
     assert!(d.global_secondary_indexes().is_empty());
+}
+
+/// Key sizes, numbers, tokens, functions, paths and schema definitions
+/// that AWS refuses, each with AWS's message.
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_inputs_are_refused_in_aws_words() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::types::{
+        GlobalSecondaryIndex, Projection, ProjectionType, Put, Select, TransactWriteItem,
+    };
+    let (_server, _plugins, c) = start();
+    let def = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    let gsi = GlobalSecondaryIndex::builder()
+        .index_name("by-g")
+        .key_schema(key("g", KeyType::Hash))
+        .key_schema(key("h", KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    create(&c, "limits")
+        .attribute_definitions(def("sk"))
+        .attribute_definitions(def("g"))
+        .attribute_definitions(def("h"))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(gsi)
+        .send()
+        .await
+        .unwrap();
+    let put = |extra: &[(&str, AttributeValue)]| {
+        let mut p = c
+            .put_item()
+            .table_name("limits")
+            .item("pk", s("a"))
+            .item("sk", s("b"));
+        for (k, v) in extra {
+            p = p.item(*k, v.clone());
+        }
+        p
+    };
+    let long = |n: usize| s(&"x".repeat(n));
+    let mut got = Vec::new();
+    let mut expect = Vec::new();
+    let mut case = |e: Option<String>, want: &str| {
+        got.push(e.unwrap_or_else(|| "accepted".into()));
+        expect.push(want.to_string());
+    };
+    let msg = |e: &dyn ProvideErrorMetadata| {
+        Some(format!(
+            "{}: {}",
+            e.code().unwrap_or("-"),
+            e.message().unwrap_or("-")
+        ))
+    };
+
+    let r = c
+        .put_item()
+        .table_name("limits")
+        .item("pk", long(2049))
+        .item("sk", s("b"))
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
+    );
+    let r = c
+        .get_item()
+        .table_name("limits")
+        .key("pk", s("a"))
+        .key("sk", long(1025))
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+    );
+    let r = put(&[("g", long(2049))]).send().await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: Size limit exceeded for Index Key g Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: by-g",
+    );
+    let r = put(&[("g", s("g")), ("h", long(1025))]).send().await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: Size limit exceeded for Index Key h Actual Size: 1025 bytes Max Size: 1024 bytes IndexName: by-g",
+    );
+    // At the limits, the item is stored.
+    let r = put(&[
+        ("g", long(2048)),
+        ("h", long(1024)),
+        ("l", AttributeValue::L(vec![])),
+    ])
+    .send()
+    .await;
+    case(r.err().and_then(|e| msg(&e)), "accepted");
+    let r = put(&[("n", AttributeValue::N("abc".into()))]).send().await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: The parameter cannot be converted to a numeric value: abc",
+    );
+    let r = c
+        .transact_write_items()
+        .client_request_token("t".repeat(37))
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("limits")
+                        .item("pk", s("t"))
+                        .item("sk", s("t"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        &format!(
+            "ValidationException: 1 validation error detected: Value '{}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
+            "t".repeat(37)
+        ),
+    );
+    let r = put(&[]).condition_expression("foo(pk)").send().await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: Invalid ConditionExpression: Invalid function name; function: foo",
+    );
+    let r = c
+        .update_item()
+        .table_name("limits")
+        .key("pk", s("a"))
+        .key("sk", s("b"))
+        .update_expression("SET l = list_append(:s, l)")
+        .expression_attribute_values(":s", s("x"))
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: STRING",
+    );
+    let r = c
+        .update_item()
+        .table_name("limits")
+        .key("pk", s("a"))
+        .key("sk", s("b"))
+        .update_expression("SET l.x = :s")
+        .expression_attribute_values(":s", s("x"))
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: The document path provided in the update expression is invalid for update",
+    );
+    let r = c
+        .scan()
+        .table_name("limits")
+        .select(Select::Count)
+        .projection_expression("pk")
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get COUNT",
+    );
+    let r = c
+        .create_table()
+        .table_name("twice")
+        .attribute_definitions(def("pk"))
+        .attribute_definitions(def("pk"))
+        .key_schema(key("pk", KeyType::Hash))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: Cannot have two attributes with the same name. Attribute name: pk",
+    );
+    let r = create(&c, "keys-only")
+        .attribute_definitions(def("g"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by-g")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .non_key_attributes("x")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await;
+    case(
+        r.err().and_then(|e| msg(&e)),
+        "ValidationException: One or more parameter values were invalid: ProjectionType is ALL or KEYS_ONLY, but NonKeyAttributes is specified",
+    );
+    assert_eq!(got, expect);
 }

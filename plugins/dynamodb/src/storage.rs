@@ -92,11 +92,7 @@ fn check_key_attr(meta: &TableMeta, name: &str, v: &Value, how: KeyUse, range: b
             if got == "S" { "string" } else { "binary" }
         )));
     }
-    let len = if got == "B" {
-        bytes.len()
-    } else {
-        inner(v).as_str().map_or(0, str::len)
-    };
+    let len = key_len(v, &bytes);
     if !range && len > 2048 {
         return Err(validation(
             "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
@@ -131,10 +127,23 @@ pub fn extract_key(meta: &TableMeta, m: &Item, how: KeyUse) -> Res<Item> {
     Ok(out)
 }
 
-/// Checks an item's index key attributes have their declared types.
+/// The size a key attribute counts against its limit: a binary's bytes,
+/// a string's UTF-8 bytes (`encoded` is `encode_value(v)`).
+fn key_len(v: &Value, encoded: &[u8]) -> usize {
+    if type_of(v) == Some("B") {
+        encoded.len()
+    } else {
+        inner(v).as_str().map_or(0, str::len)
+    }
+}
+
+/// Checks an item's index key attributes have their declared types and
+/// fit the key size limits (2048 bytes for a partition key, 1024 for a
+/// sort key).
 pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Res<()> {
     for idx in meta.indexes() {
-        for k in std::iter::once(&idx.hash).chain(idx.range.as_ref()) {
+        let keys = std::iter::once((&idx.hash, 2048)).chain(idx.range.as_ref().map(|r| (r, 1024)));
+        for (k, max) in keys {
             if let Some(v) = item.get(k) {
                 let want = meta.attr_type(k);
                 let got = type_of(v).unwrap_or("");
@@ -144,9 +153,17 @@ pub fn check_index_keys(meta: &TableMeta, item: &Item) -> Res<()> {
                         idx.name
                     )));
                 }
-                if encode_value(v).is_empty() && got != "N" {
+                let encoded = encode_value(v);
+                if encoded.is_empty() && got != "N" {
                     return Err(validation(format!(
                         "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {k}",
+                        idx.name
+                    )));
+                }
+                let size = key_len(v, &encoded);
+                if got != "N" && size > max {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: Size limit exceeded for Index Key {k} Actual Size: {size} bytes Max Size: {max} bytes IndexName: {}",
                         idx.name
                     )));
                 }
