@@ -101,6 +101,7 @@ mod tests {
                     about: String::new(),
                 })
                 .collect(),
+            operations: Vec::new(),
         }
     }
 

@@ -82,6 +82,10 @@ impl Service for DynamoDb {
                 ),
             )),
             settings: vec![ttl::sweep_setting()],
+            operations: [Api::Tables, Api::Streams]
+                .iter()
+                .flat_map(|api| api.model().operation_names())
+                .collect(),
         }
     }
 

@@ -84,6 +84,12 @@ impl Service for S3 {
                 ),
             )),
             settings: Vec::new(),
+            // S3's operations, and the one STS operation it answers.
+            operations: ruststack_sdk::protocol::models::s3()
+                .operation_names()
+                .into_iter()
+                .chain(["GetCallerIdentity".to_string()])
+                .collect(),
         }
     }
 

@@ -77,6 +77,7 @@ impl Service for Sns {
                 ),
             )),
             settings: Vec::new(),
+            operations: models::sns().operation_names(),
         }
     }
 

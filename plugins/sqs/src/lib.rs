@@ -83,6 +83,7 @@ impl Service for Sqs {
                 ),
             )),
             settings: Vec::new(),
+            operations: models::sqs().operation_names(),
         }
     }
 

@@ -506,6 +506,12 @@ impl Model {
             .unwrap_or_else(|| panic!("shape {name} is not in the model"))
     }
 
+    /// The names of the model's operations, in name order: what a plugin
+    /// lists in its description.
+    pub fn operation_names(&self) -> Vec<String> {
+        self.operations.keys().cloned().collect()
+    }
+
     /// An operation by name.
     pub fn operation(&self, name: &str) -> Option<&Operation> {
         self.operations.get(name)

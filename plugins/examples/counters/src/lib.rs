@@ -67,6 +67,7 @@ impl Service for Counters {
                 ),
             )),
             settings: Vec::new(),
+            operations: model().operation_names(),
         }
     }
 

@@ -32,6 +32,19 @@ impl Service for Misbehave {
             max_inline_body: 1 << 20,
             body_limit: None,
             settings: Vec::new(),
+            operations: [
+                "Ok",
+                "Panic",
+                "Spin",
+                "Grow",
+                "WriteThenPanic",
+                "Write",
+                "Invoke",
+                "Fetch",
+                "Schedule",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 
