@@ -74,7 +74,9 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTSTACK_WATCH")]
     pub watch: bool,
     /// A plugin call still running after this many milliseconds is stopped.
-    #[arg(long, env = "RUSTSTACK_CALL_TIMEOUT_MS", default_value_t = 30_000)]
+    /// (A call that runs longer than about half a second already gives its
+    /// turn back, so a loop slows no other request meanwhile.)
+    #[arg(long, env = "RUSTSTACK_CALL_TIMEOUT_MS", default_value_t = 10_000)]
     pub call_timeout_ms: u64,
     /// Most memory one plugin instance may use, in MiB.
     #[arg(long, env = "RUSTSTACK_MEMORY_LIMIT_MB", default_value_t = 512)]

@@ -91,6 +91,9 @@ mod imp {
         };
         wit::log::write(l, message)
     }
+    pub fn panicked(message: &str) {
+        wit::log::panicked(message)
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -213,5 +216,8 @@ mod imp {
     }
     pub fn log(level: crate::log::Level, message: &str) {
         with(|t| t.logs.push(format!("{level:?}: {message}")));
+    }
+    pub fn panicked(_message: &str) {
+        // Natively a panic unwinds into the test that caused it.
     }
 }

@@ -76,6 +76,7 @@ pub mod entry {
 
     /// Serves one request in the scope of its account and region.
     pub fn handle<S: Service>(req: Request) -> Outcome {
+        crate::log::report_panics();
         migrate::ensure::<S>();
         let scope = Scope::of(S::scope_kind(), &req.context.account, &req.context.region);
         let account = req.context.account.clone();
@@ -84,6 +85,7 @@ pub mod entry {
 
     /// Fires a timer in the scope of the call that set it.
     pub fn on_timer<S: Service>(payload: Vec<u8>) {
+        crate::log::report_panics();
         migrate::ensure::<S>();
         let (scope, payload) = match Scope::unwrap(&payload) {
             Some((scope, inner)) => (scope, inner.to_vec()),

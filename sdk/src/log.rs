@@ -31,3 +31,29 @@ pub fn info(message: &str) {
 pub fn warn(message: &str) {
     write(Level::Warn, message)
 }
+
+/// Makes every panic of this plugin reach the host with its message and
+/// place (`<message> at <file>:<line>:<column>`), so that the client's
+/// error and the server's log say it panicked and why, not only that the
+/// plugin trapped. Installed once per instance by the entry points.
+pub(crate) fn report_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if !cfg!(target_arch = "wasm32") {
+        return;
+    }
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let payload = info.payload();
+            let what = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)");
+            let message = match info.location() {
+                Some(at) => format!("{what} at {}:{}:{}", at.file(), at.line(), at.column()),
+                None => what.to_string(),
+            };
+            host::panicked(&message);
+        }));
+    });
+}

@@ -41,6 +41,8 @@ pub struct Server {
     args: Vec<String>,
     /// Environment variables it was started with.
     env: Vec<(String, String)>,
+    /// Its log (stderr) lines so far; they are also passed on to ours.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -72,10 +74,19 @@ impl Server {
                 cmd.env(k, v);
             }
         }
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary().display()));
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                kept.lock().unwrap().push(line);
+            }
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -103,7 +114,13 @@ impl Server {
             port,
             args,
             env: env.to_vec(),
+            log,
         }
+    }
+
+    /// The server's log lines (stderr) so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     /// The process id.

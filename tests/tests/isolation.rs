@@ -2,6 +2,8 @@
 //! get an AWS-shaped 500, memory hogs AWS's throttling error, and the next
 //! request is served.
 
+use std::time::{Duration, Instant};
+
 use ruststack_tests::{Server, counters, json_call, plugin_dir};
 
 fn misbehave(url: &str, what: &str) -> (u16, serde_json::Value) {
@@ -20,6 +22,101 @@ fn start(extra: &[&str]) -> (Server, tempfile::TempDir) {
 fn assert_internal_failure((status, body): (u16, serde_json::Value)) {
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["__type"], "InternalFailure", "{body}");
+}
+
+/// Calls `Misbehave.<what>`: status, the error message and the request id
+/// the client was given.
+fn misbehave_failure(url: &str, what: &str) -> (u16, String, String) {
+    let resp = ruststack_tests::client()
+        .post(format!("{url}/"))
+        .header("x-amz-target", format!("Misbehave.{what}"))
+        .header("content-type", "application/x-amz-json-1.0")
+        .body("{}")
+        .send()
+        .unwrap();
+    let status = resp.status().as_u16();
+    let id = resp.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = resp.json().unwrap();
+    assert_eq!(body["__type"], "InternalFailure", "{body}");
+    (
+        status,
+        body["message"].as_str().unwrap_or("").to_string(),
+        id,
+    )
+}
+
+/// The server's log line that names `request_id` (waiting briefly for it).
+fn log_line_of(s: &Server, request_id: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(l) = s.log_lines().into_iter().find(|l| l.contains(request_id)) {
+            return l;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no log line names {request_id}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A panic and a timeout are told apart in the client's error and in the
+/// server's log line, which carries the request id the client got.
+#[test]
+fn a_panic_and_a_timeout_say_what_they_were_with_the_request_id() {
+    let (s, _p) = start(&["--call-timeout-ms", "300"]);
+    let (status, message, id) = misbehave_failure(&s.url, "Panic");
+    assert_eq!(status, 500);
+    assert!(
+        message.starts_with(
+            "The plugin misbehave panicked: asked to panic at tests/plugins/misbehave/src/lib.rs:"
+        ),
+        "{message}"
+    );
+    let line = log_line_of(&s, &id);
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("panicked: asked to panic at "), "{line}");
+
+    let (status, message, id) = misbehave_failure(&s.url, "Spin");
+    assert_eq!(status, 500);
+    assert_eq!(
+        message,
+        "The plugin misbehave ran past its 300 ms time limit and was stopped."
+    );
+    let line = log_line_of(&s, &id);
+    assert!(line.contains("ran past its 300ms deadline"), "{line}");
+    assert!(!line.contains("panicked"), "{line}");
+}
+
+/// Looping calls hold at most one turn between them: with as many of them
+/// running as the plugin has turns, its other requests are still answered.
+#[test]
+fn looping_calls_do_not_starve_the_plugins_other_requests() {
+    let (s, _p) = start(&["--call-timeout-ms", "20000", "--max-concurrent-calls", "4"]);
+    let url = s.url.clone();
+    for _ in 0..4 {
+        let url = url.clone();
+        // Not joined: each is stopped at its deadline, or by the server's end.
+        std::thread::spawn(move || {
+            let _ = ruststack_tests::client()
+                .post(format!("{url}/"))
+                .header("x-amz-target", "Misbehave.Spin")
+                .header("content-type", "application/x-amz-json-1.0")
+                .body("{}")
+                .send();
+        });
+    }
+    // Let all four start spinning and pass their turn budget.
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    assert_eq!(misbehave(&s.url, "Ok").0, 200);
+    let took = started.elapsed();
+    eprintln!("answered beside four looping calls in {took:?}");
+    // Held turns would make it wait for a loop's 20 s deadline.
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 #[test]

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
+use tokio::sync::{RwLockReadGuard, RwLockWriteGuard};
 use wasmtime::Trap;
 
 use super::plugin::PluginVersion;
 use super::pool::{self, Warm};
 use super::state::MemoryHit;
+use super::turns::Turn;
 use super::{Entry, Failure, MAX_ATTEMPTS, OutOfMemory, Runtime, SOLO_AFTER};
 use crate::store::{CallTxn, CommitOutcome, IncomingBody};
 use crate::wit::Outcome;
@@ -30,7 +31,7 @@ struct Admission<'v> {
     nested: bool,
     shared: Option<RwLockReadGuard<'v, ()>>,
     alone: Option<RwLockWriteGuard<'v, ()>>,
-    turn: Option<SemaphorePermit<'v>>,
+    turn: Option<Turn>,
 }
 
 impl<'v> Admission<'v> {
@@ -97,6 +98,12 @@ impl Runtime {
         // A call of the caller's own plugin commits on its own: one
         // transaction per plugin in a commit.
         let mut caller = caller.filter(|c| **c.plugin() != *name);
+        // For the log line of a failure: the id the client was given.
+        let request_id = match &entry {
+            Entry::Handle(req) => req.context.request_id.clone(),
+            Entry::Timer(_) => "(timer)".to_string(),
+        };
+        let request_id = request_id.as_str();
         let mut admission = Admission::new(version, depth).await;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
@@ -119,7 +126,16 @@ impl Runtime {
                 txn.finish_timer(k.clone());
             }
             let seq = txn.snapshot_seq();
-            let (result, txn) = self.run(&mut warm, &mut entry, txn, depth, attempt).await;
+            let (result, txn) = self
+                .run(
+                    &mut warm,
+                    &mut entry,
+                    txn,
+                    depth,
+                    attempt,
+                    &mut admission.turn,
+                )
+                .await;
             match result {
                 Ok(outcome) => {
                     if !self.limits.fresh_instances {
@@ -142,10 +158,11 @@ impl Runtime {
                 }
                 Err(e) => {
                     drop(txn);
-                    let hit = warm.store.data().limits.hit;
+                    let st = warm.store.data_mut();
+                    let (hit, panic) = (st.limits.hit, st.panic.take());
                     drop(warm);
-                    let failure = self.classify(&name, e, hit);
-                    tracing::error!(plugin = &*name, "{failure}");
+                    let failure = self.classify(&name, e, hit, panic);
+                    tracing::error!(plugin = &*name, request_id, "{failure}");
                     return Err(failure);
                 }
             }
@@ -185,12 +202,16 @@ impl Runtime {
         txn: CallTxn,
         depth: u32,
         attempt: u32,
+        turn: &mut Option<Turn>,
     ) -> (wasmtime::Result<Option<Outcome>>, Option<CallTxn>) {
         {
             let st = warm.store.data_mut();
             st.txn = Some(txn);
             st.depth = depth;
             st.deadline = Instant::now() + self.limits.call_timeout;
+            st.turn = turn.take();
+            st.ticks = 0;
+            st.panic = None;
         }
         warm.store.set_epoch_deadline(1);
         let service = warm.bindings.ruststack_plugin_service();
@@ -204,11 +225,20 @@ impl Runtime {
                 .await
                 .map(|()| None),
         };
-        (result, warm.store.data_mut().txn.take())
+        let st = warm.store.data_mut();
+        *turn = st.turn.take();
+        (result, st.txn.take())
     }
 
-    /// Why a run failed: its deadline, a memory limit, or a trap.
-    fn classify(&self, plugin: &str, e: wasmtime::Error, hit: Option<MemoryHit>) -> Failure {
+    /// Why a run failed: its deadline, a memory limit, a panic (the
+    /// plugin reported its message before trapping), or another trap.
+    fn classify(
+        &self,
+        plugin: &str,
+        e: wasmtime::Error,
+        hit: Option<MemoryHit>,
+        panic: Option<String>,
+    ) -> Failure {
         if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
             return Failure::Timeout {
                 plugin: plugin.to_string(),
@@ -228,9 +258,15 @@ impl Runtime {
                     message: format!("{e:#}"),
                 }
             }
-            None => Failure::Trap {
-                plugin: plugin.to_string(),
-                message: format!("{e:#}"),
+            None => match panic {
+                Some(message) => Failure::Panic {
+                    plugin: plugin.to_string(),
+                    message,
+                },
+                None => Failure::Trap {
+                    plugin: plugin.to_string(),
+                    message: format!("{e:#}"),
+                },
             },
         }
     }

@@ -30,21 +30,50 @@ pub fn body_too_large(slot: &Slot, limit: &wit::BodyLimit, request_id: &str) -> 
     aws_error(slot, &e, request_id)
 }
 
-/// A trap, timeout or store failure: AWS's 500 `InternalFailure`; a call
-/// stopped by a memory limit: AWS's throttling error, which SDKs retry after
-/// a pause (S3's 503 `SlowDown`, elsewhere 400 `ThrottlingException`).
+/// A panic, trap, timeout or store failure: AWS's 500 `InternalFailure`; a
+/// call stopped by a memory limit: AWS's throttling error, which SDKs retry
+/// after a pause (S3's 503 `SlowDown`, elsewhere 400 `ThrottlingException`).
+/// The message says which it was (a panic with its message), so that a
+/// plugin's author sees it in the client's error as in the server's log,
+/// where the same request id is.
 pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResponse {
     let error = match failure {
-        Failure::Memory { .. } => match protocol_of(slot) {
-            Protocol::RestXml => AwsError::new(503, "SlowDown", "Please reduce your request rate."),
-            _ => AwsError::client(
-                "ThrottlingException",
-                "The request was denied due to request throttling.",
-            ),
-        },
-        _ => AwsError::internal_failure(),
+        Failure::Memory { plugin, hit, .. } => {
+            let why = format!("(The plugin {plugin} reached its {hit} memory limit.)");
+            match protocol_of(slot) {
+                Protocol::RestXml => AwsError::new(
+                    503,
+                    "SlowDown",
+                    format!("Please reduce your request rate. {why}"),
+                ),
+                _ => AwsError::client(
+                    "ThrottlingException",
+                    format!("The request was denied due to request throttling. {why}"),
+                ),
+            }
+        }
+        Failure::Panic { plugin, message } => {
+            internal(format!("The plugin {plugin} panicked: {message}"))
+        }
+        Failure::Timeout { plugin, timeout } => internal(format!(
+            "The plugin {plugin} ran past its {} ms time limit and was stopped.",
+            timeout.as_millis()
+        )),
+        Failure::Trap { plugin, message } => {
+            // The first line; the wasm backtrace is in the server's log.
+            let first = message.lines().next().unwrap_or("");
+            internal(format!("The plugin {plugin} trapped: {first}"))
+        }
+        Failure::Unavailable { plugin, message } => internal(format!(
+            "The plugin {plugin} could not complete the request: {message}"
+        )),
     };
     aws_error(slot, &error, request_id)
+}
+
+/// AWS's 500 `InternalFailure` with its message.
+fn internal(message: String) -> AwsError {
+    AwsError::new(500, "InternalFailure", message)
 }
 
 /// A request naming a `Host` this server does not answer to

@@ -13,6 +13,7 @@ pub mod reload;
 mod settings;
 mod stacks;
 mod state;
+mod turns;
 
 pub use budget::default_limit as default_total_memory;
 pub use cache::CompileCache;
@@ -67,7 +68,10 @@ pub struct Limits {
 /// Why a call produced no answer from the plugin.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
-    /// The plugin trapped (panic, unreachable, memory cap, ...).
+    /// The plugin panicked; the message and place its panic reported.
+    #[error("plugin {plugin} panicked: {message}")]
+    Panic { plugin: String, message: String },
+    /// The plugin trapped without a panic (unreachable, stack overflow, ...).
     #[error("plugin {plugin} trapped: {message}")]
     Trap { plugin: String, message: String },
     /// The plugin ran past its deadline.
@@ -259,7 +263,7 @@ impl Runtime {
             pre,
             pool: Mutex::new(Vec::new()),
             retired: Default::default(),
-            turns: tokio::sync::Semaphore::new(self.limits.max_concurrent_calls.max(1)),
+            turns: turns::Turns::new(self.limits.max_concurrent_calls),
             solo: tokio::sync::RwLock::new(()),
         });
         tracing::debug!(
@@ -348,16 +352,26 @@ impl Runtime {
             txn: None,
             depth: 0,
             deadline: Instant::now() + self.limits.call_timeout,
+            turn: None,
+            ticks: 0,
+            panic: None,
         };
         let mut store = wasmtime::Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|ctx| {
-            if Instant::now() >= ctx.data().deadline {
-                Ok(UpdateDeadline::Interrupt)
-            } else {
-                Ok(UpdateDeadline::Yield(1))
+        store.epoch_deadline_callback(|mut ctx| {
+            let st = ctx.data_mut();
+            if Instant::now() >= st.deadline {
+                return Ok(UpdateDeadline::Interrupt);
             }
+            st.ticks = st.ticks.saturating_add(1);
+            let (ticks, deadline) = (st.ticks, st.deadline);
+            Ok(
+                match st.turn.as_mut().and_then(|t| t.tick(ticks, deadline)) {
+                    Some(pause) => UpdateDeadline::YieldCustom(1, pause),
+                    None => UpdateDeadline::Yield(1),
+                },
+            )
         });
         let bindings = match pre.instantiate_async(&mut store).await {
             Ok(b) => b,

@@ -55,7 +55,7 @@ pub struct PluginVersion {
     /// Set when a newer version replaced this one: its instances are not reused.
     pub retired: AtomicBool,
     /// Turns to run a call (see `Limits::max_concurrent_calls`).
-    pub turns: tokio::sync::Semaphore,
+    pub turns: super::turns::Turns,
     /// Calls hold this shared; a call that keeps losing compare-and-set races
     /// takes it exclusively so its next attempt cannot lose again.
     pub solo: tokio::sync::RwLock<()>,

@@ -31,6 +31,13 @@ pub struct CallState {
     pub depth: u32,
     /// When the running call must be stopped.
     pub deadline: Instant,
+    /// The running call's turn, here so that the epoch callback can trade
+    /// it for the overtime turn when the call runs long (none for nested calls).
+    pub turn: Option<super::turns::Turn>,
+    /// Epoch ticks the running call has spent running wasm.
+    pub ticks: u32,
+    /// The panic message the plugin reported before trapping, if it did.
+    pub panic: Option<String>,
 }
 
 impl CallState {
@@ -58,6 +65,15 @@ pub enum MemoryHit {
     Instance,
     /// The budget of all instances together (`--total-memory-limit-mb`).
     Total,
+}
+
+impl std::fmt::Display for MemoryHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MemoryHit::Instance => "per-instance",
+            MemoryHit::Total => "all-instances",
+        })
+    }
 }
 
 /// The store's resource limiter: enforces the instance's memory cap and the

@@ -15,4 +15,9 @@ impl Host for CallState {
         }
         Ok(())
     }
+
+    async fn panicked(&mut self, message: String) -> wasmtime::Result<()> {
+        self.panic = Some(message);
+        Ok(())
+    }
 }
