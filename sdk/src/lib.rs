@@ -74,6 +74,13 @@ pub mod entry {
     use crate::scope::{self, Scope};
     use crate::{Outcome, Request, Service, migrate};
 
+    /// Describes the plugin; a panic here (a model that does not parse)
+    /// reaches the host with its message, and the plugin is not loaded.
+    pub fn describe<S: Service>() -> crate::Description {
+        crate::log::report_panics();
+        S::describe()
+    }
+
     /// Serves one request in the scope of its account and region.
     pub fn handle<S: Service>(req: Request) -> Outcome {
         crate::log::report_panics();
@@ -129,7 +136,7 @@ macro_rules! plugin {
 
         impl $crate::bindings::exports::ruststack::plugin::service::Guest for __RustStackExport {
             fn describe() -> $crate::Description {
-                <$ty as $crate::Service>::describe()
+                $crate::entry::describe::<$ty>()
             }
             fn handle(req: $crate::Request) -> $crate::Outcome {
                 $crate::entry::handle::<$ty>(req)

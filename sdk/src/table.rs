@@ -1,6 +1,24 @@
 //! Typed tables over kv: values are JSON (serde), keys are encoded with
 //! [`keys`](crate::keys) under a table prefix, so one plugin can keep many
 //! tables in its namespace and list them in order.
+//!
+//! # Evolving a stored type
+//!
+//! Records outlive the code that wrote them: a hot reload or an upgrade
+//! brings new code to old data. So that old records stay readable:
+//! - derive `#[serde(default)]` on the struct (with `Default`), so a field
+//!   added later takes its default in records written before it existed,
+//!   and fields removed later are ignored (serde's default);
+//! - for a change defaults cannot bridge (a renamed field, a new type),
+//!   give the table an upgrade with [`Table::upgrading`]: a function from
+//!   the old record's JSON to the new type, used for every record that
+//!   does not parse as the new type.
+//!
+//! A record that parses neither way is never taken for absent by a write:
+//! [`Table::update`] stops the call (a panic, so none of its writes are
+//! stored, and the client's error and the server's log say why), and
+//! [`Table::insert_new`] does not overwrite it. Reads ([`Table::get`],
+//! listings) skip it with a warning in the server's log naming its key.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -29,8 +47,12 @@ thread_local! {
 /// A named collection of `V` values keyed by [`Key`]s.
 pub struct Table<V> {
     prefix: Vec<u8>,
+    upgrade: Option<Upgrade<V>>,
     _v: PhantomData<fn() -> V>,
 }
+
+/// Turns a stored record of an older shape (as JSON) into the current type.
+pub type Upgrade<V> = fn(serde_json::Value) -> Result<V, String>;
 
 /// One page of a listing.
 pub struct Page<V> {
@@ -45,8 +67,52 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
     pub fn new(name: &str) -> Self {
         Self {
             prefix: Key::new().str(name).into_bytes(),
+            upgrade: None,
             _v: PhantomData,
         }
+    }
+
+    /// This table, reading records that do not parse as `V` through
+    /// `upgrade` (see the module's "Evolving a stored type"). An upgraded
+    /// record is stored in the new shape when it is next written.
+    pub fn upgrading(mut self, upgrade: Upgrade<V>) -> Self {
+        self.upgrade = Some(upgrade);
+        self
+    }
+
+    /// Parses the bytes stored at `full_key`: as `V`, else through the
+    /// upgrade; the error says why neither worked.
+    fn parse(&self, full_key: &[u8], bytes: &[u8]) -> Result<V, String> {
+        let error = match serde_json::from_slice(bytes) {
+            Ok(v) => return Ok(v),
+            Err(e) => e.to_string(),
+        };
+        let upgraded = self.upgrade.map(|up| {
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .map_err(|e| e.to_string())
+                .and_then(up)
+        });
+        match upgraded {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(up)) => Err(format!(
+                "the record under key {} does not parse as {} ({error}), nor through its upgrade ({up})",
+                show_key(full_key),
+                std::any::type_name::<V>()
+            )),
+            None => Err(format!(
+                "the record under key {} does not parse as {} ({error})",
+                show_key(full_key),
+                std::any::type_name::<V>()
+            )),
+        }
+    }
+
+    /// Parses a record for a read: one that does not parse is logged and
+    /// skipped.
+    fn read(&self, full_key: &[u8], bytes: &[u8]) -> Option<V> {
+        self.parse(full_key, bytes)
+            .map_err(|e| crate::log::warn(&format!("{e}; reading it as absent")))
+            .ok()
     }
 
     fn full(&self, key: &Key) -> Vec<u8> {
@@ -65,9 +131,11 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
         &self.prefix
     }
 
-    /// The value under `key`; a value that no longer parses counts as absent.
+    /// The value under `key`; a value that no longer parses (see the
+    /// module's "Evolving a stored type") is logged and counts as absent.
     pub fn get(&self, key: &Key) -> Option<V> {
-        kv::get(&self.full(key)).and_then(|b| serde_json::from_slice(&b).ok())
+        let k = self.full(key);
+        kv::get(&k).and_then(|b| self.read(&k, &b))
     }
 
     /// The value under `key`, parsed once per instance for as long as its
@@ -85,8 +153,9 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
 
     /// The value and its stored bytes (for a later [`Table::replace`]).
     pub fn get_raw(&self, key: &Key) -> Option<(V, Vec<u8>)> {
-        let raw = kv::get(&self.full(key))?;
-        serde_json::from_slice(&raw).ok().map(|v| (v, raw))
+        let k = self.full(key);
+        let raw = kv::get(&k)?;
+        self.read(&k, &raw).map(|v| (v, raw))
     }
 
     /// Stores `value` under `key`.
@@ -113,11 +182,20 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
 
     /// Applies `f` to the current value (absent: `None`) until the
     /// compare-and-set holds; `f` returning `None` deletes. Returns the new value.
+    ///
+    /// # Panics
+    /// If a value is stored under `key` that does not parse (see the
+    /// module's "Evolving a stored type"): `f` must not take it for absent
+    /// and overwrite or delete it. The panic discards the call's writes and
+    /// its message reaches the client and the log.
     pub fn update(&self, key: &Key, mut f: impl FnMut(Option<V>) -> Option<V>) -> Option<V> {
         let k = self.full(key);
         loop {
             let raw = kv::get(&k);
-            let current = raw.as_deref().and_then(|b| serde_json::from_slice(b).ok());
+            let current = raw.as_deref().map(|b| {
+                self.parse(&k, b)
+                    .unwrap_or_else(|e| panic!("refusing to update: {e}"))
+            });
             let next = f(current);
             let bytes = next.as_ref().map(to_json);
             if kv::compare_and_set(&k, raw.as_deref(), bytes.as_deref()) {
@@ -140,8 +218,8 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
             .into_iter()
             .take(limit as usize)
             .filter_map(|(k, v)| {
-                let short = k[self.prefix.len()..].to_vec();
-                serde_json::from_slice(&v).ok().map(|v| (short, v))
+                let value = self.read(&k, &v)?;
+                Some((k[self.prefix.len()..].to_vec(), value))
             })
             .collect();
         let next = if more {
@@ -155,16 +233,13 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
     /// Calls `f` with every row whose key starts with `key_prefix` (its key
     /// below the table's prefix, and its value), in key order, a page at a
     /// time (see [`kv::for_each_prefix`]), until `f` breaks. Rows that no
-    /// longer parse are skipped.
+    /// longer parse are logged and skipped.
     pub fn for_each(&self, key_prefix: &Key, mut f: impl FnMut(&[u8], V) -> ControlFlow<()>) {
         let skip = self.prefix.len();
-        kv::for_each_prefix(
-            &self.full(key_prefix),
-            |k, v| match serde_json::from_slice(v) {
-                Ok(v) => f(&k[skip..], v),
-                Err(_) => ControlFlow::Continue(()),
-            },
-        );
+        kv::for_each_prefix(&self.full(key_prefix), |k, v| match self.read(k, v) {
+            Some(v) => f(&k[skip..], v),
+            None => ControlFlow::Continue(()),
+        });
     }
 
     /// Every row (use only on tables known to be small).
@@ -173,12 +248,16 @@ impl<V: Serialize + DeserializeOwned> Table<V> {
         kv::scan(&self.prefix, end.as_deref(), u32::MAX, false)
             .into_iter()
             .filter_map(|(k, v)| {
-                serde_json::from_slice(&v)
-                    .ok()
-                    .map(|v| (k[self.prefix.len()..].to_vec(), v))
+                let value = self.read(&k, &v)?;
+                Some((k[self.prefix.len()..].to_vec(), value))
             })
             .collect()
     }
+}
+
+/// A kv key for a log line: printable ASCII as it is, other bytes escaped.
+fn show_key(key: &[u8]) -> String {
+    key.escape_ascii().to_string()
 }
 
 fn to_json<V: Serialize>(v: &V) -> Vec<u8> {
@@ -268,5 +347,105 @@ mod tests {
         assert!(t.insert_new(&Key::new().u64(9), &9));
         assert!(!t.insert_new(&Key::new().u64(9), &10));
         assert_eq!(t.update(&Key::new().u64(9), |v| v.map(|n| n + 1)), Some(10));
+    }
+
+    /// A record written before a field existed, by the old type.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct V1 {
+        name: String,
+    }
+
+    /// The same record type with a field added, defaulted for old records.
+    #[derive(serde::Serialize, serde::Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct V2 {
+        name: String,
+        colour: String,
+    }
+
+    /// A type old records do not fit, without defaults.
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Strict {
+        name: String,
+        size: u32,
+    }
+
+    #[test]
+    fn defaulted_fields_keep_old_records_readable_and_updatable() {
+        crate::testkit::reset();
+        Table::<V1>::new("w").put(&Key::new().str("a"), &V1 { name: "a".into() });
+        let t: Table<V2> = Table::new("w");
+        let k = Key::new().str("a");
+        assert_eq!(
+            t.get(&k),
+            Some(V2 {
+                name: "a".into(),
+                colour: String::new()
+            })
+        );
+        let updated = t.update(&k, |v| {
+            v.map(|mut v| {
+                v.colour = "red".into();
+                v
+            })
+        });
+        assert_eq!(updated.unwrap().colour, "red");
+        assert_eq!(t.get(&k).unwrap().colour, "red");
+    }
+
+    #[test]
+    fn a_record_that_does_not_parse_is_never_overwritten_as_absent() {
+        crate::testkit::reset();
+        Table::<V1>::new("w").put(&Key::new().str("a"), &V1 { name: "a".into() });
+        let t: Table<Strict> = Table::new("w");
+        let k = Key::new().str("a");
+        let stored = crate::kv::get(&t.raw_key(&k));
+        // Reads skip it, saying why.
+        assert_eq!(t.get(&k), None);
+        assert!(t.list(&Key::new(), None, 10).items.is_empty());
+        let logs = crate::testkit::with(|h| h.logs.clone());
+        assert!(
+            logs.iter()
+                .any(|l| l.contains("does not parse as") && l.contains("missing field `size`")),
+            "{logs:?}"
+        );
+        // Writes do not take it for absent.
+        assert!(!t.insert_new(
+            &k,
+            &Strict {
+                name: "b".into(),
+                size: 1
+            }
+        ));
+        let refused = std::panic::catch_unwind(|| {
+            t.update(&k, |_| None);
+        })
+        .unwrap_err();
+        let message = refused.downcast_ref::<String>().unwrap();
+        assert!(
+            message.starts_with("refusing to update: the record under key"),
+            "{message}"
+        );
+        assert_eq!(crate::kv::get(&t.raw_key(&k)), stored);
+    }
+
+    #[test]
+    fn an_upgrade_reads_records_of_an_older_shape() {
+        crate::testkit::reset();
+        Table::<V1>::new("w").put(&Key::new().str("a"), &V1 { name: "a".into() });
+        let t: Table<Strict> = Table::new("w").upgrading(|old| {
+            let name = old["name"].as_str().ok_or("no name")?.to_string();
+            Ok(Strict { name, size: 7 })
+        });
+        let k = Key::new().str("a");
+        assert_eq!(t.get(&k).map(|v| v.size), Some(7));
+        t.update(&k, |v| {
+            v.map(|v| Strict {
+                size: v.size + 1,
+                ..v
+            })
+        });
+        // Stored in the new shape now.
+        assert_eq!(Table::<Strict>::new("w").get(&k).map(|v| v.size), Some(8));
     }
 }

@@ -243,13 +243,23 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .with_context(|| format!("linking {}", source.display()))?;
         let mut warm = self.instantiate(&pre, "(loading)".into()).await?;
-        let description = warm
+        let description = match warm
             .bindings
             .ruststack_plugin_service()
             .call_describe(&mut warm.store)
             .await
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("asking {} to describe itself", source.display()))?;
+        {
+            Ok(d) => d,
+            // A plugin that panics here (a service model that does not
+            // parse, say) is refused with its panic message.
+            Err(e) => {
+                let e = match warm.store.data_mut().panic.take() {
+                    Some(message) => anyhow::anyhow!("it panicked: {message}"),
+                    None => anyhow::Error::from(e),
+                };
+                return Err(e.context(format!("asking {} to describe itself", source.display())));
+            }
+        };
         validate_name(&description.name)?;
         self.settings.check(&description)?;
         warm.store.data_mut().plugin = description.name.as_str().into();

@@ -31,7 +31,10 @@ pub const FILES_PREFIX: &str = "/_counters/files/";
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        Model::from_json(include_str!("../model.json")).expect("model.json is valid")
+        // `describe` lists the model's operations, so a model that does not
+        // parse stops the plugin from loading (a reload keeps the old version).
+        Model::from_json(include_str!("../model.json"))
+            .unwrap_or_else(|e| panic!("model.json: {e}"))
     })
 }
 
