@@ -4,6 +4,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 target := "wasm32-wasip2"
 wasm_out := "target/" + target + "/plugin"
+# The built-in services, embedded in the binary: exactly these, never a crate
+# that happens to sit beside them under plugins/.
+services := "s3 dynamodb sqs sns"
 
 # List the recipes.
 default:
@@ -18,12 +21,17 @@ wasm-target:
 build-plugins: wasm-target
     #!/usr/bin/env bash
     set -euo pipefail
-    services=$(for d in plugins/*/; do n=$(basename "$d"); [ "$n" != examples ] && [ -f "$d/Cargo.toml" ] && echo "$n"; done || true)
+    services="{{services}}"
     examples=$(for d in plugins/examples/*/; do [ -f "$d/Cargo.toml" ] && basename "$d"; done)
     pkgs=""
     for p in $services $examples misbehave; do pkgs="$pkgs -p $p"; done
     cargo build --target {{target}} --profile plugin $pkgs
     mkdir -p target/builtin-plugins target/example-plugins
+    # Anything else in the built-ins folder (from an older layout) goes.
+    for f in target/builtin-plugins/*.wasm; do
+        [ -e "$f" ] || continue
+        n=$(basename "$f" .wasm); [[ " $services " == *" $n "* ]] || rm -f "$f"
+    done
     for s in $services; do cmp -s {{wasm_out}}/$s.wasm target/builtin-plugins/$s.wasm || cp {{wasm_out}}/$s.wasm target/builtin-plugins/; done
     for e in $examples misbehave; do cp {{wasm_out}}/$e.wasm target/example-plugins/; done
     # A second build of the example, to test hot reload.

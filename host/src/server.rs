@@ -90,6 +90,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             "/_localstack/health" => {
                 return axum::Json(crate::health::localstack(&app.runtime)).into_response();
             }
+            "/_ruststack/plugins" => {
+                return axum::Json(crate::health::plugins(&app.runtime)).into_response();
+            }
             _ => {}
         }
     }

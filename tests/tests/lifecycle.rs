@@ -255,6 +255,87 @@ fn compiled_plugins_are_cached_and_listed() {
     );
 }
 
+/// `--plugins` takes a single `.wasm` file too; of two plugins with one
+/// name the later is served, and the listing says so. The server lists
+/// each plugin's operations and claims at `/_ruststack/plugins`.
+#[test]
+fn plugins_lists_operations_claims_and_which_of_two_is_served() {
+    let plugins = plugin_dir(&["counters"]);
+    let file = plugins.path().join("counters.wasm");
+    let out = Command::new(binary())
+        .args(["plugins", "--operations", "--plugins"])
+        .arg(plugins.path())
+        .arg("--plugins")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let counters: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("counters "))
+        .collect();
+    assert_eq!(counters.len(), 2, "{text}");
+    assert!(
+        counters[0].ends_with(&format!("(not served: replaced by {})", file.display())),
+        "{text}"
+    );
+    assert!(!counters[1].contains("not served"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == "claims X-Amz-Target Counters_20261128.*"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("operations ")
+                && l.contains("CreateCounter")
+                && l.contains("WaitForCounter")),
+        "{text}"
+    );
+    // A built-in's operations come from its service model.
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("operations ") && l.contains("ReceiveMessage")),
+        "{text}"
+    );
+
+    let s = Server::start(&["--ephemeral", "--plugins", file.to_str().unwrap()]);
+    let listed: serde_json::Value = ruststack_tests::client()
+        .get(format!("{}/_ruststack/plugins", s.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let all = listed["plugins"].as_array().unwrap();
+    let counters = all.iter().find(|p| p["name"] == "counters").unwrap();
+    assert_eq!(counters["source"], file.to_str().unwrap());
+    assert_eq!(counters["state"], "running");
+    assert!(
+        counters["operations"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("IncrementCounter"))
+    );
+    assert!(
+        counters["claims"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("path /_counters/files/*"))
+    );
+    let s3 = all.iter().find(|p| p["name"] == "s3").unwrap();
+    assert!(
+        s3["claims"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("any request no other plugin claims"))
+    );
+}
+
 #[test]
 fn new_scaffolds_a_plugin_crate() {
     let dir = tempdir();

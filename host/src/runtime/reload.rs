@@ -1,4 +1,4 @@
-//! Hot reload: watches the `--plugins` folders and swaps in a plugin whose
+//! Hot reload: watches the `--plugins` folders (and files) and swaps in a plugin whose
 //! `.wasm` changed. Compiling happens off the request path; requests already
 //! running finish on the old version; the plugin's data is untouched because
 //! its namespace is its name, not its file.
@@ -35,10 +35,19 @@ pub async fn watch(runtime: Arc<Runtime>, dirs: Vec<PathBuf>) {
     }
 }
 
-fn scan(dirs: &[PathBuf]) -> Vec<(PathBuf, (SystemTime, u64))> {
+/// Every `.wasm` named by `paths` (a file itself, a folder's files) with
+/// its modification time and length.
+fn scan(paths: &[PathBuf]) -> Vec<(PathBuf, (SystemTime, u64))> {
+    let stamp = |m: std::fs::Metadata| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len());
     let mut out = Vec::new();
-    for d in dirs {
-        let Ok(rd) = std::fs::read_dir(d) else {
+    for path in paths {
+        if path.is_file() {
+            if let Ok(m) = path.metadata() {
+                out.push((path.clone(), stamp(m)));
+            }
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(path) else {
             continue;
         };
         for e in rd.flatten() {
@@ -46,7 +55,7 @@ fn scan(dirs: &[PathBuf]) -> Vec<(PathBuf, (SystemTime, u64))> {
             if p.extension().is_some_and(|x| x == "wasm")
                 && let Ok(m) = e.metadata()
             {
-                out.push((p, (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())));
+                out.push((p, stamp(m)));
             }
         }
     }

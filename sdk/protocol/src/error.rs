@@ -182,9 +182,15 @@ impl AwsError {
     }
 
     /// 400 `UnknownOperationException` (JSON protocols): the `X-Amz-Target`
-    /// names no operation of the service.
-    pub fn unknown_operation() -> Self {
-        Self::client("UnknownOperationException", "")
+    /// (given as `target`, if any) names no operation of the service. AWS
+    /// sends no message; this one names what was asked for, which tells a
+    /// plugin's author a misspelt operation at once.
+    pub fn unknown_operation(target: Option<&str>) -> Self {
+        let message = match target {
+            Some(t) => format!("{t} is not an operation of this service"),
+            None => "The request names no operation (no X-Amz-Target header)".to_string(),
+        };
+        Self::client("UnknownOperationException", message)
     }
 
     /// 400 `InvalidAction` (query protocol): the `Action` is not an operation

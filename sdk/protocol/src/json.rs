@@ -28,21 +28,18 @@ pub fn resolve_operation<'m>(
 ) -> Result<&'m Operation, AwsError> {
     let target = req
         .header("x-amz-target")
-        .ok_or_else(AwsError::unknown_operation)?;
-    let (prefix, name) = target
-        .rsplit_once('.')
-        .ok_or_else(AwsError::unknown_operation)?;
+        .ok_or_else(|| AwsError::unknown_operation(None))?;
+    let unknown = || AwsError::unknown_operation(Some(target));
+    let (prefix, name) = target.rsplit_once('.').ok_or_else(unknown)?;
     if model
         .metadata
         .target_prefix
         .as_deref()
         .is_some_and(|p| p != prefix)
     {
-        return Err(AwsError::unknown_operation());
+        return Err(unknown());
     }
-    model
-        .operation(name)
-        .ok_or_else(AwsError::unknown_operation)
+    model.operation(name).ok_or_else(unknown)
 }
 
 /// Parses and checks the JSON body of `op`'s input. An empty body is `{}`.

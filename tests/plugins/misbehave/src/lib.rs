@@ -42,6 +42,8 @@ impl Service for Misbehave {
                 "Invoke",
                 "Fetch",
                 "Schedule",
+                "Ticked",
+                "Read",
             ]
             .map(String::from)
             .to_vec(),
@@ -132,7 +134,7 @@ impl Service for Misbehave {
             }),
             _ => Outcome::respond(error_response(
                 ruststack_sdk::protocol::Protocol::Json,
-                &AwsError::unknown_operation(),
+                &AwsError::unknown_operation(req.header("x-amz-target")),
                 &req.context.request_id,
             )),
         }
