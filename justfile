@@ -45,6 +45,11 @@ build: build-plugins
     ./target/release/ruststack-precompile target/builtin-plugins
     cargo build --release -p ruststack
 
+# Install `ruststack` (with the built-in services) into cargo's bin folder
+# (~/.cargo/bin, on PATH after rustup); ROOT elsewhere, e.g. `just install ~/.local`.
+install ROOT="": build
+    cargo install --path host --locked --target-dir target {{ if ROOT == "" { "" } else { "--root " + ROOT } }}
+
 # Build what is missing, then serve on 127.0.0.1:4566 (data in ./data).
 serve *ARGS: build
     ./target/release/ruststack serve {{ARGS}}

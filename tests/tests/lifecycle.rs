@@ -396,3 +396,44 @@ fn a_setting_no_plugin_declares_stops_the_server_at_start() {
         );
     }
 }
+
+/// `cargo install --path host` (what `just install` runs after building the
+/// built-ins) gives a `ruststack` with exactly the four built-in services.
+#[test]
+fn cargo_install_gives_a_binary_with_the_four_built_in_services() {
+    let root = tempdir();
+    let ws = ruststack_tests::workspace();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(&ws)
+        .args([
+            "install",
+            "--path",
+            "host",
+            "--locked",
+            "--quiet",
+            "--target-dir",
+        ])
+        .arg(ws.join("target"))
+        .arg("--root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed = root.path().join("bin/ruststack");
+    let out = Command::new(&installed).arg("plugins").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dynamodb", "s3", "sns", "sqs"], "{text}");
+    assert!(text.contains("builtin:s3.wasm"), "{text}");
+}
