@@ -22,7 +22,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// List the plugins that would be loaded: name, version, protocol, source, hash.
     Plugins(PluginArgs),
-    /// Create a new plugin crate from the template.
+    /// Create a new plugin crate, named after its service, to build on its own.
     New(NewArgs),
 }
 
@@ -136,11 +136,17 @@ pub struct ServeArgs {
 /// `ruststack new`.
 #[derive(Args, Debug, Clone)]
 pub struct NewArgs {
-    /// The service's name (a-z, 0-9, '-').
+    /// The service's name (a-z, 0-9, '-', starting with a letter): the
+    /// plugin's and crate's name, from which its types, operations and
+    /// paths are named.
     pub name: String,
-    /// Folder to create the crate in.
-    #[arg(long, default_value = "plugins")]
+    /// Folder to create the crate in, as `<DIR>/<NAME>` (a crate of its own,
+    /// so anywhere: it is part of no workspace).
+    #[arg(long, default_value = ".")]
     pub dir: PathBuf,
+    /// The kind of API the plugin serves.
+    #[arg(long, value_enum, default_value_t = crate::scaffold::Template::Json)]
+    pub template: crate::scaffold::Template,
 }
 
 /// Parses an AWS account id: exactly 12 digits.

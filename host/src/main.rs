@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(args))),
         Command::Plugins(args) => tokio_runtime().and_then(|rt| rt.block_on(list_plugins(args))),
-        Command::New(args) => scaffold::create(&args.dir, &args.name),
+        Command::New(args) => scaffold::create(&args.dir, &args.name, args.template),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
