@@ -20,8 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the AWS APIs.
     Serve(ServeArgs),
-    /// List the plugins that would be loaded: name, version, protocol, source, hash.
-    Plugins(PluginArgs),
+    /// List the plugins that would be loaded: name, version, protocol, source,
+    /// hash, and which of two with one name is served.
+    Plugins(ListArgs),
     /// Create a new plugin crate, named after its service, to build on its own.
     New(NewArgs),
 }
@@ -29,11 +30,12 @@ pub enum Command {
 /// Where plugins come from.
 #[derive(Args, Debug, Clone)]
 pub struct PluginArgs {
-    /// A folder of extra `.wasm` plugins (repeatable). A plugin with the name
-    /// of a built-in replaces it.
+    /// A folder of extra `.wasm` plugins, or one `.wasm` file (repeatable).
+    /// A plugin with the name of one loaded before it (a built-in, or one of
+    /// an earlier folder) replaces it.
     #[arg(
         long = "plugins",
-        value_name = "DIR",
+        value_name = "DIR|FILE",
         env = "RUSTSTACK_PLUGINS",
         value_delimiter = ','
     )]
@@ -45,6 +47,16 @@ pub struct PluginArgs {
     /// [default: $XDG_CACHE_HOME/ruststack, else ~/.cache/ruststack].
     #[arg(long, env = "RUSTSTACK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+/// `ruststack plugins`.
+#[derive(Args, Debug, Clone)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+    /// Also list each plugin's operations and the requests it claims.
+    #[arg(long)]
+    pub operations: bool,
 }
 
 /// `ruststack serve`.
@@ -122,6 +134,19 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Log one line per call: `<plugin>.<Operation> <status> <ms>
+    /// <request-id>`, and the error code on failures
+    /// (`--log-requests=false` turns it off).
+    #[arg(
+        long,
+        env = "RUSTSTACK_LOG_REQUESTS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true
+    )]
+    pub log_requests: bool,
     /// A plugin setting, `<plugin>.<name>=<value>` (repeatable; `ruststack
     /// plugins` lists each plugin's settings).
     #[arg(

@@ -9,6 +9,7 @@ mod health;
 mod identity;
 mod idle;
 mod memory;
+mod requestlog;
 mod router;
 mod runtime;
 mod scaffold;
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, PluginArgs, ServeArgs};
+use cli::{Cli, Command, ListArgs, PluginArgs, ServeArgs};
 use runtime::{Limits, Runtime, Settings, Source};
 use store::Store;
 
@@ -63,15 +64,25 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Built-ins first, then every `.wasm` of each `--plugins` folder in name order.
+/// Built-ins first, then each `--plugins` in order: a `.wasm` file as it
+/// is, a folder's `.wasm` files in name order.
 fn sources(args: &PluginArgs) -> Result<Vec<Source>> {
     let mut out: Vec<Source> = ruststack_builtins::BUILTINS
         .iter()
         .map(Source::Builtin)
         .collect();
-    for dir in &args.plugin_dirs {
-        let files = ruststack_builtins::layout::wasm_files(dir)
-            .with_context(|| format!("reading plugin folder {}", dir.display()))?;
+    for path in &args.plugin_dirs {
+        if path.is_file() {
+            anyhow::ensure!(
+                path.extension().is_some_and(|x| x == "wasm"),
+                "{} is neither a folder nor a .wasm file",
+                path.display()
+            );
+            out.push(Source::File(path.clone()));
+            continue;
+        }
+        let files = ruststack_builtins::layout::wasm_files(path)
+            .with_context(|| format!("reading plugin folder {}", path.display()))?;
         out.extend(files.into_iter().map(Source::File));
     }
     Ok(out)
@@ -192,6 +203,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .verify_signatures
             .then(|| signatures::Signatures::new(&args.credentials).map(Arc::new))
             .transpose()?,
+        log_requests: args.log_requests,
     };
     server::serve(app, listener).await?;
     runtime.clear_pools();
@@ -200,18 +212,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// A protocol as the WIT spells it.
-fn protocol_name(p: crate::wit::Protocol) -> &'static str {
-    use crate::wit::Protocol;
-    match p {
-        Protocol::RestXml => "rest-xml",
-        Protocol::Query => "query",
-        Protocol::Json => "json",
-        Protocol::RestJson => "rest-json",
-    }
-}
-
-async fn list_plugins(args: PluginArgs) -> Result<()> {
+async fn list_plugins(args: ListArgs) -> Result<()> {
     let store = Store::ephemeral()?;
     let limits = Limits {
         call_timeout: Duration::from_secs(30),
@@ -221,28 +222,47 @@ async fn list_plugins(args: PluginArgs) -> Result<()> {
         fresh_instances: true,
         max_concurrent_calls: 1,
     };
-    let runtime: Arc<Runtime> = Runtime::new(store, cache_dir(&args), limits, Settings::default())?;
-    println!(
-        "{:<16} {:<10} {:<9} {:<64} SOURCE",
-        "NAME", "VERSION", "PROTOCOL", "SHA256"
-    );
-    for src in sources(&args)? {
+    let runtime: Arc<Runtime> =
+        Runtime::new(store, cache_dir(&args.plugins), limits, Settings::default())?;
+    let mut versions = Vec::new();
+    for src in sources(&args.plugins)? {
         let shown = src.display();
         let v = runtime
             .load(src)
             .await
             .with_context(|| format!("loading plugin {shown}"))?;
+        versions.push(v);
+    }
+    println!(
+        "{:<16} {:<10} {:<9} {:<64} SOURCE",
+        "NAME", "VERSION", "PROTOCOL", "SHA256"
+    );
+    for (i, v) in versions.iter().enumerate() {
         let d = &v.description;
+        // A later plugin of the same name replaces this one.
+        let replaced_by = versions[i + 1..]
+            .iter()
+            .rev()
+            .find(|w| w.description.name == d.name);
         println!(
-            "{:<16} {:<10} {:<9} {:<64} {}",
+            "{:<16} {:<10} {:<9} {:<64} {}{}",
             d.name,
             d.version,
-            protocol_name(d.protocol),
+            health::protocol_name(d.protocol),
             v.hash,
-            shown
+            v.source.display(),
+            replaced_by
+                .map(|w| format!("  (not served: replaced by {})", w.source.display()))
+                .unwrap_or_default()
         );
         for s in &d.settings {
             println!("    --set {}.{}=...  {}", d.name, s.name, s.about);
+        }
+        if args.operations {
+            for claim in health::claims(d) {
+                println!("    claims {claim}");
+            }
+            println!("    operations {}", d.operations.join(", "));
         }
     }
     Ok(())

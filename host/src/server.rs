@@ -29,6 +29,8 @@ pub struct App {
     pub allowed_hosts: Arc<crate::guard::AllowedHosts>,
     /// Signature checks, when `--verify-signatures` is on.
     pub signatures: Option<Arc<Signatures>>,
+    /// Write a request log line per call ([`crate::requestlog`]).
+    pub log_requests: bool,
 }
 
 /// Requests received since start-up: each takes its number for its request
@@ -80,6 +82,7 @@ pub fn request_id() -> String {
 }
 
 async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResponse {
+    let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     if parts.method == Method::GET || parts.method == Method::HEAD {
@@ -283,10 +286,36 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     if let Some(inc) = &incoming {
         body::discard_unless_kept(inc, store.blob_dir());
     }
-    match result {
-        Ok(reply) => reply_to_axum(reply),
-        Err(f) => to_axum(errors::for_failure(&slot, &f, &rid).into()),
+    let (answer, said) = match result {
+        Ok(mut reply) => {
+            let said = crate::requestlog::take_said(&mut reply.headers);
+            (reply, said)
+        }
+        Err(f) => {
+            let error = errors::failure_error(&slot, &f);
+            let said = crate::requestlog::Said {
+                operation: None,
+                error_code: Some(error.code.clone()),
+            };
+            (
+                answer_of(errors::aws_error(&slot, &error, &rid).into()),
+                said,
+            )
+        }
+    };
+    if app.log_requests {
+        crate::requestlog::write(
+            &slot.name,
+            &said
+                .operation
+                .unwrap_or_else(|| crate::requestlog::named_operation(&facts)),
+            answer.status,
+            started.elapsed(),
+            &rid,
+            said.error_code.as_deref(),
+        );
     }
+    reply_to_axum(answer)
 }
 
 /// A header's value (lower-case name).
@@ -316,15 +345,20 @@ fn blob_body(inc: &crate::store::IncomingBody) -> Body {
 }
 
 fn to_axum(resp: crate::wit::Response) -> AxumResponse {
+    reply_to_axum(answer_of(resp))
+}
+
+/// A host-made response as an [`Answer`].
+fn answer_of(resp: crate::wit::Response) -> Answer {
     let body = match resp.body {
         Body::Bytes(b) => AnswerBody::Bytes(b),
         _ => AnswerBody::Bytes(Vec::new()),
     };
-    reply_to_axum(Answer {
+    Answer {
         status: resp.status,
         headers: resp.headers,
         body,
-    })
+    }
 }
 
 fn reply_to_axum(reply: Answer) -> AxumResponse {

@@ -4,6 +4,25 @@ use ruststack_protocol::{AwsError, Codec, HttpRequest, HttpResponse, Model, Oper
 
 use crate::{Body, BodyLimit, Outcome, Request, Response, Wait, blobs};
 
+/// Response header by which a plugin tells the host which operation it
+/// served, for the server's request log; the host removes it (and
+/// [`ERROR_CODE_HEADER`]) before the response leaves. [`answer`] sets both.
+pub const OPERATION_HEADER: &str = "x-ruststack-operation";
+/// Response header with the error code a plugin answered (see [`OPERATION_HEADER`]).
+pub const ERROR_CODE_HEADER: &str = "x-ruststack-error-code";
+
+thread_local! {
+    /// The operation the running request was resolved to, for [`answer`].
+    static OPERATION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records which operation the running request is, for the request log,
+/// when a plugin resolves operations itself (not through [`decode`]): an
+/// error answered before the handler runs then still names it.
+pub fn note_operation(name: &str) {
+    OPERATION.with(|o| *o.borrow_mut() = Some(name.to_string()));
+}
+
 impl Request {
     /// The first header named `name` (lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -125,7 +144,11 @@ pub fn decode<'m>(
     req: &Request,
     body: &[u8],
 ) -> Result<(&'m Operation, Value), AwsError> {
-    req.with_http(body, |http| codec.decode_request(http, None))
+    let decoded = req.with_http(body, |http| codec.decode_request(http, None));
+    if let Ok((op, _)) = &decoded {
+        note_operation(&op.name);
+    }
+    decoded
 }
 
 /// The one way an operation's result becomes the answer: the output encoded
@@ -138,6 +161,12 @@ pub fn answer(
     result: Result<(&Operation, Reply), AwsError>,
 ) -> Outcome {
     let rid = req.context.request_id.as_str();
+    let noted = OPERATION.with(|o| o.borrow_mut().take());
+    let operation = match &result {
+        Ok((op, _)) => Some(op.name.clone()),
+        Err(_) => noted,
+    };
+    let code = result.as_ref().err().map(|e| e.code.clone());
     let mut resp: Response = match result {
         Ok((_, Reply { wait: Some(w), .. })) => return Outcome::Wait(w),
         Ok((op, reply)) => {
@@ -166,6 +195,12 @@ pub fn answer(
     };
     if req.method == "HEAD" {
         resp.body = Body::Empty;
+    }
+    if let Some(op) = operation {
+        resp.headers.push((OPERATION_HEADER.to_string(), op));
+    }
+    if let Some(code) = code {
+        resp.headers.push((ERROR_CODE_HEADER.to_string(), code));
     }
     Outcome::Respond(resp)
 }

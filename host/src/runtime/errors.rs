@@ -37,7 +37,12 @@ pub fn body_too_large(slot: &Slot, limit: &wit::BodyLimit, request_id: &str) -> 
 /// plugin's author sees it in the client's error as in the server's log,
 /// where the same request id is.
 pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResponse {
-    let error = match failure {
+    aws_error(slot, &failure_error(slot, failure), request_id)
+}
+
+/// The AWS error [`for_failure`] answers.
+pub fn failure_error(slot: &Slot, failure: &Failure) -> AwsError {
+    match failure {
         Failure::Memory { plugin, hit, .. } => {
             let why = format!("(The plugin {plugin} reached its {hit} memory limit.)");
             match protocol_of(slot) {
@@ -67,8 +72,7 @@ pub fn for_failure(slot: &Slot, failure: &Failure, request_id: &str) -> HttpResp
         Failure::Unavailable { plugin, message } => internal(format!(
             "The plugin {plugin} could not complete the request: {message}"
         )),
-    };
-    aws_error(slot, &error, request_id)
+    }
 }
 
 /// AWS's 500 `InternalFailure` with its message.

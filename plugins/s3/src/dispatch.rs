@@ -120,6 +120,7 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
         body: &[],
     };
     let op = ruststack_sdk::protocol::resolve_operation(model, &probe, vbucket)?;
+    ruststack_sdk::http::note_operation(&op.name);
     let which = Op::from_name(&op.name).ok_or_else(|| AwsError::not_implemented(&op.name))?;
     let streaming = matches!(which, Op::PutObject | Op::UploadPart);
     let body = if streaming {
