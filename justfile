@@ -79,9 +79,10 @@ test: build
 bench: build
     cargo run --release -p ruststack-tests --bin bench
 
-# Scaffold a new plugin crate under plugins/.
-new-plugin NAME: build
-    ./target/release/ruststack new {{NAME}}
+# Create a plugin crate of its own, in the folder `just` was started from
+# (`just new-plugin widgets --template rest --dir ~/src` for a REST one elsewhere).
+new-plugin NAME *ARGS: build
+    cd {{quote(invocation_directory())}} && {{quote(justfile_directory() / "target/release/ruststack")}} new {{NAME}} {{ARGS}}
 
 # Format and lint.
 lint: wasm-target
