@@ -202,7 +202,8 @@ mod tests {
         assert_eq!(out["{{Item}}"]["Description"], "the first one");
 
         let (status, err) = call("Create{{Item}}", json!({"Name": "first"}));
-        assert_eq!((status, code(&err)), (400, "{{Item}}AlreadyExistsException"));
+        assert_eq!(status, 400, "{err}");
+        assert_eq!(code(&err), "{{Item}}AlreadyExistsException");
 
         let (status, out) = call(
             "Update{{Item}}",
@@ -216,7 +217,8 @@ mod tests {
         assert_eq!(call("Delete{{Item}}", json!({"Name": "first"})).0, 200);
         let (status, err) = call("Get{{Item}}", json!({"Name": "first"}));
         assert_eq!((status, code(&err)), (400, "ResourceNotFoundException"));
-        let (status, err) = call("Update{{Item}}", json!({"Name": "first", "Description": "x"}));
+        let change = json!({"Name": "first", "Description": "x"});
+        let (status, err) = call("Update{{Item}}", change);
         assert_eq!((status, code(&err)), (400, "ResourceNotFoundException"));
     }
 

@@ -52,7 +52,7 @@ impl ruststack_sdk::Service for {{Service}} {
             )),
             settings: Vec::new(),
             // Listed by `ruststack plugins --operations`.
-            operations: {{module}}::OPERATIONS.iter().map(|op| op.to_string()).collect(),
+            operations: {{module}}::OPERATIONS.map(String::from).into(),
         }
     }
 

@@ -265,7 +265,8 @@ mod tests {
     #[test]
     fn refuses_bad_bodies_and_unknown_routes() {
         testkit::reset();
-        let (status, err) = call("PUT", "/{{name}}/items/x", Some(json!({"descripton": "typo"})));
+        let typo = json!({"descripton": "typo"});
+        let (status, err) = call("PUT", "/{{name}}/items/x", Some(typo));
         assert_eq!(
             (status, &err["__type"]),
             (400, &json!("BadRequest")),
@@ -279,7 +280,8 @@ mod tests {
     fn lists_in_pages() {
         testkit::reset();
         for id in ["c", "a", "b"] {
-            assert_eq!(call("PUT", &format!("/{{name}}/items/{id}"), None).0, 200);
+            let path = format!("/{{name}}/items/{id}");
+            assert_eq!(call("PUT", &path, None).0, 200);
         }
         let (_, page) = call("GET", "/{{name}}/items?limit=2", None);
         let ids: Vec<&str> = page["items"]
