@@ -134,6 +134,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Scripts to run at the server's stages, in LocalStack's layout:
+    /// `boot.d`, `start.d`, `ready.d` (then `Ready.` is printed) and
+    /// `shutdown.d`, each run in name order.
+    #[arg(long, value_name = "DIR", env = "RUSTSTACK_INIT_DIR")]
+    pub init_dir: Option<PathBuf>,
     /// Log one line per call: `<plugin>.<Operation> <status> <ms>
     /// <request-id>`, and the error code on failures
     /// (`--log-requests=false` turns it off).

@@ -8,6 +8,7 @@ mod guard;
 mod health;
 mod identity;
 mod idle;
+mod init;
 mod memory;
 mod requestlog;
 mod router;
@@ -136,6 +137,11 @@ async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs) -> Result<()> {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
+    let init = Arc::new(init::Init::new(args.init_dir.clone()));
+    // Boot scripts run before anything listens: the endpoint they are given
+    // answers only later.
+    init.run(init::Stage::Boot, &endpoint(&args.host, args.port))
+        .await;
     let store = if args.ephemeral {
         Store::ephemeral()?
     } else {
@@ -187,6 +193,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
     );
     // Scripts and tests read the address from this line.
     println!("ruststack listening on http://{addr}");
+    {
+        // The listener is bound, so the scripts' requests wait for the
+        // server below; `Ready.` (LocalStack's line) follows them.
+        let (init, endpoint) = (init.clone(), endpoint(&args.host, addr.port()));
+        tokio::spawn(async move {
+            init.run(init::Stage::Start, &endpoint).await;
+            init.run(init::Stage::Ready, &endpoint).await;
+            tracing::info!("Ready.");
+            println!("Ready.");
+        });
+    }
     tokio::spawn(scheduler::run(runtime.clone()));
     tokio::spawn(idle::trim_when_idle(runtime.clone()));
     if args.watch {
@@ -204,6 +221,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .then(|| signatures::Signatures::new(&args.credentials).map(Arc::new))
             .transpose()?,
         log_requests: args.log_requests,
+        init,
+        endpoint: endpoint(&args.host, addr.port()),
     };
     server::serve(app, listener).await?;
     runtime.clear_pools();
@@ -266,4 +285,15 @@ async fn list_plugins(args: ListArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The URL by which this server's own scripts reach it: the listening
+/// address, or the loopback one when it listens on every address.
+fn endpoint(host: &str, port: u16) -> String {
+    match host {
+        "0.0.0.0" | "" => format!("http://127.0.0.1:{port}"),
+        "::" | "[::]" => format!("http://[::1]:{port}"),
+        h if h.contains(':') && !h.starts_with('[') => format!("http://[{h}]:{port}"),
+        h => format!("http://{h}:{port}"),
+    }
 }

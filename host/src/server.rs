@@ -31,6 +31,10 @@ pub struct App {
     pub signatures: Option<Arc<Signatures>>,
     /// Write a request log line per call ([`crate::requestlog`]).
     pub log_requests: bool,
+    /// Init scripts and their states ([`crate::init`]).
+    pub init: Arc<crate::init::Init>,
+    /// This server's URL, for the shutdown scripts.
+    pub endpoint: String,
 }
 
 /// Requests received since start-up: each takes its number for its request
@@ -95,6 +99,14 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             }
             "/_ruststack/plugins" => {
                 return axum::Json(crate::health::plugins(&app.runtime)).into_response();
+            }
+            "/_localstack/init" => return axum::Json(app.init.report()).into_response(),
+            p if p.starts_with("/_localstack/init/") => {
+                let stage = &p["/_localstack/init/".len()..];
+                return match app.init.report_stage(stage) {
+                    Some(v) => axum::Json(v).into_response(),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                };
             }
             _ => {}
         }
@@ -393,8 +405,11 @@ fn reply_to_axum(reply: Answer) -> AxumResponse {
 /// in-flight requests finish and returns.
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let feed = app.runtime.store().feed().clone();
+    let (init, endpoint) = (app.init.clone(), app.endpoint.clone());
     let shutdown = async move {
         shutdown_signal().await;
+        // Shutdown scripts run while the server still answers them.
+        init.run(crate::init::Stage::Shutdown, &endpoint).await;
         tracing::info!("shutting down: finishing in-flight requests");
         feed.close();
     };

@@ -43,6 +43,8 @@ pub struct Server {
     env: Vec<(String, String)>,
     /// Its log (stderr) lines so far; they are also passed on to ours.
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Its standard output lines so far.
+    out: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -89,11 +91,14 @@ impl Server {
         });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept_out = out.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("ruststack listening on ") {
                     let _ = tx.send(url.to_string());
                 }
+                kept_out.lock().unwrap().push(line);
             }
         });
         let url = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -115,7 +120,26 @@ impl Server {
             args,
             env: env.to_vec(),
             log,
+            out,
         }
+    }
+
+    /// The server's standard output lines so far.
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.out.lock().unwrap().clone()
+    }
+
+    /// Waits up to `timeout` for the standard output line `line`; false if
+    /// it did not come.
+    pub fn wait_for_stdout(&self, line: &str, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.stdout_lines().iter().any(|l| l == line) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     /// The server's log lines (stderr) so far.
