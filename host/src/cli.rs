@@ -139,6 +139,10 @@ pub struct ServeArgs {
     /// `shutdown.d`, each run in name order.
     #[arg(long, value_name = "DIR", env = "RUSTSTACK_INIT_DIR")]
     pub init_dir: Option<PathBuf>,
+    /// Fault injection rules to start with: a JSON list of rules (see
+    /// `/_ruststack/faults`).
+    #[arg(long, value_name = "FILE", env = "RUSTSTACK_FAULTS")]
+    pub faults: Option<PathBuf>,
     /// Log one line per call: `<plugin>.<Operation> <status> <ms>
     /// <request-id>`, and the error code on failures
     /// (`--log-requests=false` turns it off).

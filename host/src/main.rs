@@ -4,6 +4,7 @@
 
 mod body;
 mod cli;
+mod faults;
 mod guard;
 mod health;
 mod identity;
@@ -138,6 +139,10 @@ async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs) -> Result<()> {
 async fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
     let init = Arc::new(init::Init::new(args.init_dir.clone()));
+    let faults = Arc::new(match &args.faults {
+        Some(file) => faults::Faults::from_file(file)?,
+        None => faults::Faults::default(),
+    });
     // Boot scripts run before anything listens: the endpoint they are given
     // answers only later.
     init.run(init::Stage::Boot, &endpoint(&args.host, args.port))
@@ -223,6 +228,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         log_requests: args.log_requests,
         init,
         endpoint: endpoint(&args.host, addr.port()),
+        faults,
     };
     server::serve(app, listener).await?;
     runtime.clear_pools();

@@ -12,7 +12,7 @@ use ruststack_protocol::Protocol;
 
 use crate::body::{self, Received};
 use crate::identity;
-use crate::router::{facts_of, is_form_post, without_port};
+use crate::router::{RequestFacts, facts_of, is_form_post, without_port};
 use crate::runtime::{Answer, AnswerBody, Runtime, errors};
 use crate::signatures::{BodyRef, Signatures};
 use crate::store::{now_ms, random_hex};
@@ -35,6 +35,8 @@ pub struct App {
     pub init: Arc<crate::init::Init>,
     /// This server's URL, for the shutdown scripts.
     pub endpoint: String,
+    /// Fault injection rules ([`crate::faults`]).
+    pub faults: Arc<crate::faults::Faults>,
 }
 
 /// Requests received since start-up: each takes its number for its request
@@ -110,6 +112,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             }
             _ => {}
         }
+    }
+    if path == "/_ruststack/faults" {
+        return faults_endpoint(&app, &parts.method, body).await;
     }
     let rid = request_id();
     let query = parts.uri.query().unwrap_or("").to_string();
@@ -291,12 +296,70 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             attempt: 0,
         },
     };
+    // Fault rules: those that apply before the call (the operation is known
+    // from the request, or the rule names none) answer without calling the
+    // plugin; those naming an operation only the plugin knows (REST) look at
+    // its answer and throw its writes away.
+    let (plugin, region, account) = (
+        slot.name.to_string(),
+        request.context.region.clone(),
+        request.context.account.clone(),
+    );
+    let call = crate::faults::Call {
+        plugin: &plugin,
+        region: &region,
+        account: &account,
+    };
+    let named = match errors::protocol_of(&slot) {
+        Protocol::RestXml | Protocol::RestJson => None,
+        _ => Some(crate::requestlog::named_operation(&facts)),
+    };
+    let mut after_call = None;
+    if !app.faults.is_empty() {
+        if let Some(fault) = app.faults.pick(&call, named.as_deref()) {
+            tokio::time::sleep(fault.latency).await;
+            if let Some(e) = &fault.error {
+                received_discard(&incoming, &store);
+                return faulted(&app, &slot, &facts, e, named.as_deref(), started, &rid);
+            }
+        }
+        if named.is_none() && app.faults.needs_operation(&call) {
+            after_call = Some(std::sync::Mutex::new(None));
+        }
+    }
+    let veto = |o: &crate::wit::Outcome| {
+        let (Some(slot_for_fault), crate::wit::Outcome::Respond(r)) = (&after_call, o) else {
+            return false;
+        };
+        let op = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(crate::requestlog::OPERATION_HEADER))
+            .map(|(_, v)| v.as_str());
+        let fault = op.and_then(|op| app.faults.pick_named(&call, op));
+        let refuse = fault.as_ref().is_some_and(|f| f.error.is_some());
+        *slot_for_fault.lock().unwrap() = fault.map(|f| (f, op.unwrap_or("-").to_string()));
+        refuse
+    };
     let result = app
         .runtime
-        .serve(&slot, request, incoming.clone(), 0, None)
+        .serve(
+            &slot,
+            request,
+            incoming.clone(),
+            0,
+            None,
+            after_call
+                .as_ref()
+                .map(|_| &veto as crate::runtime::Veto<'_>),
+        )
         .await;
-    if let Some(inc) = &incoming {
-        body::discard_unless_kept(inc, store.blob_dir());
+    received_discard(&incoming, &store);
+    if let Some(Some((fault, op))) = after_call.map(|m| m.into_inner().unwrap()) {
+        tokio::time::sleep(fault.latency).await;
+        if let Some(e) = &fault.error {
+            return faulted(&app, &slot, &facts, e, Some(&op), started, &rid);
+        }
     }
     let (answer, said) = match result {
         Ok(mut reply) => {
@@ -328,6 +391,76 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         );
     }
     reply_to_axum(answer)
+}
+
+/// `/_ruststack/faults`: GET lists the rules, POST adds one or a list (JSON),
+/// DELETE removes them all.
+async fn faults_endpoint(app: &App, method: &Method, body: AxumBody) -> AxumResponse {
+    let list = |status| {
+        (
+            status,
+            axum::Json(serde_json::json!({ "rules": app.faults.list() })),
+        )
+    };
+    match *method {
+        Method::GET | Method::HEAD => list(StatusCode::OK).into_response(),
+        Method::DELETE => {
+            app.faults.clear();
+            list(StatusCode::OK).into_response()
+        }
+        Method::POST => {
+            let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+                return (StatusCode::PAYLOAD_TOO_LARGE, "fault rules over 1 MiB").into_response();
+            };
+            match app.faults.add_json(&bytes) {
+                Ok(_) => list(StatusCode::OK).into_response(),
+                Err(e) => (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({ "error": format!("{e:#}") })),
+                )
+                    .into_response(),
+            }
+        }
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    }
+}
+
+/// Lets go of a request body in a blob unless the plugin kept it.
+fn received_discard(
+    incoming: &Option<Arc<crate::store::IncomingBody>>,
+    store: &crate::store::Store,
+) {
+    if let Some(inc) = incoming {
+        body::discard_unless_kept(inc, store.blob_dir());
+    }
+}
+
+/// The answer of a fault rule: its error in the protocol the request came
+/// in, logged like any call.
+fn faulted(
+    app: &App,
+    slot: &crate::runtime::Slot,
+    facts: &RequestFacts,
+    e: &crate::faults::FaultError,
+    operation: Option<&str>,
+    started: std::time::Instant,
+    rid: &str,
+) -> AxumResponse {
+    let error = ruststack_protocol::AwsError::new(e.status, e.code.clone(), e.message.clone());
+    let protocol = errors::request_protocol(slot, facts);
+    let response: crate::wit::Response =
+        ruststack_protocol::error_response(protocol, &error, rid).into();
+    if app.log_requests {
+        crate::requestlog::write(
+            &slot.name,
+            operation.unwrap_or("-"),
+            response.status,
+            started.elapsed(),
+            rid,
+            Some(&format!("{} (fault rule)", e.code)),
+        );
+    }
+    to_axum(response)
 }
 
 /// A header's value (lower-case name).

@@ -12,7 +12,7 @@ use super::plugin::PluginVersion;
 use super::pool::{self, Warm};
 use super::state::MemoryHit;
 use super::turns::Turn;
-use super::{Entry, Failure, MAX_ATTEMPTS, OutOfMemory, Runtime, SOLO_AFTER};
+use super::{Entry, Failure, MAX_ATTEMPTS, OutOfMemory, Runtime, SOLO_AFTER, Veto};
 use crate::store::{CallTxn, CommitOutcome, IncomingBody};
 use crate::wit::Outcome;
 
@@ -85,6 +85,7 @@ impl Runtime {
         depth: u32,
         timer_key: Option<Vec<u8>>,
         caller: Option<&mut CallTxn>,
+        veto: Option<Veto<'_>>,
     ) -> Result<(Option<Outcome>, u64), Failure> {
         let name = version.name.clone();
         let unavailable = |e: anyhow::Error| {
@@ -151,6 +152,14 @@ impl Runtime {
                         return Ok((outcome, seq));
                     }
                     admission.end_turn();
+                    if let (Some(veto), Some(o)) = (veto, &outcome)
+                        && veto(o)
+                    {
+                        drop(txn);
+                        return Err(Failure::Vetoed {
+                            plugin: name.to_string(),
+                        });
+                    }
                     match txn.commit().await.map_err(unavailable)? {
                         CommitOutcome::Committed => return Ok((outcome, seq)),
                         CommitOutcome::Conflict => continue,

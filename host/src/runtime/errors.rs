@@ -72,6 +72,9 @@ pub fn failure_error(slot: &Slot, failure: &Failure) -> AwsError {
         Failure::Unavailable { plugin, message } => internal(format!(
             "The plugin {plugin} could not complete the request: {message}"
         )),
+        Failure::Vetoed { plugin } => internal(format!(
+            "A fault rule answered instead of the plugin {plugin}."
+        )),
     }
 }
 

@@ -87,7 +87,15 @@ pub enum Failure {
     /// The store failed or calls kept conflicting.
     #[error("plugin {plugin} could not complete: {message}")]
     Unavailable { plugin: String, message: String },
+    /// The caller's veto (a fault rule) threw the call's answer and writes away.
+    #[error("a fault rule answered instead of plugin {plugin}")]
+    Vetoed { plugin: String },
 }
+
+/// Looks at a call's outcome before its writes are stored; true throws the
+/// writes away and ends the call with [`Failure::Vetoed`] (fault injection
+/// for calls whose operation only the plugin knows).
+pub type Veto<'a> = &'a (dyn Fn(&Outcome) -> bool + Send + Sync);
 
 /// An instance could not be made because a memory limit refused its memory.
 #[derive(Debug, thiserror::Error)]
@@ -409,6 +417,7 @@ impl Runtime {
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
         mut caller: Option<&mut CallTxn>,
+        veto: Option<Veto<'_>>,
     ) -> Result<Answer, Failure> {
         let started = Instant::now();
         loop {
@@ -421,6 +430,7 @@ impl Runtime {
                     depth,
                     None,
                     caller.as_deref_mut(),
+                    veto,
                 )
                 .await?;
             match outcome {
@@ -457,9 +467,17 @@ impl Runtime {
         payload: &[u8],
     ) -> Result<(), Failure> {
         let version = slot.current();
-        self.call(&version, Entry::Timer(payload), None, 0, Some(key), None)
-            .await
-            .map(|_| ())
+        self.call(
+            &version,
+            Entry::Timer(payload),
+            None,
+            0,
+            Some(key),
+            None,
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Serves a request one plugin sends another through `invoke`; the body of
@@ -481,7 +499,7 @@ impl Runtime {
             return errors::aws_error(&slot, &e, &req.context.request_id).into();
         }
         let request_id = req.context.request_id.clone();
-        match Box::pin(self.serve(&slot, req, None, depth, caller)).await {
+        match Box::pin(self.serve(&slot, req, None, depth, caller, None)).await {
             Ok(reply) => match reply.into_bytes() {
                 Ok(r) => r,
                 Err(e) => {
