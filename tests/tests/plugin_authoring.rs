@@ -92,6 +92,32 @@ impl Scaffold {
         plugins
     }
 
+    /// Builds the crate again (after an edit) and puts its `.wasm` into
+    /// `plugins` under the same name, in one rename, as a reload sees it.
+    fn rebuild_into(&self, name: &str, plugins: &Path) {
+        let out = sh(
+            &self.command("cd "),
+            &[("CARGO_TARGET_DIR", target_dir().to_str().unwrap())],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = format!("{}.wasm", name.replace('-', "_"));
+        let staged = plugins.join(format!("{file}.new"));
+        std::fs::copy(
+            target_dir().join("wasm32-wasip2/release").join(&file),
+            &staged,
+        )
+        .unwrap();
+        std::fs::rename(&staged, plugins.join(&file)).unwrap();
+    }
+
+    /// Replaces `from` with `to` in the crate's file `path`.
+    fn edit(&self, path: &str, from: &str, to: &str) {
+        let file = self.dir.join(path);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{from:?} not in {path}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    }
+
     /// Runs the crate's own unit tests natively, as its author does.
     fn unit_tests(&self) {
         let started = Instant::now();
@@ -405,4 +431,95 @@ fn names_that_would_not_build_are_refused() {
         assert!(stderr(&out).contains(why), "{name}: {}", stderr(&out));
         assert!(!Path::new(&parent.path().join(name)).exists(), "{name}");
     }
+}
+
+/// Waits until the plugin `name` of `s` says `version` (or its state is
+/// `state`); returns what `/_ruststack/plugins` says of it.
+fn wait_for(s: &Server, name: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let p = loaded(s, name);
+        if check(&p) {
+            return p;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "plugin {name} never got there: {p}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Hot reload as a plugin's author meets it: a new field in the stored
+/// type keeps every record readable and updatable; a model that does not
+/// parse leaves the old version serving and the plugin `degraded` with the
+/// reason.
+#[test]
+fn reloads_keep_records_across_a_new_field_and_refuse_a_broken_model() {
+    let crate_ = Scaffold::new("notes", &[]);
+    let plugins = crate_.build("notes");
+    let s = Server::start(&[
+        "--ephemeral",
+        "--watch",
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+    ]);
+    let create = crate_.command("curl ");
+    let (status, created) = curl(&s, &create);
+    assert_eq!(status, 200, "{created}");
+    let target = create
+        .split("X-Amz-Target: ")
+        .nth(1)
+        .and_then(|t| t.split('.').next())
+        .unwrap()
+        .to_string();
+    let call =
+        |op: &str, body: Value| json_call(&s.url, &format!("{target}.{op}"), &body.to_string());
+    let (status, before) = call("GetNote", json!({"Name": "first"}));
+    assert_eq!(status, 200, "{before}");
+
+    // A field added to the stored record, and a new version.
+    crate_.edit(
+        "src/notes.rs",
+        "    pub updated_ms: u64,\n}",
+        "    pub updated_ms: u64,\n    /// Added after records were stored.\n    pub colour: String,\n}",
+    );
+    crate_.edit(
+        "src/notes.rs",
+        "        updated_ms: now,\n    };",
+        "        updated_ms: now,\n        colour: \"red\".into(),\n    };",
+    );
+    crate_.edit("Cargo.toml", "version = \"0.1.0\"", "version = \"0.2.0\"");
+    crate_.rebuild_into("notes", plugins.path());
+    wait_for(&s, "notes", |p| p["version"] == "0.2.0");
+    let (status, after) = call("GetNote", json!({"Name": "first"}));
+    assert_eq!((status, &after), (200, &before));
+    let (status, updated) = call(
+        "UpdateNote",
+        json!({"Name": "first", "Description": "changed after the reload"}),
+    );
+    assert_eq!(status, 200, "{updated}");
+    let (_, got) = call("GetNote", json!({"Name": "first"}));
+    assert_eq!(
+        got["Note"]["Description"], "changed after the reload",
+        "{got}"
+    );
+
+    // A model that does not parse: the running version stays.
+    crate_.edit("model.json", "{", "{ this is not JSON");
+    crate_.edit("Cargo.toml", "version = \"0.2.0\"", "version = \"0.3.0\"");
+    crate_.rebuild_into("notes", plugins.path());
+    let p = wait_for(&s, "notes", |p| p["state"] == "degraded");
+    assert_eq!(p["version"], "0.2.0", "{p}");
+    let health: Value = client()
+        .get(format!("{}/_ruststack/health", s.url))
+        .send()
+        .and_then(|r| r.json())
+        .unwrap();
+    let reason = health["services"]["notes"]["reload_error"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("panicked: model.json"), "{reason}");
+    let (status, _) = call("GetNote", json!({"Name": "first"}));
+    assert_eq!(status, 200);
 }

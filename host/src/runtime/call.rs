@@ -272,9 +272,10 @@ impl Runtime {
                     plugin: plugin.to_string(),
                     message,
                 },
+                // The cause first (the wasm backtrace says only where).
                 None => Failure::Trap {
                     plugin: plugin.to_string(),
-                    message: format!("{e:#}"),
+                    message: format!("{}\n{e:?}", e.root_cause()),
                 },
             },
         }

@@ -28,7 +28,10 @@ pub fn model() -> &'static ruststack_sdk::protocol::Model {
     static MODEL: std::sync::OnceLock<ruststack_sdk::protocol::Model> = std::sync::OnceLock::new();
     MODEL.get_or_init(|| {
         ruststack_sdk::protocol::Model::from_json(include_str!("../model.json"))
-            .expect("model.json is valid")
+            // `describe` lists the model's operations, so a model that does
+            // not parse stops the plugin loading, with this message (a hot
+            // reload keeps the running version).
+            .unwrap_or_else(|e| panic!("model.json: {e}"))
     })
 }
 
