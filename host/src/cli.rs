@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the AWS APIs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the plugins that would be loaded: name, version, protocol, source,
     /// hash, and which of two with one name is served.
     Plugins(ListArgs),

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(args))),
+        Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(*args))),
         Command::Plugins(args) => tokio_runtime().and_then(|rt| rt.block_on(list_plugins(args))),
         Command::New(args) => scaffold::create(&args.dir, &args.name, args.template),
     };

@@ -83,7 +83,6 @@ impl Runtime {
         mut entry: Entry<'_>,
         incoming: Option<Arc<IncomingBody>>,
         depth: u32,
-        timer_key: Option<Vec<u8>>,
         caller: Option<&mut CallTxn>,
         veto: Option<Veto<'_>>,
     ) -> Result<(Option<Outcome>, u64), Failure> {
@@ -102,7 +101,7 @@ impl Runtime {
         // For the log line of a failure: the id the client was given.
         let request_id = match &entry {
             Entry::Handle(req) => req.context.request_id.clone(),
-            Entry::Timer(_) => "(timer)".to_string(),
+            Entry::Timer(..) => "(timer)".to_string(),
         };
         let request_id = request_id.as_str();
         let mut admission = Admission::new(version, depth).await;
@@ -123,7 +122,7 @@ impl Runtime {
                     .begin(name.clone(), incoming.clone())
                     .map_err(unavailable)?,
             };
-            if let Some(k) = &timer_key {
+            if let Entry::Timer(_, k) = &entry {
                 txn.finish_timer(k.clone());
             }
             let seq = txn.snapshot_seq();
@@ -229,7 +228,7 @@ impl Runtime {
                 req.context.attempt = attempt;
                 service.call_handle(&mut warm.store, req).await.map(Some)
             }
-            Entry::Timer(payload) => service
+            Entry::Timer(payload, _) => service
                 .call_on_timer(&mut warm.store, payload)
                 .await
                 .map(|()| None),

@@ -168,7 +168,8 @@ pub enum AnswerBody {
 enum Entry<'a> {
     /// A request; its `context.attempt` is set for each run.
     Handle(&'a mut Request),
-    Timer(&'a [u8]),
+    /// A due timer: its payload and its key (removed with the call's writes).
+    Timer(&'a [u8], Vec<u8>),
 }
 
 /// The wasmtime engine, the loaded plugins and the store they use.
@@ -428,7 +429,6 @@ impl Runtime {
                     Entry::Handle(&mut req),
                     incoming.clone(),
                     depth,
-                    None,
                     caller.as_deref_mut(),
                     veto,
                 )
@@ -467,17 +467,9 @@ impl Runtime {
         payload: &[u8],
     ) -> Result<(), Failure> {
         let version = slot.current();
-        self.call(
-            &version,
-            Entry::Timer(payload),
-            None,
-            0,
-            Some(key),
-            None,
-            None,
-        )
-        .await
-        .map(|_| ())
+        self.call(&version, Entry::Timer(payload, key), None, 0, None, None)
+            .await
+            .map(|_| ())
     }
 
     /// Serves a request one plugin sends another through `invoke`; the body of
