@@ -118,6 +118,20 @@ pub async fn receive(
     }
 }
 
+/// Streams a request body into the file `path` (an uploaded state archive),
+/// never holding more than a frame in memory.
+pub async fn save_to_file(body: AxumBody, path: &Path) -> anyhow::Result<()> {
+    let mut body = body;
+    let mut file = tokio::fs::File::create(path).await?;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            file.write_all(&data).await?;
+        }
+    }
+    file.flush().await?;
+    Ok(())
+}
+
 /// Writes an in-memory body to a blob file (for plugins that want blobs).
 pub async fn to_blob(bytes: &[u8], blob_dir: &Path) -> anyhow::Result<Arc<IncomingBody>> {
     let (mut file, id) = new_file(blob_dir).await?;

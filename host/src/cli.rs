@@ -23,6 +23,10 @@ pub enum Command {
     /// List the plugins that would be loaded: name, version, protocol, source,
     /// hash, and which of two with one name is served.
     Plugins(ListArgs),
+    /// Save or restore the whole state of a data folder as one file (the
+    /// server must not be running on it; a running one has `/_ruststack/state`).
+    #[command(subcommand)]
+    State(StateCommand),
     /// Create a new plugin crate, named after its service, to build on its own.
     New(NewArgs),
 }
@@ -47,6 +51,26 @@ pub struct PluginArgs {
     /// [default: $XDG_CACHE_HOME/ruststack, else ~/.cache/ruststack].
     #[arg(long, env = "RUSTSTACK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+/// `ruststack state`.
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// Write the data folder's whole state (every plugin's data, blobs and
+    /// timers) to FILE, a tar archive.
+    Export(StateArgs),
+    /// Replace the data folder's whole state with the archive FILE.
+    Import(StateArgs),
+}
+
+/// A state archive and a data folder.
+#[derive(Args, Debug, Clone)]
+pub struct StateArgs {
+    /// The archive.
+    pub file: PathBuf,
+    /// The data folder.
+    #[arg(long, env = "RUSTSTACK_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
 }
 
 /// `ruststack plugins`.
@@ -134,6 +158,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Start from the state in this archive (from `/_ruststack/state` or
+    /// `ruststack state export`), replacing what the data folder holds.
+    #[arg(long, value_name = "FILE", env = "RUSTSTACK_INIT_STATE")]
+    pub init_state: Option<PathBuf>,
     /// Scripts to run at the server's stages, in LocalStack's layout:
     /// `boot.d`, `start.d`, `ready.d` (then `Ready.` is printed) and
     /// `shutdown.d`, each run in name order.

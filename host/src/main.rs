@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, ListArgs, PluginArgs, ServeArgs};
+use cli::{Cli, Command, ListArgs, PluginArgs, ServeArgs, StateCommand};
 use runtime::{Limits, Runtime, Settings, Source};
 use store::Store;
 
@@ -49,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(*args))),
         Command::Plugins(args) => tokio_runtime().and_then(|rt| rt.block_on(list_plugins(args))),
+        Command::State(cmd) => state(cmd),
         Command::New(args) => scaffold::create(&args.dir, &args.name, args.template),
     };
     match result {
@@ -152,6 +153,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         Store::open(&args.plugins.data_dir, args.durability)?
     };
+    if let Some(file) = &args.init_state {
+        let input = std::fs::File::open(file)
+            .with_context(|| format!("opening the state archive {}", file.display()))?;
+        store
+            .import(std::io::BufReader::new(input))
+            .with_context(|| format!("starting from the state in {}", file.display()))?;
+        tracing::info!("started from the state in {}", file.display());
+    }
     let limits = Limits {
         call_timeout: Duration::from_millis(args.call_timeout_ms),
         memory_bytes: args.memory_limit_mb.saturating_mul(1024 * 1024),
@@ -291,6 +300,51 @@ async fn list_plugins(args: ListArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `ruststack state export|import`: on a data folder no server runs on.
+fn state(cmd: StateCommand) -> Result<()> {
+    let (args, export) = match &cmd {
+        StateCommand::Export(a) => (a, true),
+        StateCommand::Import(a) => (a, false),
+    };
+    let store = Store::open(&args.data_dir, store::Durability::Immediate).with_context(|| {
+        format!(
+            "opening {} (is a server running on it?)",
+            args.data_dir.display()
+        )
+    })?;
+    let result = if export {
+        std::fs::File::create(&args.file)
+            .with_context(|| format!("creating {}", args.file.display()))
+            .and_then(|f| {
+                let mut out = std::io::BufWriter::new(f);
+                store.export(&mut out)?;
+                std::io::Write::flush(&mut out)?;
+                Ok(())
+            })
+            .map(|()| {
+                println!(
+                    "exported {} to {}",
+                    args.data_dir.display(),
+                    args.file.display()
+                )
+            })
+    } else {
+        std::fs::File::open(&args.file)
+            .with_context(|| format!("opening {}", args.file.display()))
+            .and_then(|f| store.import(std::io::BufReader::new(f)))
+            .map(|plugins| {
+                println!(
+                    "imported {} into {} ({})",
+                    args.file.display(),
+                    args.data_dir.display(),
+                    plugins.join(", ")
+                )
+            })
+    };
+    store.shutdown();
+    result
 }
 
 /// The URL by which this server's own scripts reach it: the listening

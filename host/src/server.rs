@@ -116,6 +116,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     if path == "/_ruststack/faults" {
         return faults_endpoint(&app, &parts.method, body).await;
     }
+    if path == "/_ruststack/state" {
+        return state_endpoint(&app, &parts.method, body).await;
+    }
     let rid = request_id();
     let query = parts.uri.query().unwrap_or("").to_string();
     let mut headers: Vec<(String, String)> = parts
@@ -419,6 +422,82 @@ async fn faults_endpoint(app: &App, method: &Method, body: AxumBody) -> AxumResp
                     axum::Json(serde_json::json!({ "error": format!("{e:#}") })),
                 )
                     .into_response(),
+            }
+        }
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    }
+}
+
+/// `/_ruststack/state`: GET streams the whole state as one archive, taken at
+/// a consistent point while requests go on; POST replaces the state with
+/// an uploaded archive.
+async fn state_endpoint(app: &App, method: &Method, body: AxumBody) -> AxumResponse {
+    let store = app.runtime.store().clone();
+    let failed = |status: StatusCode, e: anyhow::Error| {
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": format!("{e:#}") })),
+        )
+            .into_response()
+    };
+    let temp = store
+        .scratch_dir()
+        .join(format!("state-{}.tar", crate::store::random_hex(8)));
+    match *method {
+        Method::GET => {
+            let path = temp.clone();
+            let written = tokio::task::spawn_blocking(move || -> anyhow::Result<std::fs::File> {
+                let file = std::fs::File::create(&path)?;
+                store.export(std::io::BufWriter::new(&file))?;
+                let reader = std::fs::File::open(&path)?;
+                // Unlinked now; the open file streams out and is gone after.
+                std::fs::remove_file(&path)?;
+                Ok(reader)
+            })
+            .await;
+            match written {
+                Ok(Ok(file)) => {
+                    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+                    (
+                        [
+                            ("content-type", "application/x-tar".to_string()),
+                            ("content-length", len.to_string()),
+                            (
+                                "content-disposition",
+                                "attachment; filename=\"ruststack-state.tar\"".to_string(),
+                            ),
+                        ],
+                        AxumBody::from_stream(stream),
+                    )
+                        .into_response()
+                }
+                Ok(Err(e)) => {
+                    let _ = std::fs::remove_file(&temp);
+                    failed(StatusCode::INTERNAL_SERVER_ERROR, e)
+                }
+                Err(e) => failed(StatusCode::INTERNAL_SERVER_ERROR, e.into()),
+            }
+        }
+        Method::POST => {
+            let received = body::save_to_file(body, &temp).await;
+            if let Err(e) = received {
+                let _ = std::fs::remove_file(&temp);
+                return failed(StatusCode::BAD_REQUEST, e);
+            }
+            let path = temp.clone();
+            let imported = tokio::task::spawn_blocking(move || {
+                store.import(std::io::BufReader::new(std::fs::File::open(&path)?))
+            })
+            .await;
+            let _ = std::fs::remove_file(&temp);
+            match imported {
+                Ok(Ok(plugins)) => {
+                    app.runtime.ensure_namespaces();
+                    axum::Json(serde_json::json!({ "imported": plugins })).into_response()
+                }
+                Ok(Err(e)) => failed(StatusCode::BAD_REQUEST, e),
+                Err(e) => failed(StatusCode::INTERNAL_SERVER_ERROR, e.into()),
             }
         }
         _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),

@@ -239,6 +239,16 @@ impl Runtime {
         &self.settings
     }
 
+    /// Makes sure every loaded plugin has its namespace (after the state was
+    /// replaced by one that lacks some).
+    pub fn ensure_namespaces(&self) {
+        for slot in &self.registry().slots {
+            if let Err(e) = self.store.ensure_namespace(&slot.name) {
+                tracing::error!(plugin = &*slot.name, "creating its namespace failed: {e:#}");
+            }
+        }
+    }
+
     /// The plugins now loaded.
     pub fn registry(&self) -> Arc<Registry> {
         self.registry.read().unwrap().clone()

@@ -128,9 +128,21 @@ pub fn stream_extents(
 /// Deletes blob files that no committed blob points into: leftovers of calls
 /// that were cut off before they committed.
 pub fn sweep_orphans(db: &Database, dir: &Path) -> Result<()> {
+    let orphans = orphans(db, dir)?;
+    for f in &orphans {
+        let _ = std::fs::remove_file(f);
+    }
+    if !orphans.is_empty() {
+        tracing::info!("removed {} unreferenced blob files", orphans.len());
+    }
+    Ok(())
+}
+
+/// The blob files under `dir` that no committed blob points into.
+pub fn orphans(db: &Database, dir: &Path) -> Result<Vec<PathBuf>> {
     let r = db.begin_read()?;
     let files = r.open_table(BLOB_FILES)?;
-    let mut removed = 0usize;
+    let mut out = Vec::new();
     for shard in std::fs::read_dir(dir)? {
         let shard = shard?;
         if !shard.file_type()?.is_dir() {
@@ -140,15 +152,58 @@ pub fn sweep_orphans(db: &Database, dir: &Path) -> Result<()> {
             let f = f?;
             let name = f.file_name().to_string_lossy().to_string();
             if files.get(name.as_str())?.is_none() {
-                let _ = std::fs::remove_file(f.path());
-                removed += 1;
+                out.push(f.path());
             }
         }
     }
-    if removed > 0 {
-        tracing::info!("removed {removed} unreferenced blob files");
+    Ok(out)
+}
+
+/// Blob file deletions held back while an export reads the files (a file
+/// that a commit frees during an export is still in the export's snapshot).
+#[derive(Default)]
+pub struct Pins {
+    /// Exports running, and the files to delete when the last one ends.
+    inner: std::sync::Mutex<(usize, Vec<PathBuf>)>,
+}
+
+impl Pins {
+    /// Holds deletions back until the guard is dropped.
+    pub fn pin(self: &Arc<Self>) -> PinGuard {
+        self.inner.lock().unwrap().0 += 1;
+        PinGuard(self.clone())
     }
-    Ok(())
+
+    /// Deletes the blob file at `path`, now or when the last pin goes.
+    pub fn remove(&self, path: PathBuf) {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.0 > 0 {
+            inner.1.push(path);
+        } else {
+            drop(inner);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Deletions are held back while this lives.
+pub struct PinGuard(Arc<Pins>);
+
+impl Drop for PinGuard {
+    fn drop(&mut self) {
+        let held = {
+            let mut inner = self.0.inner.lock().unwrap();
+            inner.0 -= 1;
+            if inner.0 == 0 {
+                std::mem::take(&mut inner.1)
+            } else {
+                Vec::new()
+            }
+        };
+        for f in held {
+            let _ = std::fs::remove_file(f);
+        }
+    }
 }
 
 #[cfg(test)]

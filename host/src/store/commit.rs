@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use anyhow::{Result, anyhow};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::blobfiles::Pins;
 use super::blobfiles::{self, BlobRecord};
 use super::notify::ChangeFeed;
 use super::openfiles::OpenFiles;
@@ -66,6 +67,8 @@ pub struct TimerEntry {
 
 enum Msg {
     Commit(Box<Commit>),
+    /// Replace the whole state with the archive unpacked in this folder.
+    Replace(PathBuf, mpsc::Sender<Result<Vec<String>>>),
     Shutdown(mpsc::Sender<()>),
 }
 
@@ -80,6 +83,17 @@ impl CommitterHandle {
         self.tx
             .send(Msg::Commit(Box::new(c)))
             .map_err(|_| anyhow!("the store is closed"))
+    }
+
+    /// Replaces the whole state with the archive unpacked in `staging`
+    /// after everything queued before is written; the plugin namespaces
+    /// now stored.
+    pub fn replace(&self, staging: PathBuf) -> Result<Vec<String>> {
+        let (tx, rx) = mpsc::channel();
+        self.tx
+            .send(Msg::Replace(staging, tx))
+            .map_err(|_| anyhow!("the store is closed"))?;
+        rx.recv().map_err(|_| anyhow!("the store is closed"))?
     }
 
     /// Waits until everything queued before this is written, then stops.
@@ -97,12 +111,13 @@ pub fn spawn(
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
     open_files: Arc<OpenFiles>,
+    pins: Arc<Pins>,
     durable: bool,
 ) -> Result<CommitterHandle> {
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::Builder::new()
         .name("ruststack-commit".into())
-        .spawn(move || run(db, blob_dir, feed, open_files, durable, rx))?;
+        .spawn(move || run(db, blob_dir, feed, open_files, pins, durable, rx))?;
     Ok(CommitterHandle { tx })
 }
 
@@ -111,6 +126,7 @@ fn run(
     blob_dir: PathBuf,
     feed: Arc<ChangeFeed>,
     open_files: Arc<OpenFiles>,
+    pins: Arc<Pins>,
     durable: bool,
     rx: mpsc::Receiver<Msg>,
 ) {
@@ -119,13 +135,16 @@ fn run(
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut stop = None;
+        let mut replace = None;
         match first {
             Msg::Commit(c) => batch.push(c),
+            Msg::Replace(staging, done) => replace = Some((staging, done)),
             Msg::Shutdown(done) => stop = Some(done),
         }
-        while stop.is_none() && batch.len() < MAX_BATCH {
+        while stop.is_none() && replace.is_none() && batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(Msg::Commit(c)) => batch.push(c),
+                Ok(Msg::Replace(staging, done)) => replace = Some((staging, done)),
                 Ok(Msg::Shutdown(done)) => stop = Some(done),
                 Err(_) => break,
             }
@@ -135,7 +154,7 @@ fn run(
                 Ok((verdicts, dead_files)) => {
                     for f in dead_files {
                         open_files.forget(&f);
-                        let _ = std::fs::remove_file(blobfiles::file_path(&blob_dir, &f));
+                        pins.remove(blobfiles::file_path(&blob_dir, &f));
                     }
                     for (c, verdict) in batch.into_iter().zip(verdicts) {
                         if verdict == CommitOutcome::Committed {
@@ -153,6 +172,22 @@ fn run(
                     }
                 }
             }
+        }
+        if let Some((staging, done)) = replace {
+            // The active pack belongs to the state being replaced.
+            packer = Packer::new(blob_dir.clone(), durable);
+            let result = super::archive::apply(&db, &blob_dir, &staging).and_then(|plugins| {
+                open_files.forget_all();
+                for f in blobfiles::orphans(&db, &blob_dir)? {
+                    pins.remove(f);
+                }
+                feed.changed_everything();
+                Ok(plugins)
+            });
+            if let Err(e) = &result {
+                tracing::error!("replacing the state failed: {e:#}");
+            }
+            let _ = done.send(result);
         }
         if let Some(done) = stop {
             let _ = done.send(());

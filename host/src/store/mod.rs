@@ -8,6 +8,7 @@
 //! call all-or-nothing writes, serializable compare-and-set, and one disk sync
 //! for many concurrent writers.
 
+mod archive;
 mod backend;
 mod blobfiles;
 mod commit;
@@ -68,6 +69,8 @@ pub struct Store {
     durability: Durability,
     snapshots: snapshot::SnapshotCache,
     open_files: Arc<openfiles::OpenFiles>,
+    /// Blob file deletions held back while an export reads the files.
+    pins: Arc<blobfiles::Pins>,
     /// Keeps the temporary blob folder of an ephemeral store alive.
     _temp: Option<TempDir>,
 }
@@ -130,11 +133,13 @@ impl Store {
         blobfiles::sweep_orphans(&db, &blob_dir)?;
         let feed = Arc::new(ChangeFeed::default());
         let open_files = Arc::new(openfiles::OpenFiles::new(blob_dir.clone()));
+        let pins = Arc::new(blobfiles::Pins::default());
         let committer = commit::spawn(
             db.clone(),
             blob_dir.clone(),
             feed.clone(),
             open_files.clone(),
+            pins.clone(),
             durability == Durability::Immediate,
         )?;
         Ok(Arc::new(Self {
@@ -145,6 +150,7 @@ impl Store {
             durability,
             snapshots: Default::default(),
             open_files,
+            pins,
             _temp: temp,
         }))
     }
@@ -216,6 +222,29 @@ impl Store {
         w.open_table(TIMERS)?.remove(key)?;
         w.commit()?;
         Ok(())
+    }
+
+    /// Writes the whole state, as of one snapshot, as an archive to `out`
+    /// (see [`archive`]); the server keeps serving meanwhile.
+    pub fn export(&self, out: impl std::io::Write) -> Result<()> {
+        let _pin = self.pins.pin();
+        archive::export(&self.db, &self.blob_dir, self.scratch_dir(), out)
+    }
+
+    /// Replaces the whole state with the archive `input` (see [`archive`]):
+    /// every plugin's data, blobs and timers. Returns the plugin namespaces
+    /// it holds.
+    pub fn import(&self, input: impl std::io::Read) -> Result<Vec<String>> {
+        let staging = archive::staging_dir(&self.blob_dir);
+        let result =
+            archive::unpack(input, &staging).and_then(|()| self.committer.replace(staging.clone()));
+        let _ = std::fs::remove_dir_all(&staging);
+        result
+    }
+
+    /// A folder for temporary files beside the blobs (the same file system).
+    pub fn scratch_dir(&self) -> &Path {
+        self.blob_dir.parent().unwrap_or(&self.blob_dir)
     }
 
     /// Stops the committer after it has written everything queued.

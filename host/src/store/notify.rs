@@ -118,6 +118,17 @@ impl ChangeFeed {
         end
     }
 
+    /// Records that everything may have changed (the state was replaced):
+    /// snapshots taken before are stale, and every wait ends so that its
+    /// call runs again on the new state.
+    pub fn changed_everything(&self) {
+        let mut inner = self.inner.lock().unwrap();
+        self.seq.fetch_add(1, Ordering::AcqRel);
+        for w in inner.waiters.drain(..) {
+            w.notify.notify_one();
+        }
+    }
+
     /// Ends every wait now and refuses new ones (server shutdown).
     pub fn close(&self) {
         let mut inner = self.inner.lock().unwrap();

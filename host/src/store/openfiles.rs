@@ -53,4 +53,9 @@ impl OpenFiles {
     pub fn forget(&self, file: &str) {
         self.files.lock().unwrap().remove(file);
     }
+
+    /// Closes every file (the whole state was replaced).
+    pub fn forget_all(&self) {
+        self.files.lock().unwrap().clear();
+    }
 }
