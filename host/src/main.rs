@@ -35,13 +35,23 @@ use store::Store;
 
 fn main() -> ExitCode {
     memory::tune_allocator();
+    // Log lines (one per request, with the request log) are written by a
+    // thread of their own, many per system call, not by the request's
+    // thread; the guard writes what is left when main returns.
+    let (writer, _log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("ruststack-log")
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
                 tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
             }),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         // Colours for a person at a terminal; plain text for files and pipes.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
