@@ -210,11 +210,28 @@ pub fn rss_mb(pid: u32) -> f64 {
 
 /// The server's `GET /_ruststack/health` answer.
 pub fn health(url: &str) -> serde_json::Value {
+    get_json(url, "/_ruststack/health")
+}
+
+/// The JSON a server answers to `GET <url><path>` (its own endpoints).
+pub fn get_json(url: &str, path: &str) -> serde_json::Value {
     client()
-        .get(format!("{url}/_ruststack/health"))
+        .get(format!("{url}{path}"))
         .send()
         .and_then(|r| r.json())
-        .expect("a health answer")
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// Runs `ruststack <args>` (not `serve`) and returns what it printed,
+/// panicking with its stderr when it failed.
+pub fn ruststack_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out = Command::new(binary()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ruststack failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A blocking HTTP client with a generous timeout.

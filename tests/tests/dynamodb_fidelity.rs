@@ -469,7 +469,6 @@ async fn delete_table_describes_what_aws_describes() {
 /// that AWS refuses, each with AWS's message.
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_inputs_are_refused_in_aws_words() {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     use aws_sdk_dynamodb::types::{
         GlobalSecondaryIndex, Projection, ProjectionType, Put, Select, TransactWriteItem,
     };
@@ -522,16 +521,9 @@ async fn invalid_inputs_are_refused_in_aws_words() {
     let long = |n: usize| s(&"x".repeat(n));
     let mut got = Vec::new();
     let mut expect = Vec::new();
-    let mut case = |e: Option<String>, want: &str| {
-        got.push(e.unwrap_or_else(|| "accepted".into()));
+    let mut case = |e: String, want: &str| {
+        got.push(e);
         expect.push(want.to_string());
-    };
-    let msg = |e: &dyn ProvideErrorMetadata| {
-        Some(format!(
-            "{}: {}",
-            e.code().unwrap_or("-"),
-            e.message().unwrap_or("-")
-        ))
     };
 
     let r = c
@@ -542,7 +534,7 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
     );
     let r = c
@@ -553,17 +545,17 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
     );
     let r = put(&[("g", long(2049))]).send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: Size limit exceeded for Index Key g Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: by-g",
     );
     let r = put(&[("g", s("g")), ("h", long(1025))]).send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: Size limit exceeded for Index Key h Actual Size: 1025 bytes Max Size: 1024 bytes IndexName: by-g",
     );
     // At the limits, the item is stored.
@@ -574,10 +566,10 @@ async fn invalid_inputs_are_refused_in_aws_words() {
     ])
     .send()
     .await;
-    case(r.err().and_then(|e| msg(&e)), "accepted");
+    case(refused(r), "accepted");
     let r = put(&[("n", AttributeValue::N("abc".into()))]).send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: The parameter cannot be converted to a numeric value: abc",
     );
     let r = c
@@ -598,7 +590,7 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         &format!(
             "ValidationException: 1 validation error detected: Value '{}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
             "t".repeat(37)
@@ -606,33 +598,25 @@ async fn invalid_inputs_are_refused_in_aws_words() {
     );
     let r = put(&[]).condition_expression("foo(pk)").send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: Invalid ConditionExpression: Invalid function name; function: foo",
     );
-    let r = c
-        .update_item()
-        .table_name("limits")
-        .key("pk", s("a"))
-        .key("sk", s("b"))
-        .update_expression("SET l = list_append(:s, l)")
-        .expression_attribute_values(":s", s("x"))
-        .send()
-        .await;
+    let update = |expression: &str| {
+        c.update_item()
+            .table_name("limits")
+            .key("pk", s("a"))
+            .key("sk", s("b"))
+            .update_expression(expression)
+            .expression_attribute_values(":s", s("x"))
+    };
+    let r = update("SET l = list_append(:s, l)").send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: STRING",
     );
-    let r = c
-        .update_item()
-        .table_name("limits")
-        .key("pk", s("a"))
-        .key("sk", s("b"))
-        .update_expression("SET l.x = :s")
-        .expression_attribute_values(":s", s("x"))
-        .send()
-        .await;
+    let r = update("SET l.x = :s").send().await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: The document path provided in the update expression is invalid for update",
     );
     let r = c
@@ -643,7 +627,7 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get COUNT",
     );
     let r = c
@@ -656,7 +640,7 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: Cannot have two attributes with the same name. Attribute name: pk",
     );
     let r = create(&c, "keys-only")
@@ -677,8 +661,20 @@ async fn invalid_inputs_are_refused_in_aws_words() {
         .send()
         .await;
     case(
-        r.err().and_then(|e| msg(&e)),
+        refused(r),
         "ValidationException: One or more parameter values were invalid: ProjectionType is ALL or KEYS_ONLY, but NonKeyAttributes is specified",
     );
     assert_eq!(got, expect);
+}
+
+/// `code: message` of an error answer, or `accepted`.
+fn refused<T, E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(r: Result<T, E>) -> String {
+    match r {
+        Ok(_) => "accepted".into(),
+        Err(e) => format!(
+            "{}: {}",
+            e.code().unwrap_or("-"),
+            e.message().unwrap_or("-")
+        ),
+    }
 }

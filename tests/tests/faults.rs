@@ -7,18 +7,9 @@ mod sqs_common;
 
 use std::time::{Duration, Instant};
 
-use ruststack_tests::{Server, client, tempdir};
+use ruststack_tests::{Server, client, get_json, tempdir};
 use serde_json::{Value, json};
 use sqs_common::{create, ok, query, sqs};
-
-fn rules(url: &str) -> Value {
-    client()
-        .get(format!("{url}/_ruststack/faults"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
 
 fn add(url: &str, rule: Value) -> (u16, Value) {
     let r = client()
@@ -89,7 +80,13 @@ fn a_send_message_fault_answers_its_error_and_sends_nothing() {
     let listed = ok(u, "ListQueues", json!({}));
     assert_eq!(listed["QueueUrls"].as_array().unwrap().len(), 1);
     // The rule is listed; cleared, sends work again.
-    assert_eq!(rules(u)["rules"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        get_json(u, "/_ruststack/faults")["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let cleared: Value = client()
         .delete(format!("{u}/_ruststack/faults"))
         .send()

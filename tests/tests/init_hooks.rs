@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ruststack_tests::{Server, aws_cli, cli_ok, tempdir};
+use ruststack_tests::{Server, aws_cli, cli_ok, get_json, tempdir};
 
 fn script(dir: &Path, stage: &str, name: &str, text: &str) {
     let folder = dir.join(stage);
@@ -26,6 +26,20 @@ fn path_with_aws_cli() -> String {
         },
         Err(_) => path,
     }
+}
+
+/// A server running the scripts of `init`, once it printed `Ready.`.
+fn start_with(init: &Path) -> Server {
+    let s = Server::start_with_env(
+        &["--ephemeral", "--init-dir", init.to_str().unwrap()],
+        &[("PATH", &path_with_aws_cli())],
+    );
+    assert!(
+        s.wait_for_stdout("Ready.", Duration::from_secs(60)),
+        "{:?}",
+        s.stdout_lines()
+    );
+    s
 }
 
 #[test]
@@ -53,15 +67,7 @@ fn ready_scripts_run_before_ready_and_failures_are_logged() {
     );
     // Neither executable nor .sh/.py: not a script.
     script(init.path(), "ready.d", "README.txt", "notes\n");
-    let s = Server::start_with_env(
-        &["--ephemeral", "--init-dir", init.path().to_str().unwrap()],
-        &[("PATH", &path_with_aws_cli())],
-    );
-    assert!(
-        s.wait_for_stdout("Ready.", Duration::from_secs(60)),
-        "{:?}",
-        s.stdout_lines()
-    );
+    let s = start_with(init.path());
     // Right after `Ready.`, what the ready script made is there.
     cli_ok(aws_cli(
         &s.url,
@@ -78,12 +84,7 @@ fn ready_scripts_run_before_ready_and_failures_are_logged() {
     let log = s.log_lines().join("\n");
     assert!(log.contains("02-broken.sh failed"), "{log}");
     assert!(log.contains("oops-from-script"), "{log}");
-    let report: serde_json::Value = ruststack_tests::client()
-        .get(format!("{}/_localstack/init", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let report = get_json(&s.url, "/_localstack/init");
     assert_eq!(
         report["completed"],
         serde_json::json!({"BOOT": true, "START": true, "READY": true, "SHUTDOWN": false})
@@ -96,12 +97,7 @@ fn ready_scripts_run_before_ready_and_failures_are_logged() {
             {"stage": "READY", "name": "02-broken.sh", "state": "ERROR"},
         ])
     );
-    let ready: serde_json::Value = ruststack_tests::client()
-        .get(format!("{}/_localstack/init/ready", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let ready = get_json(&s.url, "/_localstack/init/ready");
     assert_eq!(ready["completed"], true);
     assert_eq!(ready["scripts"].as_array().unwrap().len(), 2);
 }
@@ -120,11 +116,7 @@ fn shutdown_scripts_run_while_the_server_still_answers() {
             mark.display()
         ),
     );
-    let mut s = Server::start_with_env(
-        &["--ephemeral", "--init-dir", init.path().to_str().unwrap()],
-        &[("PATH", &path_with_aws_cli())],
-    );
-    assert!(s.wait_for_stdout("Ready.", Duration::from_secs(60)));
+    let mut s = start_with(init.path());
     cli_ok(aws_cli(
         &s.url,
         None,
@@ -139,11 +131,6 @@ fn shutdown_scripts_run_while_the_server_still_answers() {
 fn without_init_scripts_ready_comes_at_once() {
     let s = Server::start(&["--ephemeral"]);
     assert!(s.wait_for_stdout("Ready.", Duration::from_secs(10)));
-    let report: serde_json::Value = ruststack_tests::client()
-        .get(format!("{}/_localstack/init", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let report = get_json(&s.url, "/_localstack/init");
     assert_eq!(report["scripts"], serde_json::json!([]));
 }

@@ -214,19 +214,13 @@ fn health_answers_in_both_shapes() {
 fn compiled_plugins_are_cached_and_listed() {
     let plugins = plugin_dir(&["counters"]);
     let cache = tempdir();
-    let out = Command::new(binary())
-        .args(["plugins", "--plugins"])
-        .arg(plugins.path())
-        .arg("--cache-dir")
-        .arg(cache.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = ruststack_tests::ruststack_ok(&[
+        "plugins".as_ref(),
+        "--plugins".as_ref(),
+        plugins.path().as_os_str(),
+        "--cache-dir".as_ref(),
+        cache.path().as_os_str(),
+    ]);
     let line = text
         .lines()
         .find(|l| l.starts_with("counters"))
@@ -262,19 +256,14 @@ fn compiled_plugins_are_cached_and_listed() {
 fn plugins_lists_operations_claims_and_which_of_two_is_served() {
     let plugins = plugin_dir(&["counters"]);
     let file = plugins.path().join("counters.wasm");
-    let out = Command::new(binary())
-        .args(["plugins", "--operations", "--plugins"])
-        .arg(plugins.path())
-        .arg("--plugins")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = ruststack_tests::ruststack_ok(&[
+        "plugins".as_ref(),
+        "--operations".as_ref(),
+        "--plugins".as_ref(),
+        plugins.path().as_os_str(),
+        "--plugins".as_ref(),
+        file.as_os_str(),
+    ]);
     let counters: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("counters "))
@@ -305,12 +294,7 @@ fn plugins_lists_operations_claims_and_which_of_two_is_served() {
     );
 
     let s = Server::start(&["--ephemeral", "--plugins", file.to_str().unwrap()]);
-    let listed: serde_json::Value = ruststack_tests::client()
-        .get(format!("{}/_ruststack/plugins", s.url))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let listed = ruststack_tests::get_json(&s.url, "/_ruststack/plugins");
     let all = listed["plugins"].as_array().unwrap();
     let counters = all.iter().find(|p| p["name"] == "counters").unwrap();
     assert_eq!(counters["source"], file.to_str().unwrap());

@@ -5,12 +5,11 @@
 //! acknowledged before a snapshot began is in it.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ruststack_tests::{Server, binary, client, json_call, tempdir};
+use ruststack_tests::{Server, client, json_call, ruststack_ok, tempdir};
 use serde_json::{Value, json};
 
 fn ddb(url: &str, op: &str, body: Value) -> Value {
@@ -117,16 +116,6 @@ fn restore(url: &str, file: &Path) -> (u16, Value) {
     (r.status().as_u16(), r.json().unwrap())
 }
 
-fn ruststack(args: &[&str]) -> String {
-    let out = Command::new(binary()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn export_and_import_give_the_same_state_on_another_data_dir() {
     let files = tempdir();
@@ -139,7 +128,7 @@ fn export_and_import_give_the_same_state_on_another_data_dir() {
         snapshot(&s.url, &taken);
     }
     // Offline, from the stopped server's folder.
-    ruststack(&[
+    ruststack_ok(&[
         "state",
         "export",
         offline.to_str().unwrap(),
@@ -147,7 +136,7 @@ fn export_and_import_give_the_same_state_on_another_data_dir() {
         a.path().to_str().unwrap(),
     ]);
     // Into other folders: one offline, one at start-up.
-    let said = ruststack(&[
+    let said = ruststack_ok(&[
         "state",
         "import",
         taken.to_str().unwrap(),
