@@ -3,7 +3,9 @@
 //! service by name.
 
 mod body;
+mod calls;
 mod cli;
+mod console;
 mod faults;
 mod guard;
 mod health;
@@ -248,6 +250,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         init,
         endpoint: endpoint(&args.host, addr.port()),
         faults,
+        calls: Default::default(),
     };
     server::serve(app, listener).await?;
     runtime.clear_pools();

@@ -46,7 +46,8 @@ pub fn credential_from_authorization(auth: &str) -> Option<&str> {
     Some(rest.split([',', ' ']).next().unwrap_or(rest))
 }
 
-fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
+/// The raw (still percent-encoded) value of `name` in a query string or form body.
+pub fn form_field<'a>(form: &'a str, name: &str) -> Option<&'a str> {
     form.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == name).then_some(v)

@@ -37,6 +37,8 @@ pub struct App {
     pub endpoint: String,
     /// Fault injection rules ([`crate::faults`]).
     pub faults: Arc<crate::faults::Faults>,
+    /// Recent calls, for the console ([`crate::calls`]).
+    pub calls: Arc<crate::calls::RecentCalls>,
 }
 
 /// Requests received since start-up: each takes its number for its request
@@ -103,6 +105,18 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
                 return axum::Json(crate::health::plugins(&app.runtime)).into_response();
             }
             "/_localstack/init" => return axum::Json(app.init.report()).into_response(),
+            "/_ruststack/calls" => {
+                let after = parts
+                    .uri
+                    .query()
+                    .and_then(|q| q.strip_prefix("after="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                return axum::Json(serde_json::json!({ "calls": app.calls.since(after) }))
+                    .into_response();
+            }
+            "/_ruststack" | "/_ruststack/" => return crate::console::page(),
+            "/_ruststack/resources" => return resources_endpoint(&app, parts.uri.query()).await,
             p if p.starts_with("/_localstack/init/") => {
                 let stage = &p["/_localstack/init/".len()..];
                 return match app.init.report_stage(stage) {
@@ -258,6 +272,19 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
         return to_axum(errors::body_too_large(&slot, limit, &rid).into());
     }
     let limit = description.max_inline_body as usize;
+    // For the console's feed: the request as it came, while someone watches.
+    let request_line = if query.is_empty() {
+        format!("{method} {path}")
+    } else {
+        format!("{method} {path}?{query}")
+    };
+    let watched = app.calls.watched().then(|| {
+        let head = match &received {
+            Received::Memory(b) => crate::calls::head(b),
+            Received::Blob(_) => String::new(),
+        };
+        (headers.clone(), head, received.len())
+    });
     let (body, incoming) = match received {
         Received::Memory(b) if b.is_empty() => (Body::Empty, None),
         Received::Memory(b) if b.len() <= limit => (Body::Bytes(b), None),
@@ -381,19 +408,70 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             )
         }
     };
+    let operation = said
+        .operation
+        .unwrap_or_else(|| crate::requestlog::named_operation(&facts));
+    let took = started.elapsed();
     if app.log_requests {
         crate::requestlog::write(
             &slot.name,
-            &said
-                .operation
-                .unwrap_or_else(|| crate::requestlog::named_operation(&facts)),
+            &operation,
             answer.status,
-            started.elapsed(),
+            took,
             &rid,
             said.error_code.as_deref(),
         );
     }
+    app.calls.push(crate::calls::Call {
+        seq: 0,
+        time_ms: crate::store::now_ms(),
+        plugin: slot.name.to_string(),
+        operation,
+        status: answer.status,
+        ms: took.as_secs_f64() * 1000.0,
+        request_id: rid,
+        error_code: said.error_code,
+        request_line,
+        details: watched.map(|(request_headers, request_body, request_length)| {
+            crate::calls::Details {
+                request_headers,
+                request_body,
+                request_length,
+                response_headers: answer.headers.clone(),
+                response_body: match &answer.body {
+                    AnswerBody::Bytes(b) => crate::calls::head(b),
+                    AnswerBody::Files(_) => String::new(),
+                },
+            }
+        }),
+    });
     reply_to_axum(answer)
+}
+
+/// `GET /_ruststack/resources[?account=…&region=…]`: what every plugin
+/// stores in that account and region (the default account and `us-east-1`
+/// unless given), for the console.
+async fn resources_endpoint(app: &App, query: Option<&str>) -> AxumResponse {
+    let field = |name| {
+        crate::router::form_field(query.unwrap_or(""), name)
+            .map(ruststack_protocol::encoding::form_decode)
+    };
+    let account = field("account").unwrap_or_else(|| app.default_account.to_string());
+    let region = field("region").unwrap_or_else(|| identity::DEFAULT_REGION.to_string());
+    let mut listed = Vec::new();
+    for slot in app.runtime.registry().slots.iter() {
+        match app.runtime.resources(slot, &account, &region).await {
+            Ok(resources) => listed.extend(resources.into_iter().map(|r| {
+                serde_json::json!({
+                    "plugin": &*slot.name, "kind": r.kind, "name": r.name,
+                    "count": r.count, "detail": r.detail,
+                })
+            })),
+            Err(f) => tracing::warn!(plugin = &*slot.name, "listing its resources failed: {f}"),
+        }
+    }
+    axum::Json(serde_json::json!({ "account": account, "region": region, "resources": listed }))
+        .into_response()
 }
 
 /// `/_ruststack/faults`: GET lists the rules, POST adds one or a list (JSON),

@@ -14,5 +14,6 @@ wasmtime::component::bindgen!({
 });
 
 pub use ruststack::plugin::types::{
-    BlobSlice, Body, BodyLimit, Context, Description, Matcher, Outcome, Protocol, Request, Response,
+    BlobSlice, Body, BodyLimit, Context, Description, Matcher, Outcome, Protocol, Request,
+    Resource, Response,
 };

@@ -34,7 +34,7 @@ pub use ruststack_protocol::AwsError;
 
 pub use bindings::ruststack::plugin::types::{
     BlobSlice, Body, BodyLimit, Context, Description, Matcher, Outcome, Protocol, Request,
-    Response, Setting, Wait,
+    Resource, Response, Setting, Wait,
 };
 
 /// A service plugin: what it serves and how.
@@ -49,6 +49,13 @@ pub trait Service {
 
     /// A timer set with [`schedule::after`] fired (in the scope that set it).
     fn on_timer(_payload: Vec<u8>) {}
+
+    /// What the plugin stores in the current account and region (its
+    /// buckets, tables, queues, ...), listed in the operator's console.
+    /// Called in that scope, for reading: writes are discarded. None by default.
+    fn resources() -> Vec<Resource> {
+        Vec::new()
+    }
 
     /// How this service's names are scoped: per account and region (the
     /// default), or per partition (S3 bucket names).
@@ -79,6 +86,14 @@ pub mod entry {
     pub fn describe<S: Service>() -> crate::Description {
         crate::log::report_panics();
         S::describe()
+    }
+
+    /// Lists the plugin's resources in the scope of `account` and `region`.
+    pub fn resources<S: Service>(account: &str, region: &str) -> Vec<crate::Resource> {
+        crate::log::report_panics();
+        migrate::ensure::<S>();
+        let scope = Scope::of(S::scope_kind(), account, region);
+        scope::as_caller(account, || scope::with(scope, S::resources))
     }
 
     /// Serves one request in the scope of its account and region.
@@ -143,6 +158,12 @@ macro_rules! plugin {
             }
             fn on_timer(payload: ::std::vec::Vec<u8>) {
                 $crate::entry::on_timer::<$ty>(payload)
+            }
+            fn resources(
+                account: ::std::string::String,
+                region: ::std::string::String,
+            ) -> ::std::vec::Vec<$crate::Resource> {
+                $crate::entry::resources::<$ty>(&account, &region)
             }
         }
 

@@ -102,6 +102,7 @@ impl Runtime {
         let request_id = match &entry {
             Entry::Handle(req) => req.context.request_id.clone(),
             Entry::Timer(..) => "(timer)".to_string(),
+            Entry::Resources(..) => "(console)".to_string(),
         };
         let request_id = request_id.as_str();
         let mut admission = Admission::new(version, depth).await;
@@ -151,6 +152,11 @@ impl Runtime {
                         return Ok((outcome, seq));
                     }
                     admission.end_turn();
+                    // A listing for the console stores nothing.
+                    if matches!(entry, Entry::Resources(..)) {
+                        drop(txn);
+                        return Ok((outcome, seq));
+                    }
                     if let (Some(veto), Some(o)) = (veto, &outcome)
                         && veto(o)
                     {
@@ -232,6 +238,13 @@ impl Runtime {
                 .call_on_timer(&mut warm.store, payload)
                 .await
                 .map(|()| None),
+            Entry::Resources(account, region, out) => service
+                .call_resources(&mut warm.store, account, region)
+                .await
+                .map(|r| {
+                    **out = r;
+                    None
+                }),
         };
         let st = warm.store.data_mut();
         *turn = st.turn.take();

@@ -170,6 +170,8 @@ enum Entry<'a> {
     Handle(&'a mut Request),
     /// A due timer: its payload and its key (removed with the call's writes).
     Timer(&'a [u8], Vec<u8>),
+    /// The plugin's resources in an account and region, written to the vector.
+    Resources(&'a str, &'a str, &'a mut Vec<crate::wit::Resource>),
 }
 
 /// The wasmtime engine, the loaded plugins and the store they use.
@@ -467,6 +469,28 @@ impl Runtime {
                 None => unreachable!("handle always returns an outcome"),
             }
         }
+    }
+
+    /// What the plugin in `slot` stores in `account` and `region`, for the
+    /// console (a read: the call's writes are discarded).
+    pub async fn resources(
+        &self,
+        slot: &Slot,
+        account: &str,
+        region: &str,
+    ) -> Result<Vec<crate::wit::Resource>, Failure> {
+        let version = slot.current();
+        let mut out = Vec::new();
+        self.call(
+            &version,
+            Entry::Resources(account, region, &mut out),
+            None,
+            0,
+            None,
+            None,
+        )
+        .await?;
+        Ok(out)
     }
 
     /// Fires a due timer of the plugin in `slot`.

@@ -89,6 +89,10 @@ impl Service for DynamoDb {
         }
     }
 
+    fn resources() -> Vec<ruststack_sdk::Resource> {
+        table::resources()
+    }
+
     fn handle(req: Request) -> Outcome {
         let api = Api::of_target(req.header("x-amz-target"));
         let model = api.model();

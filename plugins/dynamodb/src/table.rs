@@ -771,3 +771,33 @@ pub fn delete(input: &Value) -> Res<Value> {
     tables().delete(&Key::new().str(name));
     Ok(json!({ "TableDescription": d }))
 }
+
+/// The tables of this account and region with their item counts and key
+/// schemas, for the operator's console.
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    tables()
+        .all()
+        .into_iter()
+        .map(|(_, meta)| {
+            let (count, _) = storage::count_items(meta.name());
+            let keys: Vec<String> = meta.desc["KeySchema"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|k| {
+                    format!(
+                        "{} ({})",
+                        k["AttributeName"].as_str().unwrap_or(""),
+                        k["KeyType"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            ruststack_sdk::Resource {
+                kind: "table".into(),
+                name: meta.name().to_string(),
+                count: Some(count),
+                detail: keys.join(", "),
+            }
+        })
+        .collect()
+}

@@ -93,6 +93,10 @@ impl Service for S3 {
         }
     }
 
+    fn resources() -> Vec<ruststack_sdk::Resource> {
+        store::resources()
+    }
+
     fn handle(req: Request) -> Outcome {
         if sts::is_sts(&req) {
             return sts::handle(&req);

@@ -239,6 +239,33 @@ pub fn buckets() -> Vec<Bucket> {
         .collect()
 }
 
+/// Most objects counted per bucket for the console.
+const COUNTED: u32 = 10_000;
+
+/// The caller's buckets with their object counts (up to [`COUNTED`]), for
+/// the operator's console.
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    let account = ruststack_sdk::scope::caller_account();
+    buckets()
+        .into_iter()
+        .filter(|b| b.owner == account)
+        .map(|b| {
+            let n = kv::scan_prefix(&objects_prefix(&b.name), None, COUNTED + 1).len() as u64;
+            let more = n > u64::from(COUNTED);
+            ruststack_sdk::Resource {
+                kind: "bucket".into(),
+                count: (!more).then_some(n),
+                detail: if more {
+                    format!("{}, over {COUNTED} objects", b.region)
+                } else {
+                    b.region.clone()
+                },
+                name: b.name,
+            }
+        })
+        .collect()
+}
+
 // ----- configurations -----
 
 fn config_key(bucket: &str, name: &str) -> Vec<u8> {

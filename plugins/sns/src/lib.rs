@@ -81,6 +81,10 @@ impl Service for Sns {
         }
     }
 
+    fn resources() -> Vec<ruststack_sdk::Resource> {
+        topics::resources()
+    }
+
     fn handle(req: Request) -> Outcome {
         serve(&req)
     }

@@ -74,6 +74,14 @@ fn by_topic() -> Table<String> {
     Table::new("subs-by-topic")
 }
 
+/// How many subscriptions a topic has (for the console).
+pub fn count_for_topic(topic_arn: &str) -> u64 {
+    by_topic()
+        .list(&Key::new().str(topic_arn), None, u32::MAX)
+        .items
+        .len() as u64
+}
+
 /// Confirmation token → subscription ARN.
 fn tokens() -> Table<String> {
     Table::new("tokens")

@@ -486,3 +486,23 @@ pub fn put_data_protection_policy(input: &Value) -> Result<Value, AwsError> {
     });
     Ok(json!({}))
 }
+
+/// The topics of this account and region with their subscription counts,
+/// for the operator's console.
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    table()
+        .all()
+        .into_iter()
+        .map(|(_, t)| ruststack_sdk::Resource {
+            kind: "topic".into(),
+            count: Some(crate::subscriptions::count_for_topic(&t.arn)),
+            detail: if t.name.ends_with(".fifo") {
+                "FIFO"
+            } else {
+                "standard"
+            }
+            .into(),
+            name: t.name,
+        })
+        .collect()
+}

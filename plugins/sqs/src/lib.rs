@@ -87,6 +87,10 @@ impl Service for Sqs {
         }
     }
 
+    fn resources() -> Vec<ruststack_sdk::Resource> {
+        queues::resources()
+    }
+
     fn handle(req: Request) -> Outcome {
         serve(&req)
     }

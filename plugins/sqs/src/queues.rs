@@ -654,3 +654,30 @@ mod tests {
         assert!(!valid_name(&"x".repeat(81)));
     }
 }
+
+/// The queues of this account and region with their visible message
+/// counts, for the operator's console.
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    table()
+        .all()
+        .into_iter()
+        .map(|(_, q)| {
+            let c = messages::counts(&q);
+            ruststack_sdk::Resource {
+                kind: "queue".into(),
+                name: q.name.clone(),
+                count: Some(c.visible),
+                detail: format!(
+                    "{}, {} in flight, {} delayed",
+                    if q.name.ends_with(".fifo") {
+                        "FIFO"
+                    } else {
+                        "standard"
+                    },
+                    c.in_flight,
+                    c.delayed
+                ),
+            }
+        })
+        .collect()
+}

@@ -287,3 +287,18 @@ mod tests {
         assert_eq!(v["TimedOut"], true);
     }
 }
+
+/// The counters with their values, for the operator's console (a plugin
+/// lists what it stores in `Service::resources`).
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    table()
+        .all()
+        .into_iter()
+        .map(|(_, c)| ruststack_sdk::Resource {
+            kind: "counter".into(),
+            detail: format!("value {}", c.value),
+            name: c.name,
+            count: None,
+        })
+        .collect()
+}

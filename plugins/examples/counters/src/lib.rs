@@ -74,6 +74,10 @@ impl Service for Counters {
         }
     }
 
+    fn resources() -> Vec<ruststack_sdk::Resource> {
+        counters::resources()
+    }
+
     fn handle(req: Request) -> Outcome {
         if req.path.starts_with(FILES_PREFIX) {
             files::handle(&req)
