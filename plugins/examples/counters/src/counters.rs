@@ -192,6 +192,21 @@ fn decode_token(t: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The counters with their values, for the operator's console (a plugin
+/// lists what it stores in `Service::resources`).
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    table()
+        .all()
+        .into_iter()
+        .map(|(_, c)| ruststack_sdk::Resource {
+            kind: "counter".into(),
+            detail: format!("value {}", c.value),
+            name: c.name,
+            count: None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use ruststack_sdk::testkit::{self, RequestBuilder};
@@ -286,19 +301,4 @@ mod tests {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["TimedOut"], true);
     }
-}
-
-/// The counters with their values, for the operator's console (a plugin
-/// lists what it stores in `Service::resources`).
-pub fn resources() -> Vec<ruststack_sdk::Resource> {
-    table()
-        .all()
-        .into_iter()
-        .map(|(_, c)| ruststack_sdk::Resource {
-            kind: "counter".into(),
-            detail: format!("value {}", c.value),
-            name: c.name,
-            count: None,
-        })
-        .collect()
 }
