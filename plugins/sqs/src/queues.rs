@@ -604,6 +604,33 @@ pub fn dead_letter_sources(req: &Request, input: &Value) -> Result<Value, AwsErr
     Ok(json!({"queueUrls": urls}))
 }
 
+/// The queues of this account and region with their visible message
+/// counts, for the operator's console.
+pub fn resources() -> Vec<ruststack_sdk::Resource> {
+    table()
+        .all()
+        .into_iter()
+        .map(|(_, q)| {
+            let c = messages::counts(&q);
+            ruststack_sdk::Resource {
+                kind: "queue".into(),
+                name: q.name.clone(),
+                count: Some(c.visible),
+                detail: format!(
+                    "{}, {} in flight, {} delayed",
+                    if q.name.ends_with(".fifo") {
+                        "FIFO"
+                    } else {
+                        "standard"
+                    },
+                    c.in_flight,
+                    c.delayed
+                ),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,31 +680,4 @@ mod tests {
         assert!(!valid_name("a b"));
         assert!(!valid_name(&"x".repeat(81)));
     }
-}
-
-/// The queues of this account and region with their visible message
-/// counts, for the operator's console.
-pub fn resources() -> Vec<ruststack_sdk::Resource> {
-    table()
-        .all()
-        .into_iter()
-        .map(|(_, q)| {
-            let c = messages::counts(&q);
-            ruststack_sdk::Resource {
-                kind: "queue".into(),
-                name: q.name.clone(),
-                count: Some(c.visible),
-                detail: format!(
-                    "{}, {} in flight, {} delayed",
-                    if q.name.ends_with(".fifo") {
-                        "FIFO"
-                    } else {
-                        "standard"
-                    },
-                    c.in_flight,
-                    c.delayed
-                ),
-            }
-        })
-        .collect()
 }
