@@ -1,6 +1,8 @@
 //! Test harness: starts the real `ruststack` binary on a free port and stops
 //! it when dropped, so end-to-end tests talk to exactly what users run.
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
