@@ -82,7 +82,7 @@ fn the_console_lists_resources_follows_calls_and_round_trips_snapshots() {
         page.eval("document.querySelector('#resources').innerText")
     );
     let plugins = page.eval("document.querySelector('#plugins tbody').innerText");
-    for name in ["s3", "dynamodb", "sqs", "sns"] {
+    for name in ["s3", "dynamodb", "sqs", "sns", "ttl-sweep-seconds"] {
         assert!(plugins.as_str().unwrap().contains(name), "{plugins}");
     }
 
