@@ -27,6 +27,9 @@ pub enum Command {
     /// server must not be running on it; a running one has `/_ruststack/state`).
     #[command(subcommand)]
     State(StateCommand),
+    /// Ask a running server whether it is healthy: exit status 0 if it
+    /// answers that it is running (a container's health check, no curl needed).
+    Health(HealthArgs),
     /// Create a new plugin crate, named after its service, to build on its own.
     New(NewArgs),
 }
@@ -51,6 +54,14 @@ pub struct PluginArgs {
     /// [default: $XDG_CACHE_HOME/ruststack, else ~/.cache/ruststack].
     #[arg(long, env = "RUSTSTACK_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+/// `ruststack health`.
+#[derive(Args, Debug, Clone)]
+pub struct HealthArgs {
+    /// The server's URL [default: http://127.0.0.1:<RUSTSTACK_PORT or 4566>].
+    #[arg(long)]
+    pub url: Option<String>,
 }
 
 /// `ruststack state`.
@@ -162,6 +173,16 @@ pub struct ServeArgs {
     /// `ruststack state export`), replacing what the data folder holds.
     #[arg(long, value_name = "FILE", env = "RUSTSTACK_INIT_STATE")]
     pub init_state: Option<PathBuf>,
+    /// Only these built-in services (comma-separated, e.g. `s3,sqs`); a
+    /// request for another answers that it is not enabled. Plugins given
+    /// with `--plugins` always load [default: all built-ins].
+    #[arg(
+        long,
+        value_name = "LIST",
+        env = "RUSTSTACK_SERVICES",
+        value_delimiter = ','
+    )]
+    pub services: Vec<String>,
     /// Scripts to run at the server's stages, in LocalStack's layout:
     /// `boot.d`, `start.d`, `ready.d` (then `Ready.` is printed) and
     /// `shutdown.d`, each run in name order.

@@ -39,6 +39,9 @@ pub fn localstack(runtime: &Runtime) -> Value {
     for slot in &runtime.registry().slots {
         services.insert(slot.name.to_string(), json!("running"));
     }
+    for name in runtime.disabled_names() {
+        services.insert(name, json!("disabled"));
+    }
     json!({
         "services": services,
         "edition": "community",

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => tokio_runtime().and_then(|rt| rt.block_on(serve(*args))),
         Command::Plugins(args) => tokio_runtime().and_then(|rt| rt.block_on(list_plugins(args))),
         Command::State(cmd) => state(cmd),
+        Command::Health(args) => tokio_runtime().and_then(|rt| rt.block_on(health_check(args))),
         Command::New(args) => scaffold::create(&args.dir, &args.name, args.template),
     };
     match result {
@@ -126,7 +127,7 @@ fn cache_dir(args: &PluginArgs) -> Option<PathBuf> {
 
 /// Loads every plugin, all at once (each on a worker thread), so a start
 /// that unpacks or compiles code uses every core; installs them in order.
-async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs) -> Result<()> {
+async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs, services: &[String]) -> Result<()> {
     let loads: Vec<_> = sources(args)?
         .into_iter()
         .map(|src| {
@@ -143,6 +144,37 @@ async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs) -> Result<()> {
     let mut versions = Vec::with_capacity(loads.len());
     for load in loads {
         versions.push(load.await??);
+    }
+    // `--services`: built-ins not named are left out, but remembered so that
+    // a request for one is told it is not enabled.
+    let services: Vec<&str> = services
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !services.is_empty() {
+        let builtin = |v: &runtime::PluginVersion| matches!(v.source, Source::Builtin(_));
+        let known: Vec<&str> = versions
+            .iter()
+            .filter(|v| builtin(v))
+            .map(|v| v.description.name.as_str())
+            .collect();
+        if let Some(unknown) = services.iter().find(|s| !known.contains(s)) {
+            anyhow::bail!(
+                "--services names {unknown}, which is not a built-in service ({})",
+                known.join(", ")
+            );
+        }
+        let (kept, left_out): (Vec<_>, Vec<_>) = versions
+            .into_iter()
+            .partition(|v| !builtin(v) || services.contains(&v.description.name.as_str()));
+        runtime.set_disabled(
+            &left_out
+                .iter()
+                .map(|v| v.description.clone())
+                .collect::<Vec<_>>(),
+        );
+        versions = kept;
     }
     runtime.install(versions)?;
     memory::release_freed_memory();
@@ -194,7 +226,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         limits,
         Settings::parse(&args.settings)?,
     )?;
-    load_all(&runtime, &args.plugins).await?;
+    load_all(&runtime, &args.plugins, &args.services).await?;
     runtime
         .settings()
         .check_plugins(runtime.registry().slots.iter().map(|s| &*s.name))?;
@@ -312,6 +344,30 @@ async fn list_plugins(args: ListArgs) -> Result<()> {
             println!("    operations {}", d.operations.join(", "));
         }
     }
+    Ok(())
+}
+
+/// `ruststack health`: asks `/_ruststack/health` of a running server; an
+/// error (and so exit status 1) unless it answers that it is running.
+async fn health_check(args: cli::HealthArgs) -> Result<()> {
+    let url = args.url.unwrap_or_else(|| {
+        let port = std::env::var("RUSTSTACK_PORT").unwrap_or_else(|_| "4566".into());
+        format!("http://127.0.0.1:{port}")
+    });
+    let body = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?
+        .get(format!("{}/_ruststack/health", url.trim_end_matches('/')))
+        .send()
+        .await
+        .with_context(|| format!("asking {url}"))?
+        .bytes()
+        .await
+        .with_context(|| format!("reading the answer of {url}"))?;
+    let answer: serde_json::Value = serde_json::from_slice(&body)
+        .with_context(|| format!("{url} did not answer a health document"))?;
+    println!("{answer}");
+    anyhow::ensure!(answer["status"] == "running", "{url} is not running");
     Ok(())
 }
 

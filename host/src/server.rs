@@ -238,6 +238,9 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     };
     let Some(slot) = slot else {
         received.discard(store.blob_dir());
+        if let Some(service) = app.runtime.disabled_for(&facts) {
+            return to_axum(errors::not_enabled(&service, &facts, &rid).into());
+        }
         return to_axum(errors::unrouted(&facts, &rid).into());
     };
     if errors::protocol_of(&slot) != Protocol::RestXml

@@ -137,6 +137,32 @@ pub fn request_protocol(slot: &Slot, facts: &RequestFacts) -> Protocol {
     }
 }
 
+/// The request is for a built-in service left out with `--services`:
+/// LocalStack's answer (501 `InternalFailure`) in the protocol the request
+/// looks like it speaks.
+pub fn not_enabled(service: &str, f: &RequestFacts, request_id: &str) -> HttpResponse {
+    let e = AwsError::new(
+        501,
+        "InternalFailure",
+        format!(
+            "Service '{service}' is not enabled. Please check your 'SERVICES' configuration variable."
+        ),
+    );
+    error_response(protocol_of_request(f), &e, request_id)
+}
+
+/// The protocol a request looks like it speaks, when no plugin says:
+/// JSON with an `X-Amz-Target`, query with an `Action`, else REST-XML.
+fn protocol_of_request(f: &RequestFacts) -> Protocol {
+    if f.target.is_some() {
+        Protocol::Json
+    } else if f.action.is_some() {
+        Protocol::Query
+    } else {
+        Protocol::RestXml
+    }
+}
+
 /// No plugin claims the request: say what was not understood, in the
 /// protocol the request looks like it speaks.
 pub fn unrouted(f: &RequestFacts, request_id: &str) -> HttpResponse {

@@ -31,7 +31,7 @@ use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
-use crate::wit::{Body, Outcome, PluginPre, Request, Response};
+use crate::wit::{Body, Description, Outcome, PluginPre, Request, Response};
 use pool::Warm;
 
 use crate::router::{RequestFacts, Router};
@@ -186,6 +186,9 @@ pub struct Runtime {
     stacks: Arc<stacks::StackCache>,
     settings: Arc<Settings>,
     registry: RwLock<Arc<Registry>>,
+    /// Built-in services left out (`--services`): their names and what they
+    /// would claim, so that a request for one is told it is not enabled.
+    disabled: RwLock<(Vec<String>, Router)>,
     me: Weak<Runtime>,
 }
 
@@ -222,6 +225,7 @@ impl Runtime {
             limits,
             settings: Arc::new(settings),
             registry: RwLock::new(Arc::new(Registry::default())),
+            disabled: RwLock::new((Vec::new(), Router::default())),
             me: me.clone(),
         }))
     }
@@ -305,6 +309,28 @@ impl Runtime {
         );
         pool::give_back(&version, warm, self.limits.max_uses);
         Ok(version)
+    }
+
+    /// Records the built-in services left out, by what they declare.
+    pub fn set_disabled(&self, descriptions: &[Description]) {
+        let mut router = Router::default();
+        for (i, d) in descriptions.iter().enumerate() {
+            router.add(i, &d.matchers, d.fallback);
+        }
+        let names = descriptions.iter().map(|d| d.name.clone()).collect();
+        *self.disabled.write().unwrap() = (names, router);
+    }
+
+    /// The left-out service a request no loaded plugin serves was meant
+    /// for, if any.
+    pub fn disabled_for(&self, facts: &RequestFacts) -> Option<String> {
+        let d = self.disabled.read().unwrap();
+        d.1.route(facts).map(|i| d.0[i].clone())
+    }
+
+    /// The built-in services left out.
+    pub fn disabled_names(&self) -> Vec<String> {
+        self.disabled.read().unwrap().0.clone()
     }
 
     /// Replaces the whole registry (start-up).
