@@ -144,6 +144,10 @@ pub struct ServeArgs {
     /// id (a 12-digit access key id is that account).
     #[arg(long, env = "RUSTSTACK_DEFAULT_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
     pub default_account: String,
+    /// The region of requests that name none: unsigned, and to a host name
+    /// without a region (signed requests carry theirs).
+    #[arg(long, env = "RUSTSTACK_DEFAULT_REGION", default_value = "us-east-1")]
+    pub default_region: String,
     /// Check every request's signature (SigV4 headers, presigned URLs,
     /// signed `aws-chunked` uploads; SigV2 for S3) against the known
     /// credentials, and answer AWS's errors for a missing, wrong or expired one.

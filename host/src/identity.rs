@@ -6,9 +6,6 @@
 
 use ruststack_protocol::region::is_region;
 
-/// Region when the request names none.
-pub const DEFAULT_REGION: &str = "us-east-1";
-
 /// Whether `s` is an AWS account id: exactly 12 ASCII digits.
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())

@@ -67,13 +67,16 @@ struct Script {
 /// The init scripts of one server and their states.
 pub struct Init {
     dir: Option<PathBuf>,
+    /// `AWS_DEFAULT_REGION` for the scripts (the server's default region).
+    region: String,
     scripts: Mutex<Vec<Script>>,
     completed: Mutex<Vec<Stage>>,
 }
 
 impl Init {
-    /// The scripts under `dir` (none without one), all not run yet.
-    pub fn new(dir: Option<PathBuf>) -> Init {
+    /// The scripts under `dir` (none without one), all not run yet; they
+    /// run with `region` as their default region.
+    pub fn new(dir: Option<PathBuf>, region: &str) -> Init {
         let mut scripts = Vec::new();
         if let Some(d) = &dir {
             for stage in Stage::ALL {
@@ -88,6 +91,7 @@ impl Init {
         }
         Init {
             dir,
+            region: region.to_string(),
             scripts: Mutex::new(scripts),
             completed: Mutex::new(Vec::new()),
         }
@@ -106,7 +110,7 @@ impl Init {
             .collect();
         for path in paths {
             self.set_state(&path, "RUNNING");
-            let ok = run_script(&path, endpoint, self.dir.as_deref()).await;
+            let ok = run_script(&path, endpoint, self.dir.as_deref(), &self.region).await;
             self.set_state(&path, if ok { "SUCCESSFUL" } else { "ERROR" });
         }
         self.completed.lock().unwrap().push(stage);
@@ -195,7 +199,7 @@ fn which(program: &str) -> bool {
 }
 
 /// Runs one script; logs how it went (with its output when it failed).
-async fn run_script(path: &Path, endpoint: &str, init_dir: Option<&Path>) -> bool {
+async fn run_script(path: &Path, endpoint: &str, init_dir: Option<&Path>, region: &str) -> bool {
     let started = Instant::now();
     let mut cmd = match interpreter(path) {
         Some(i) => {
@@ -214,7 +218,7 @@ async fn run_script(path: &Path, endpoint: &str, init_dir: Option<&Path>) -> boo
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", region),
     ] {
         if std::env::var_os(k).is_none() {
             cmd.env(k, v);

@@ -183,7 +183,7 @@ async fn load_all(runtime: &Arc<Runtime>, args: &PluginArgs, services: &[String]
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    let init = Arc::new(init::Init::new(args.init_dir.clone()));
+    let init = Arc::new(init::Init::new(args.init_dir.clone(), &args.default_region));
     let faults = Arc::new(match &args.faults {
         Some(file) => faults::Faults::from_file(file)?,
         None => faults::Faults::default(),
@@ -273,6 +273,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let app = server::App {
         runtime: runtime.clone(),
         default_account: args.default_account.as_str().into(),
+        default_region: args.default_region.as_str().into(),
         allowed_hosts: Arc::new(guard::AllowedHosts::new(&args.host, &args.allowed_hosts)),
         signatures: args
             .verify_signatures

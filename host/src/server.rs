@@ -25,6 +25,8 @@ pub struct App {
     pub runtime: Arc<Runtime>,
     /// The account of requests whose access key id is not an account id.
     pub default_account: Arc<str>,
+    /// The region of requests that name none (unsigned, no regional host).
+    pub default_region: Arc<str>,
     /// The `Host` names served ([`crate::guard`]).
     pub allowed_hosts: Arc<crate::guard::AllowedHosts>,
     /// Signature checks, when `--verify-signatures` is on.
@@ -316,7 +318,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
                 .region
                 .clone()
                 .or_else(|| identity::region_from_host(&facts.host).map(str::to_string))
-                .unwrap_or_else(|| identity::DEFAULT_REGION.to_string()),
+                .unwrap_or_else(|| app.default_region.to_string()),
             account: identity::account_for(facts.access_key.as_deref(), &app.default_account),
             access_key: facts.access_key.clone(),
             signing_service: facts.signing_service.clone(),
@@ -460,7 +462,7 @@ async fn resources_endpoint(app: &App, query: Option<&str>) -> AxumResponse {
             .map(ruststack_protocol::encoding::form_decode)
     };
     let account = field("account").unwrap_or_else(|| app.default_account.to_string());
-    let region = field("region").unwrap_or_else(|| identity::DEFAULT_REGION.to_string());
+    let region = field("region").unwrap_or_else(|| app.default_region.to_string());
     let mut listed = Vec::new();
     for slot in app.runtime.registry().slots.iter() {
         match app.runtime.resources(slot, &account, &region).await {

@@ -84,3 +84,35 @@ fn an_unknown_service_name_stops_the_start() {
         "{err}"
     );
 }
+
+/// `--default-region` is the region of requests that name none (LocalStack's
+/// `DEFAULT_REGION`); signed requests keep their own.
+#[test]
+fn unsigned_requests_take_the_default_region() {
+    let s = Server::start(&["--ephemeral", "--default-region", "eu-west-1"]);
+    let (status, made) = ruststack_tests::json_call(
+        &s.url,
+        "AmazonSQS.CreateQueue",
+        r#"{"QueueName":"regional"}"#,
+    );
+    assert_eq!(status, 200, "{made}");
+    let q = made["QueueUrl"].as_str().unwrap();
+    let (_, attrs) = ruststack_tests::json_call(
+        &s.url,
+        "AmazonSQS.GetQueueAttributes",
+        &serde_json::json!({"QueueUrl": q, "AttributeNames": ["QueueArn"]}).to_string(),
+    );
+    assert_eq!(
+        attrs["Attributes"]["QueueArn"],
+        "arn:aws:sqs:eu-west-1:000000000000:regional"
+    );
+    // The AWS CLI signs for us-east-1: not there.
+    cli_err(
+        aws_cli(
+            &s.url,
+            None,
+            &["sqs", "get-queue-url", "--queue-name", "regional"],
+        ),
+        "AWS.SimpleQueueService.NonExistentQueue",
+    );
+}
