@@ -394,6 +394,27 @@ pub fn aws_cli(url: &str, data_path: Option<&Path>, args: &[&str]) -> CliOutput 
     aws_cli_with(url, data_path, &Identity::default(), args)
 }
 
+/// Creates, with the AWS CLI, an on-demand DynamoDB table `name` keyed by
+/// the string `pk`; what the CLI printed.
+pub fn cli_create_table(url: &str, name: &str) -> serde_json::Value {
+    cli_ok(aws_cli(
+        url,
+        None,
+        &[
+            "dynamodb",
+            "create-table",
+            "--table-name",
+            name,
+            "--attribute-definitions",
+            "AttributeName=pk,AttributeType=S",
+            "--key-schema",
+            "AttributeName=pk,KeyType=HASH",
+            "--billing-mode",
+            "PAY_PER_REQUEST",
+        ],
+    ))
+}
+
 /// Who the AWS CLI calls as: credentials and region.
 #[derive(Debug, Clone)]
 pub struct Identity {

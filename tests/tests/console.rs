@@ -38,22 +38,7 @@ fn every_plugin_lists_what_it_stores() {
             .unwrap();
         assert_eq!(r.status(), 200);
     }
-    cli_ok(aws_cli(
-        u,
-        None,
-        &[
-            "dynamodb",
-            "create-table",
-            "--table-name",
-            "shown",
-            "--attribute-definitions",
-            "AttributeName=pk,AttributeType=S",
-            "--key-schema",
-            "AttributeName=pk,KeyType=HASH",
-            "--billing-mode",
-            "PAY_PER_REQUEST",
-        ],
-    ));
+    ruststack_tests::cli_create_table(u, "shown");
     for pk in ["1", "2"] {
         cli_ok(aws_cli(
             u,

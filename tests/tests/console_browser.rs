@@ -32,22 +32,7 @@ fn the_console_lists_resources_follows_calls_and_round_trips_snapshots() {
         None,
         &["s3api", "create-bucket", "--bucket", "console-bucket"],
     ));
-    cli_ok(aws_cli(
-        u,
-        None,
-        &[
-            "dynamodb",
-            "create-table",
-            "--table-name",
-            "console-table",
-            "--attribute-definitions",
-            "AttributeName=pk,AttributeType=S",
-            "--key-schema",
-            "AttributeName=pk,KeyType=HASH",
-            "--billing-mode",
-            "PAY_PER_REQUEST",
-        ],
-    ));
+    ruststack_tests::cli_create_table(u, "console-table");
     cli_ok(aws_cli(
         u,
         None,
