@@ -10,10 +10,7 @@ use std::time::Duration;
 
 use crate::router::RequestFacts;
 
-/// The header naming the operation a plugin served (the sdk's `http::OPERATION_HEADER`).
-pub const OPERATION_HEADER: &str = "x-ruststack-operation";
-/// The header with the error code a plugin answered (the sdk's `http::ERROR_CODE_HEADER`).
-pub const ERROR_CODE_HEADER: &str = "x-ruststack-error-code";
+pub use ruststack_protocol::log_headers::{ERROR_CODE_HEADER, OPERATION_HEADER};
 
 /// What a plugin said about its answer, taken out of its headers.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -335,35 +335,39 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
     // from the request, or the rule names none) answer without calling the
     // plugin; those naming an operation only the plugin knows (REST) look at
     // its answer and throw its writes away.
-    let (plugin, region, account) = (
-        slot.name.to_string(),
-        request.context.region.clone(),
-        request.context.account.clone(),
-    );
-    let call = crate::faults::Call {
-        plugin: &plugin,
-        region: &region,
-        account: &account,
-    };
-    let named = match errors::protocol_of(&slot) {
-        Protocol::RestXml | Protocol::RestJson => None,
-        _ => Some(crate::requestlog::named_operation(&facts)),
-    };
+    // Without rules (the usual case) none of this costs anything.
+    let scope = (!app.faults.is_empty()).then(|| {
+        (
+            request.context.region.clone(),
+            request.context.account.clone(),
+        )
+    });
+    let call = scope.as_ref().map(|(region, account)| crate::faults::Call {
+        plugin: &slot.name,
+        region,
+        account,
+    });
     let mut after_call = None;
-    if !app.faults.is_empty() {
-        if let Some(fault) = app.faults.pick(&call, named.as_deref()) {
+    if let Some(call) = &call {
+        let named = match errors::protocol_of(&slot) {
+            Protocol::RestXml | Protocol::RestJson => None,
+            _ => Some(crate::requestlog::named_operation(&facts)),
+        };
+        if let Some(fault) = app.faults.pick(call, named.as_deref()) {
             tokio::time::sleep(fault.latency).await;
             if let Some(e) = &fault.error {
                 received_discard(&incoming, &store);
                 return faulted(&app, &slot, &facts, e, named.as_deref(), started, &rid);
             }
         }
-        if named.is_none() && app.faults.needs_operation(&call) {
+        if named.is_none() && app.faults.needs_operation(call) {
             after_call = Some(std::sync::Mutex::new(None));
         }
     }
     let veto = |o: &crate::wit::Outcome| {
-        let (Some(slot_for_fault), crate::wit::Outcome::Respond(r)) = (&after_call, o) else {
+        let (Some(call), Some(slot_for_fault), crate::wit::Outcome::Respond(r)) =
+            (&call, &after_call, o)
+        else {
             return false;
         };
         let op = r
@@ -371,7 +375,7 @@ async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResp
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(crate::requestlog::OPERATION_HEADER))
             .map(|(_, v)| v.as_str());
-        let fault = op.and_then(|op| app.faults.pick_named(&call, op));
+        let fault = op.and_then(|op| app.faults.pick_named(call, op));
         let refuse = fault.as_ref().is_some_and(|f| f.error.is_some());
         *slot_for_fault.lock().unwrap() = fault.map(|f| (f, op.unwrap_or("-").to_string()));
         refuse

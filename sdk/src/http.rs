@@ -4,12 +4,8 @@ use ruststack_protocol::{AwsError, Codec, HttpRequest, HttpResponse, Model, Oper
 
 use crate::{Body, BodyLimit, Outcome, Request, Response, Wait, blobs};
 
-/// Response header by which a plugin tells the host which operation it
-/// served, for the server's request log; the host removes it (and
-/// [`ERROR_CODE_HEADER`]) before the response leaves. [`answer`] sets both.
-pub const OPERATION_HEADER: &str = "x-ruststack-operation";
-/// Response header with the error code a plugin answered (see [`OPERATION_HEADER`]).
-pub const ERROR_CODE_HEADER: &str = "x-ruststack-error-code";
+/// The headers [`answer`] sets for the host's request log.
+pub use ruststack_protocol::log_headers::{ERROR_CODE_HEADER, OPERATION_HEADER};
 
 thread_local! {
     /// The operation the running request was resolved to, for [`answer`].

@@ -26,6 +26,7 @@ pub mod browser;
 pub mod encoding;
 pub mod error;
 pub mod json;
+pub mod log_headers;
 pub mod model;
 pub mod models;
 pub mod ops;
