@@ -98,13 +98,6 @@ impl Runtime {
         // A call of the caller's own plugin commits on its own: one
         // transaction per plugin in a commit.
         let mut caller = caller.filter(|c| **c.plugin() != *name);
-        // For the log line of a failure: the id the client was given.
-        let request_id = match &entry {
-            Entry::Handle(req) => req.context.request_id.clone(),
-            Entry::Timer(..) => "(timer)".to_string(),
-            Entry::Resources(..) => "(console)".to_string(),
-        };
-        let request_id = request_id.as_str();
         let mut admission = Admission::new(version, depth).await;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
@@ -176,6 +169,7 @@ impl Runtime {
                     let (hit, panic) = (st.limits.hit, st.panic.take());
                     drop(warm);
                     let failure = self.classify(&name, e, hit, panic);
+                    let request_id = entry.request_id();
                     tracing::error!(plugin = &*name, request_id, "{failure}");
                     return Err(failure);
                 }

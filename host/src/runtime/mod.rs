@@ -174,6 +174,17 @@ enum Entry<'a> {
     Resources(&'a str, &'a str, &'a mut Vec<crate::wit::Resource>),
 }
 
+impl Entry<'_> {
+    /// For the log line of a failure: the request id the client was given.
+    fn request_id(&self) -> &str {
+        match self {
+            Entry::Handle(req) => &req.context.request_id,
+            Entry::Timer(..) => "(timer)",
+            Entry::Resources(..) => "(console)",
+        }
+    }
+}
+
 /// The wasmtime engine, the loaded plugins and the store they use.
 pub struct Runtime {
     engine: Engine,
