@@ -38,12 +38,20 @@ build-plugins: wasm-target
     cargo build --target {{target}} --profile plugin -p counters --features v2 --target-dir target/v2
     cp target/v2/{{target}}/plugin/counters.wasm target/example-plugins/counters-v2.wasm.alt
 
-# Build the ruststack binary (release) with the built-in plugins, compiled
-# ahead of time so that a first start needs no compiler.
-build: build-plugins
+# Compile the built-in plugins ahead of time, so that a first start needs no compiler.
+precompile: build-plugins
     cargo build --release -p ruststack-engine --bin ruststack-precompile
     ./target/release/ruststack-precompile target/builtin-plugins
+
+# Build the ruststack binary (release) with the built-in plugins.
+build: precompile
     cargo build --release -p ruststack
+
+# Build the container image (TAG, default `ruststack:latest`) with docker or
+# podman, whichever answers (CONTAINER_RUNTIME=podman to choose).
+image TAG="ruststack:latest": precompile
+    cargo build --profile image -p ruststack
+    image/build.sh target/image/ruststack {{TAG}}
 
 # Install `ruststack` (with the built-in services) into cargo's bin folder
 # (~/.cargo/bin, on PATH after rustup); ROOT elsewhere, e.g. `just install ~/.local`.

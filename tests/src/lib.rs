@@ -2,6 +2,7 @@
 //! it when dropped, so end-to-end tests talk to exactly what users run.
 
 pub mod browser;
+pub mod container;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

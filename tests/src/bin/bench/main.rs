@@ -32,6 +32,7 @@ mod baseline;
 mod client;
 mod dynamodb;
 mod generator;
+mod image;
 mod load;
 mod memory;
 mod report;
@@ -45,6 +46,7 @@ use baseline::*;
 use client::*;
 use dynamodb::*;
 use generator::*;
+use image::*;
 use load::*;
 use memory::*;
 use report::*;
@@ -156,8 +158,9 @@ pub(crate) fn main() -> Result<()> {
             .map_err(|e| format!("failed: {e:#}")),
     };
     let load = runtime.block_on(measure_load(&cfg, scratch.path()))?;
+    let image = measure_image();
 
-    let report = render(&cfg, &startup, &checks, &load);
+    let report = render(&cfg, &startup, &checks, &load, &image);
     print!("{report}");
     let out = cfg.workspace.join("target/bench.md");
     std::fs::write(&out, &report).with_context(|| format!("writing {}", out.display()))?;

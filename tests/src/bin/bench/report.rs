@@ -11,6 +11,7 @@ pub(crate) fn render(
     startup: &Startup,
     checks: &Checks,
     load: &LoadReport,
+    image: &ImageResult,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -31,6 +32,7 @@ pub(crate) fn render(
     );
     render_load(&mut out, &load.runs);
     render_startup(&mut out, startup);
+    render_image(&mut out, image, startup);
     render_memory(&mut out, load);
     render_checks(&mut out, checks);
     render_targets(&mut out, startup, checks, load);

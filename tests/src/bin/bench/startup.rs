@@ -102,7 +102,7 @@ pub(crate) fn time_to_first_answer(cfg: &Config, launch: Launch<'_>, log: &Path)
 }
 
 /// One blocking S3 `ListBuckets` (`GET /`); true when answered with 200.
-fn answers_list_buckets(addr: SocketAddr) -> bool {
+pub(crate) fn answers_list_buckets(addr: SocketAddr) -> bool {
     let Ok(mut stream) = StdStream::connect(addr) else {
         return false;
     };
