@@ -23,7 +23,7 @@ cp -a "$here/rootfs/." "$out/rootfs/"
 install -D -m 755 "$bin" "$out/rootfs/usr/local/bin/ruststack"
 
 # The shared libraries, at the paths the dynamic loader looks them up by.
-ldd "$bin" | awk '/=> \// { print $3 } /^\s*\// { print $1 }' | while read -r lib; do
+ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | while read -r lib; do
     install -D -m 755 "$(readlink -f "$lib")" "$out/rootfs$lib"
 done
 

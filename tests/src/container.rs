@@ -105,8 +105,8 @@ impl Runtime {
             .expect("an image size")
     }
 
-    /// Starts `run -d --name <unique> <args...>`; removed (with `-f`) when
-    /// the returned container is dropped.
+    /// Starts `run -d --name <unique> <args...>`; removed (with `-f`, and
+    /// its anonymous volumes) when the returned container is dropped.
     pub fn start(&self, name: &str, args: &[&str]) -> Container {
         let name = format!("{name}-{}", std::process::id());
         // A container of that name left by a killed earlier run goes first.
@@ -184,7 +184,7 @@ impl Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        self.runtime.run(&["rm", "-f", &self.name]);
+        self.runtime.run(&["rm", "-f", "-v", &self.name]);
     }
 }
 

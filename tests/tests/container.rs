@@ -17,18 +17,24 @@ use serde_json::json;
 /// How long a container may take to log `Ready.`.
 const READY_LIMIT: Duration = Duration::from_secs(60);
 
-/// A `ready.d` folder with a script that makes the bucket `made-when-ready`
-/// with what the image has (busybox's `nc`: the image carries no AWS CLI),
-/// readable by the image's user.
+/// A `ready.d` folder with a script that makes the bucket and the queue
+/// `made-when-ready` with what the image has (busybox's `nc` and `wget`: the
+/// image carries no AWS CLI),
+/// readable by the image's user. After a restart the bucket is there
+/// already: 409 `BucketAlreadyOwnedByYou` is fine too.
 fn ready_scripts() -> tempfile::TempDir {
     let dir = tempdir();
     let script = dir.path().join("01-bucket.sh");
     std::fs::write(
         &script,
-        "#!/bin/bash\nset -e\n\
-         printf 'PUT /made-when-ready HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' \\\n\
-         | nc 127.0.0.1 \"$RUSTSTACK_PORT\" | head -n 1 | grep -q ' 200 '\n\
-         echo made the bucket\n",
+        r#"#!/bin/bash
+set -e
+# busybox's nc closes the connection when its input ends: keep it open for the answer.
+{ printf 'PUT /made-when-ready HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'; sleep 2; } \
+    | nc 127.0.0.1 "$RUSTSTACK_PORT" | head -n 1 | grep -qE ' (200|409) '
+wget -q -O /dev/null --post-data 'Action=CreateQueue&QueueName=made-when-ready&Version=2012-11-05' "$AWS_ENDPOINT_URL/"
+echo made the bucket and the queue
+"#,
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -243,6 +249,11 @@ fn the_image_keeps_its_data_in_a_volume_and_runs_localstack_init_scripts() {
     let u = c.url(4566);
     // The ready.d script ran before `Ready.`.
     assert_eq!(bucket_names(&u), ["made-when-ready"]);
+    cli_ok(aws_cli(
+        &u,
+        None,
+        &["sqs", "get-queue-url", "--queue-name", "made-when-ready"],
+    ));
     let init = get_json(&u, "/_localstack/init/ready");
     assert_eq!(init["scripts"][0]["state"], "SUCCESSFUL", "{init}");
     let health = get_json(&u, "/_localstack/health");

@@ -70,7 +70,11 @@ fn testcontainers_localstack_module_starts_the_image_in_localstacks_place() {
     let mut cmd = Command::new(&python);
     cmd.arg(workspace().join("tests/python/testcontainers_localstack.py"))
         .arg(image)
-        .env("TESTCONTAINERS_RYUK_DISABLED", "true");
+        .env("TESTCONTAINERS_RYUK_DISABLED", "true")
+        // The containers' ports are published on this machine; left to
+        // guess, testcontainers takes a `/.dockerenv` (this machine may
+        // itself be a container) for Docker-in-Docker and asks for a gateway.
+        .env("TESTCONTAINERS_CONNECTION_MODE", "docker_host");
     if let Some(s) = &socket {
         cmd.env("DOCKER_HOST", format!("unix://{}", s.path.display()));
     }

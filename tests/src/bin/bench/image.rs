@@ -67,7 +67,7 @@ fn run_to_first_answer(rt: &Runtime, image: &str) -> Result<f64> {
     } else {
         Err(anyhow!("{}", String::from_utf8_lossy(&out.stderr)))
     };
-    rt.run(&["rm", "-f", &name]);
+    rt.run(&["rm", "-f", "-v", &name]);
     result
 }
 
