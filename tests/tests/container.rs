@@ -360,3 +360,53 @@ fn localstack_settings_choose_services_region_listener_and_persistence() {
     c.wait_for_line("Ready.", 2, READY_LIMIT);
     assert!(bucket_names(&c.url(4510)).is_empty());
 }
+
+/// Testcontainers' Java LocalStack module replaces the entrypoint with a
+/// shell loop that waits for a `#!/bin/bash` start script it copies in, which
+/// calls `/usr/local/bin/docker-entrypoint.sh`; the same steps here.
+#[test]
+fn the_java_testcontainers_start_sequence_reaches_ready() {
+    let Some(rt) = runtime_or_skip() else { return };
+    let image = rt.build_image().unwrap();
+    let c = rt.start(
+        "ruststack-test-java-start",
+        &[
+            "-p",
+            "127.0.0.1::4566",
+            "-e",
+            "SERVICES=sqs",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            "while [ ! -f /testcontainers_start.sh ]; do sleep 0.1; done; /testcontainers_start.sh",
+        ],
+    );
+    let dir = tempdir();
+    let script = dir.path().join("testcontainers_start.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/bash\nexport LAMBDA_DOCKER_FLAGS=\"-l org.testcontainers=true\"\n/usr/local/bin/docker-entrypoint.sh\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o777)).unwrap();
+    rt.ok(&[
+        "cp",
+        script.to_str().unwrap(),
+        &format!("{}:/testcontainers_start.sh", c.name),
+    ]);
+    c.wait_for_line("Ready.", 1, READY_LIMIT);
+    let u = c.url(4566);
+    let queue = cli_ok(aws_cli(
+        &u,
+        None,
+        &["sqs", "create-queue", "--queue-name", "from-java"],
+    ));
+    assert!(
+        queue["QueueUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/000000000000/from-java"),
+        "{queue}"
+    );
+}
