@@ -279,8 +279,10 @@ fn the_image_keeps_its_data_in_a_volume_and_runs_localstack_init_scripts() {
     let mut names = bucket_names(&u);
     names.sort();
     assert_eq!(names, ["kept-bucket", "made-when-ready"]);
-    // The server got SIGTERM and stopped cleanly, not killed after the grace time.
+    // The server got SIGTERM as PID 1 and stopped cleanly (not killed after
+    // the grace time), and nothing went wrong (the init script included).
     let logs = c.logs();
+    assert!(logs.contains("ruststack: stopped"), "{logs}");
     assert!(!logs.contains("ERROR"), "{logs}");
 }
 

@@ -85,19 +85,10 @@ fn run_to_first_answer(rt: &Runtime, args: &[&str]) -> Result<f64> {
     result
 }
 
-/// One blocking `GET /`; true when any HTTP answer comes back (the
-/// runtime's port forwarder accepts connections before the server listens,
-/// and closes them).
+/// True when `GET /` gets any HTTP answer back (the runtime's port
+/// forwarder accepts connections before the server listens, and closes them).
 fn answers_http(addr: SocketAddr) -> bool {
-    let Ok(mut stream) = StdStream::connect(addr) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    let mut answer = String::new();
-    stream.write_all(request.as_bytes()).is_ok()
-        && stream.read_to_string(&mut answer).is_ok()
-        && answer.starts_with("HTTP/1.")
+    get_root(addr).is_some_and(|a| a.starts_with("HTTP/1."))
 }
 
 pub(crate) fn render_image(out: &mut String, image: &ImageResult, startup: &Startup) {

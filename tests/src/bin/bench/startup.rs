@@ -103,15 +103,18 @@ pub(crate) fn time_to_first_answer(cfg: &Config, launch: Launch<'_>, log: &Path)
 
 /// One blocking S3 `ListBuckets` (`GET /`); true when answered with 200.
 pub(crate) fn answers_list_buckets(addr: SocketAddr) -> bool {
-    let Ok(mut stream) = StdStream::connect(addr) else {
-        return false;
-    };
+    get_root(addr).is_some_and(|a| a.starts_with("HTTP/1.1 200"))
+}
+
+/// One blocking `GET /` on a new connection: the whole answer, if one came.
+pub(crate) fn get_root(addr: SocketAddr) -> Option<String> {
+    let mut stream = StdStream::connect(addr).ok()?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     let mut answer = String::new();
-    stream.write_all(request.as_bytes()).is_ok()
-        && stream.read_to_string(&mut answer).is_ok()
-        && answer.starts_with("HTTP/1.1 200")
+    stream.write_all(request.as_bytes()).ok()?;
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
 }
 
 /// A port that was free a moment ago (the start-up loop needs to know the port
