@@ -1,7 +1,10 @@
-//! Generates one operation enum per vendored service model (`models/*.json`)
-//! into `$OUT_DIR/ops.rs`, included by `src/ops.rs`: plugins dispatch on a
-//! variant, so a misspelt operation is a compile error and a match that
-//! forgets one is refused by the compiler.
+//! Generates, per vendored service model (`models/*.json`):
+//! - an operation enum into `$OUT_DIR/ops.rs`, included by `src/ops.rs`:
+//!   plugins dispatch on a variant, so a misspelt operation is a compile
+//!   error and a match that forgets one is refused by the compiler;
+//! - a view and an output builder per structure shape into
+//!   `$OUT_DIR/shapes.rs`, included by `src/shapes.rs`: members are methods,
+//!   so a misspelt member is a compile error too.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,6 +19,7 @@ fn main() {
         .collect();
     files.sort();
     let mut out = String::new();
+    let mut shapes = String::new();
     for path in files {
         println!("cargo:rerun-if-changed={}", path.display());
         let service = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -29,10 +33,15 @@ fn main() {
             .collect();
         ops.sort_unstable();
         write_module(&mut out, &service, &ops);
+        shapes::write_module(&mut shapes, &service, &model);
     }
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("ops.rs");
-    std::fs::write(dest, out).expect("writing ops.rs");
+    let dir = std::env::var("OUT_DIR").unwrap();
+    std::fs::write(Path::new(&dir).join("ops.rs"), out).expect("writing ops.rs");
+    std::fs::write(Path::new(&dir).join("shapes.rs"), shapes).expect("writing shapes.rs");
 }
+
+#[path = "build/shapes.rs"]
+mod shapes;
 
 fn write_module(out: &mut String, service: &str, ops: &[&str]) {
     let _ = writeln!(out, "/// The operations of the `{service}` model.");
