@@ -35,6 +35,7 @@ use ruststack_sdk::http::{Reply, serve_model};
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::protocol::model::Operation;
 use ruststack_sdk::protocol::ops::sns::Op;
+use ruststack_sdk::protocol::shapes::sns::input;
 use ruststack_sdk::protocol::{Value, models, validate};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
@@ -110,41 +111,61 @@ fn out(r: Result<Value, AwsError>) -> Result<Reply, AwsError> {
 
 /// Decodes, dispatches and encodes one request.
 fn serve(req: &Request) -> Outcome {
-    serve_model(models::sns(), req, |model_op, input| {
+    serve_model(models::sns(), req, |model_op, value| {
         let Some(op) = Op::from_name(&model_op.name) else {
             return Err(AwsError::not_implemented(&model_op.name));
         };
         if matches!(op, Op::CreateTopic | Op::TagResource) {
-            check_lengths(model_op, &input)?;
+            check_lengths(model_op, &value)?;
         }
         match op {
-            Op::CreateTopic => out(topics::create(req, &input)),
-            Op::DeleteTopic => out(topics::delete(&input)),
-            Op::ListTopics => out(topics::list(&input)),
-            Op::GetTopicAttributes => out(topics::get_attributes(&input)),
-            Op::SetTopicAttributes => out(topics::set_attributes(&input)),
-            Op::AddPermission => out(topics::add_permission(&input)),
-            Op::RemovePermission => out(topics::remove_permission(&input)),
-            Op::GetDataProtectionPolicy => out(topics::get_data_protection_policy(&input)),
-            Op::PutDataProtectionPolicy => out(topics::put_data_protection_policy(&input)),
-            Op::TagResource => out(tags::tag(&input)),
-            Op::UntagResource => out(tags::untag(&input)),
-            Op::ListTagsForResource => out(tags::list(&input)),
-            Op::Subscribe => out(subscriptions::subscribe(req, &input)),
+            Op::CreateTopic => out(topics::create(req, input::CreateTopic(&value))),
+            Op::DeleteTopic => out(topics::delete(input::DeleteTopic(&value))),
+            Op::ListTopics => out(topics::list(input::ListTopics(&value))),
+            Op::GetTopicAttributes => {
+                out(topics::get_attributes(input::GetTopicAttributes(&value)))
+            }
+            Op::SetTopicAttributes => {
+                out(topics::set_attributes(input::SetTopicAttributes(&value)))
+            }
+            Op::AddPermission => out(topics::add_permission(input::AddPermission(&value))),
+            Op::RemovePermission => out(topics::remove_permission(input::RemovePermission(&value))),
+            Op::GetDataProtectionPolicy => out(topics::get_data_protection_policy(
+                input::GetDataProtectionPolicy(&value),
+            )),
+            Op::PutDataProtectionPolicy => out(topics::put_data_protection_policy(
+                input::PutDataProtectionPolicy(&value),
+            )),
+            Op::TagResource => out(tags::tag(input::TagResource(&value))),
+            Op::UntagResource => out(tags::untag(input::UntagResource(&value))),
+            Op::ListTagsForResource => out(tags::list(input::ListTagsForResource(&value))),
+            Op::Subscribe => out(subscriptions::subscribe(req, input::Subscribe(&value))),
             // Both arrive unsigned from the URLs in SNS's messages: they act in the
             // account and region of the ARN they name.
-            Op::ConfirmSubscription => out(in_scope_of(&input["TopicArn"], || {
-                subscriptions::confirm(&input)
-            })),
-            Op::Unsubscribe => out(in_scope_of(&input["SubscriptionArn"], || {
-                subscriptions::unsubscribe(&input)
-            })),
-            Op::ListSubscriptions => out(subscriptions::list(&input)),
-            Op::ListSubscriptionsByTopic => out(subscriptions::list_by_topic(&input)),
-            Op::GetSubscriptionAttributes => out(subscriptions::get_attributes(&input)),
-            Op::SetSubscriptionAttributes => out(subscriptions::set_attributes(&input)),
-            Op::Publish => out(publish::publish(req, &input)),
-            Op::PublishBatch => out(publish::publish_batch(req, &input)),
+            Op::ConfirmSubscription => {
+                let input = input::ConfirmSubscription(&value);
+                out(in_scope_of(input.topic_arn(), || {
+                    subscriptions::confirm(input)
+                }))
+            }
+            Op::Unsubscribe => {
+                let input = input::Unsubscribe(&value);
+                out(in_scope_of(input.subscription_arn(), || {
+                    subscriptions::unsubscribe(input)
+                }))
+            }
+            Op::ListSubscriptions => out(subscriptions::list(input::ListSubscriptions(&value))),
+            Op::ListSubscriptionsByTopic => out(subscriptions::list_by_topic(
+                input::ListSubscriptionsByTopic(&value),
+            )),
+            Op::GetSubscriptionAttributes => out(subscriptions::get_attributes(
+                input::GetSubscriptionAttributes(&value),
+            )),
+            Op::SetSubscriptionAttributes => out(subscriptions::set_attributes(
+                input::SetSubscriptionAttributes(&value),
+            )),
+            Op::Publish => out(publish::publish(req, input::Publish(&value))),
+            Op::PublishBatch => out(publish::publish_batch(req, input::PublishBatch(&value))),
             // Not emulated: AWS's NotImplemented-style answer.
             Op::CheckIfPhoneNumberIsOptedOut
             | Op::CreatePlatformApplication
@@ -191,8 +212,8 @@ fn check_lengths(op: &Operation, input: &Value) -> Result<(), AwsError> {
 
 /// Runs `f` in the account and region of the SNS ARN `arn`, or in the
 /// request's own when it is not one.
-fn in_scope_of<R>(arn: &Value, f: impl FnOnce() -> R) -> R {
-    match arn.as_str().and_then(ruststack_sdk::ids::parse_arn) {
+fn in_scope_of<R>(arn: Option<&str>, f: impl FnOnce() -> R) -> R {
+    match arn.and_then(ruststack_sdk::ids::parse_arn) {
         Some(a) if a.service == "sns" && !a.region.is_empty() && !a.account.is_empty() => {
             let scope = ruststack_sdk::scope::Scope::regional(&a.account, &a.region);
             ruststack_sdk::scope::with(scope, f)
@@ -221,9 +242,9 @@ pub fn next_token(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The key to list after, from the input's NextToken.
-pub fn page_after(input: &Value) -> Result<Option<Vec<u8>>, AwsError> {
-    let Some(t) = input["NextToken"].as_str().filter(|t| !t.is_empty()) else {
+/// The key to list after, from the input's `NextToken` (`token`).
+pub fn page_after(token: Option<&str>) -> Result<Option<Vec<u8>>, AwsError> {
+    let Some(t) = token.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     let bad = || invalid_parameter("NextToken");

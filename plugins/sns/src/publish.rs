@@ -7,10 +7,13 @@ use base64::Engine;
 use ruststack_sdk::ids::{now_ms, uuid};
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::protocol::Value;
+use ruststack_sdk::protocol::shapes::sns::{
+    MessageAttributeValue, PublishBatchRequestEntry, input, out, output,
+};
+use ruststack_sdk::protocol::typed::{FromValue, Map};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::delivery;
@@ -100,9 +103,18 @@ fn sms_table() -> Table<Sms> {
     Table::new("sms")
 }
 
-/// Validates the `MessageAttributes` map of a Publish input.
+/// A decoded `MessageAttributes` map.
+type AttributeMap<'a> = Map<'a, MessageAttributeValue<'a>>;
+
+/// Validates the `MessageAttributes` map of a Publish input, given as
+/// decoded (anything but a map reads as no attributes).
 pub fn attributes(v: &Value) -> Result<BTreeMap<String, Attribute>, AwsError> {
-    let attrs = attributes_at(v, "")?;
+    validated(AttributeMap::from_value(v))
+}
+
+/// Validates a Publish input's `MessageAttributes` member.
+fn validated(map: Option<AttributeMap<'_>>) -> Result<BTreeMap<String, Attribute>, AwsError> {
+    let attrs = attributes_at(map, "")?;
     check_numbers(&attrs)?;
     Ok(attrs)
 }
@@ -159,9 +171,13 @@ fn base_type(data_type: &str) -> Option<&'static str> {
 /// used, in AWS's words. `path` is where the map sits in the request, for
 /// the framework's message about a missing `DataType` (`""` for Publish,
 /// `publishBatchRequestEntries.<n>.member.` in a batch).
-pub fn attributes_at(v: &Value, path: &str) -> Result<BTreeMap<String, Attribute>, AwsError> {
+pub fn attributes_at(
+    map: Option<AttributeMap<'_>>,
+    path: &str,
+) -> Result<BTreeMap<String, Attribute>, AwsError> {
     let mut out = BTreeMap::new();
-    let Some(map) = v.as_object() else {
+    // Every entry as decoded: one that is not a structure has no members.
+    let Some(map) = map.map(|m| m.values()) else {
         return Ok(out);
     };
     if map.len() > 10 {
@@ -171,7 +187,8 @@ pub fn attributes_at(v: &Value, path: &str) -> Result<BTreeMap<String, Attribute
         )));
     }
     for (name, a) in map {
-        let Some(data_type) = a["DataType"].as_str() else {
+        let a = MessageAttributeValue(a);
+        let Some(data_type) = a.data_type() else {
             return Err(AwsError::validation_error(format!(
                 "1 validation error detected: Value null at '{path}messageAttributes.{name}.member.dataType' failed to satisfy constraint: Member must not be null"
             )));
@@ -182,8 +199,8 @@ pub fn attributes_at(v: &Value, path: &str) -> Result<BTreeMap<String, Attribute
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));
         };
-        let string_value = a["StringValue"].as_str().map(str::to_string);
-        let binary_value = a["BinaryValue"].as_str().map(str::to_string);
+        let string_value = a.string_value().map(str::to_string);
+        let binary_value = a.binary_value().map(str::to_string);
         let empty = || {
             invalid_parameter_value(format!(
                 "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{base}'."
@@ -274,33 +291,46 @@ struct Input<'a> {
     message: &'a str,
     subject: Option<&'a str>,
     structure: Option<&'a str>,
-    attributes: &'a Value,
+    attributes: Option<AttributeMap<'a>>,
     group_id: Option<&'a str>,
     dedup_id: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
-    fn of(v: &'a Value) -> Self {
+    /// The message of a Publish request.
+    fn of_publish(v: input::Publish<'a>) -> Self {
         Input {
-            message: v["Message"].as_str().unwrap_or_default(),
-            subject: v["Subject"].as_str(),
-            structure: v["MessageStructure"].as_str(),
-            attributes: &v["MessageAttributes"],
-            group_id: v["MessageGroupId"].as_str(),
-            dedup_id: v["MessageDeduplicationId"].as_str(),
+            message: v.message().unwrap_or_default(),
+            subject: v.subject(),
+            structure: v.message_structure(),
+            attributes: v.message_attributes(),
+            group_id: v.message_group_id(),
+            dedup_id: v.message_deduplication_id(),
+        }
+    }
+
+    /// The message of one PublishBatch entry.
+    fn of_entry(e: PublishBatchRequestEntry<'a>) -> Self {
+        Input {
+            message: e.message().unwrap_or_default(),
+            subject: e.subject(),
+            structure: e.message_structure(),
+            attributes: e.message_attributes(),
+            group_id: e.message_group_id(),
+            dedup_id: e.message_deduplication_id(),
         }
     }
 }
 
 /// Publish to a topic, a target ARN or a phone number.
-pub fn publish(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (param, topic_arn) = match (input["TopicArn"].as_str(), input["TargetArn"].as_str()) {
+pub fn publish(req: &Request, input: input::Publish<'_>) -> Result<Value, AwsError> {
+    let (param, topic_arn) = match (input.topic_arn(), input.target_arn()) {
         (Some(t), _) => ("TopicArn", Some(t)),
         (None, Some(t)) => ("TargetArn", Some(t)),
         (None, None) => ("TopicArn", None),
     };
-    let phone = input["PhoneNumber"].as_str();
-    let one = Input::of(input);
+    let phone = input.phone_number();
+    let one = Input::of_publish(input);
     match (topic_arn, phone) {
         (Some(_), Some(_)) => Err(invalid_parameter(
             "Only one of TopicArn, TargetArn or PhoneNumber may be set",
@@ -318,11 +348,10 @@ pub fn publish(req: &Request, input: &Value) -> Result<Value, AwsError> {
             topics::check_arn_named(param, arn)?;
             let topic = topics::get(arn)?;
             let (id, seq) = publish_one(req, &topic, &one)?;
-            let mut out = json!({"MessageId": id});
-            if let Some(s) = seq {
-                out["SequenceNumber"] = json!(s);
-            }
-            Ok(out)
+            Ok(output::Publish::new()
+                .message_id(id)
+                .sequence_number(seq)
+                .into())
         }
     }
 }
@@ -344,7 +373,7 @@ fn publish_sms(phone: &str, input: &Input<'_>) -> Result<Value, AwsError> {
         timestamp_ms: now_ms(),
     };
     sms_table().put(&Key::new().str(&sms.message_id), &sms);
-    Ok(json!({"MessageId": sms.message_id}))
+    Ok(output::Publish::new().message_id(sms.message_id).into())
 }
 
 /// Validates, sequences and delivers one message: (message id, sequence number).
@@ -363,7 +392,7 @@ fn publish_one(
     {
         return Err(invalid_parameter("Subject"));
     }
-    let attributes = attributes(input.attributes)?;
+    let attributes = validated(input.attributes)?;
     if message_size(input.message, &attributes) > MAX_MESSAGE {
         return Err(invalid_parameter("Message too long"));
     }
@@ -506,12 +535,16 @@ fn structured(message: &str) -> Result<(String, BTreeMap<String, String>), AwsEr
 /// attributes in any entry, a batch over 256 KB in all and the problems of
 /// [`check_batch_entry`] fail the whole request (as AWS); other problems
 /// (a bad Subject, say) fail their entry only.
-pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
-    let entries = input["PublishBatchRequestEntries"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+pub fn publish_batch(req: &Request, input: input::PublishBatch<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
+    // Every entry as decoded: one that is not a structure has no members.
+    let entries: Vec<PublishBatchRequestEntry<'_>> = input
+        .publish_batch_request_entries()
+        .map(|l| l.values())
+        .unwrap_or_default()
+        .iter()
+        .map(PublishBatchRequestEntry)
+        .collect();
     if entries.is_empty() {
         return Err(AwsError::client(
             "EmptyBatchRequest",
@@ -524,7 +557,7 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
             "The batch request contains more entries than permissible.",
         ));
     }
-    let mut ids: Vec<&str> = entries.iter().filter_map(|e| e["Id"].as_str()).collect();
+    let mut ids: Vec<&str> = entries.iter().filter_map(|e| e.id()).collect();
     ids.sort_unstable();
     if ids.windows(2).any(|w| w[0] == w[1]) {
         return Err(AwsError::client(
@@ -533,7 +566,7 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
         ));
     }
     for e in &entries {
-        let id = e["Id"].as_str().unwrap_or_default();
+        let id = e.id().unwrap_or_default();
         if !ruststack_sdk::ids::is_short_name(id) {
             return Err(AwsError::client(
                 "InvalidBatchEntryId",
@@ -545,8 +578,8 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let mut total = 0usize;
     for (i, e) in entries.iter().enumerate() {
         let path = format!("publishBatchRequestEntries.{}.member.", i + 1);
-        let attrs = attributes_at(&e["MessageAttributes"], &path)?;
-        total += message_size(e["Message"].as_str().unwrap_or_default(), &attrs);
+        let attrs = attributes_at(e.message_attributes(), &path)?;
+        total += message_size(e.message().unwrap_or_default(), &attrs);
     }
     if total > MAX_MESSAGE {
         return Err(AwsError::client(
@@ -556,24 +589,30 @@ pub fn publish_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     }
     let topic = topics::get(topic_arn)?;
     for e in &entries {
-        check_batch_entry(&topic, &Input::of(e))?;
+        check_batch_entry(&topic, &Input::of_entry(*e))?;
     }
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for e in &entries {
-        let id = e["Id"].as_str().unwrap_or_default();
-        match publish_one(req, &topic, &Input::of(e)) {
-            Ok((mid, seq)) => {
-                let mut s = json!({"Id": id, "MessageId": mid});
-                if let Some(seq) = seq {
-                    s["SequenceNumber"] = json!(seq);
-                }
-                ok.push(s);
-            }
-            Err(err) => failed.push(json!({
-                "Id": id, "Code": err.code, "Message": err.message, "SenderFault": err.sender_fault
-            })),
+        let id = e.id().unwrap_or_default();
+        match publish_one(req, &topic, &Input::of_entry(*e)) {
+            Ok((mid, seq)) => ok.push(
+                out::PublishBatchResultEntry::new()
+                    .id(id)
+                    .message_id(mid)
+                    .sequence_number(seq),
+            ),
+            Err(err) => failed.push(
+                out::BatchResultErrorEntry::new()
+                    .id(id)
+                    .code(err.code)
+                    .message(err.message)
+                    .sender_fault(err.sender_fault),
+            ),
         }
     }
-    Ok(json!({"Successful": ok, "Failed": failed}))
+    Ok(output::PublishBatch::new()
+        .successful(ok)
+        .failed(failed)
+        .into())
 }

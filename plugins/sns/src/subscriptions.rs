@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use ruststack_sdk::ids::{parse_arn, random_hex, uuid};
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::protocol::Value;
+use ruststack_sdk::protocol::shapes::sns::{input, out, output};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
@@ -302,11 +303,11 @@ fn check_sub_arn(sub_arn: &str) -> Result<(), AwsError> {
 
 /// Subscribe: sqs (and lambda, firehose, application) confirm at once;
 /// http(s) get a SubscriptionConfirmation; email and sms stay pending.
-pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+pub fn subscribe(req: &Request, input: input::Subscribe<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
     topics::check_arn(topic_arn)?;
-    let protocol = input["Protocol"].as_str().unwrap_or_default().to_string();
-    let endpoint = input["Endpoint"].as_str().unwrap_or_default().to_string();
+    let protocol = input.protocol().unwrap_or_default().to_string();
+    let endpoint = input.endpoint().unwrap_or_default().to_string();
     let topic = topics::get(topic_arn)?;
     if !PROTOCOLS.contains(&protocol.as_str()) {
         return Err(invalid_parameter(format!(
@@ -314,7 +315,7 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
         )));
     }
     check_endpoint(&topic, &protocol, &endpoint, &req.context.region)?;
-    let attrs = string_map(&input["Attributes"]);
+    let attrs = string_map(input.attributes());
     for (k, v) in &attrs {
         if !SETTABLE.contains(&k.as_str()) {
             return Err(invalid_parameter(format!(
@@ -325,7 +326,7 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
     }
     validate_filter(&attrs).map_err(in_attributes)?;
     check_fifo_dlq(&topic, &endpoint, &attrs).map_err(in_attributes)?;
-    let return_arn = input["ReturnSubscriptionArn"].as_bool().unwrap_or(false);
+    let return_arn = input.return_subscription_arn().unwrap_or(false);
     // Subscribing the same endpoint twice answers the existing subscription
     // unless a given attribute differs from what it has (omitted ones are
     // not compared).
@@ -375,12 +376,15 @@ pub fn subscribe(req: &Request, input: &Value) -> Result<Value, AwsError> {
     Ok(arn_answer(&sub, return_arn))
 }
 
+/// Subscribe's answer: the subscription's ARN, or `pending confirmation`
+/// while it waits unless the caller asked for the ARN.
 fn arn_answer(s: &Subscription, return_arn: bool) -> Value {
-    if s.pending && !return_arn {
-        json!({"SubscriptionArn": "pending confirmation"})
+    let arn = if s.pending && !return_arn {
+        "pending confirmation"
     } else {
-        json!({"SubscriptionArn": s.arn})
-    }
+        s.arn.as_str()
+    };
+    output::Subscribe::new().subscription_arn(arn).into()
 }
 
 fn check_endpoint(
@@ -480,9 +484,9 @@ fn check_fifo_dlq(
 }
 
 /// ConfirmSubscription: the token from the SubscriptionConfirmation.
-pub fn confirm(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
-    let token = input["Token"].as_str().unwrap_or_default();
+pub fn confirm(input: input::ConfirmSubscription<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
+    let token = input.token().unwrap_or_default();
     topics::get(topic_arn)?;
     // A token that is not one SNS could have issued is plain `Invalid
     // token`; one of the right form that confirms nothing here (another
@@ -500,13 +504,15 @@ pub fn confirm(input: &Value) -> Result<Value, AwsError> {
     }
     sub.pending = false;
     table().put(&key(&sub.arn), &sub);
-    Ok(json!({"SubscriptionArn": sub.arn}))
+    Ok(output::ConfirmSubscription::new()
+        .subscription_arn(sub.arn)
+        .into())
 }
 
 /// Unsubscribe: http(s) endpoints get an UnsubscribeConfirmation. Like
 /// AWS, unsubscribing a subscription that does not exist (any more) succeeds.
-pub fn unsubscribe(input: &Value) -> Result<Value, AwsError> {
-    let Some(sub_arn) = input["SubscriptionArn"].as_str() else {
+pub fn unsubscribe(input: input::Unsubscribe<'_>) -> Result<Value, AwsError> {
+    let Some(sub_arn) = input.subscription_arn() else {
         return Err(missing_parameter("SubscriptionArn"));
     };
     check_sub_arn(sub_arn)?;
@@ -520,54 +526,57 @@ pub fn unsubscribe(input: &Value) -> Result<Value, AwsError> {
     Ok(json!({}))
 }
 
-fn summary(s: &Subscription) -> Value {
-    json!({
-        "SubscriptionArn": if s.pending { "PendingConfirmation" } else { s.arn.as_str() },
-        "Owner": s.owner,
-        "Protocol": s.protocol,
-        "Endpoint": s.endpoint,
-        "TopicArn": s.topic_arn,
-    })
+/// A subscription as the listings show it (`PendingConfirmation` for the
+/// ARN of one waiting for confirmation).
+fn summary(s: &Subscription) -> out::Subscription {
+    out::Subscription::new()
+        .subscription_arn(if s.pending {
+            "PendingConfirmation"
+        } else {
+            s.arn.as_str()
+        })
+        .owner(s.owner.as_str())
+        .protocol(s.protocol.as_str())
+        .endpoint(s.endpoint.as_str())
+        .topic_arn(s.topic_arn.as_str())
 }
 
 /// ListSubscriptions, 100 per page.
-pub fn list(input: &Value) -> Result<Value, AwsError> {
-    let after = page_after(input)?;
+pub fn list(input: input::ListSubscriptions<'_>) -> Result<Value, AwsError> {
+    let after = page_after(input.next_token())?;
     let page = table().list(&Key::new(), after.as_deref(), PAGE);
-    let subs: Vec<Value> = page.items.iter().map(|(_, s)| summary(s)).collect();
-    let mut out = json!({"Subscriptions": subs});
-    if let Some(n) = page.next {
-        out["NextToken"] = json!(next_token(&n));
-    }
-    Ok(out)
+    let subs: Vec<out::Subscription> = page.items.iter().map(|(_, s)| summary(s)).collect();
+    Ok(output::ListSubscriptions::new()
+        .subscriptions(subs)
+        .next_token(page.next.map(|n| next_token(&n)))
+        .into())
 }
 
 /// ListSubscriptionsByTopic, 100 per page.
-pub fn list_by_topic(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+pub fn list_by_topic(input: input::ListSubscriptionsByTopic<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
     topics::check_arn(topic_arn)?;
     topics::get(topic_arn)?;
-    let after = page_after(input)?;
+    let after = page_after(input.next_token())?;
     let page = by_topic().list(&Key::new().str(topic_arn), after.as_deref(), PAGE);
-    let subs: Vec<Value> = page
+    let subs: Vec<out::Subscription> = page
         .items
         .iter()
         .filter_map(|(_, a)| table().get(&key(a)))
         .map(|s| summary(&s))
         .collect();
-    let mut out = json!({"Subscriptions": subs});
-    if let Some(n) = page.next {
-        out["NextToken"] = json!(next_token(&n));
-    }
-    Ok(out)
+    Ok(output::ListSubscriptionsByTopic::new()
+        .subscriptions(subs)
+        .next_token(page.next.map(|n| next_token(&n)))
+        .into())
 }
 
 /// GetSubscriptionAttributes: the attributes AWS reports for every
 /// subscription (the subscriber's principal, confirmation state, raw
 /// delivery), those set, and `FilterPolicyScope` only alongside a
 /// `FilterPolicy` (AWS keeps a scope set earlier but shows it only then).
-pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
-    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
+pub fn get_attributes(input: input::GetSubscriptionAttributes<'_>) -> Result<Value, AwsError> {
+    let sub_arn = input.subscription_arn().unwrap_or_default();
     check_sub_arn(sub_arn)?;
     let s = table()
         .get(&key(sub_arn))
@@ -605,14 +614,16 @@ pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
         let effective = delivery::effective_policy(&s);
         a.insert("EffectiveDeliveryPolicy".into(), effective);
     }
-    Ok(json!({"Attributes": a}))
+    Ok(output::GetSubscriptionAttributes::new()
+        .attributes(Value::from_iter(a))
+        .into())
 }
 
 /// SetSubscriptionAttributes: one attribute; an empty policy unsets it.
-pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
-    let sub_arn = input["SubscriptionArn"].as_str().unwrap_or_default();
-    let name = input["AttributeName"].as_str().unwrap_or_default();
-    let value = input["AttributeValue"].as_str().unwrap_or_default();
+pub fn set_attributes(input: input::SetSubscriptionAttributes<'_>) -> Result<Value, AwsError> {
+    let sub_arn = input.subscription_arn().unwrap_or_default();
+    let name = input.attribute_name().unwrap_or_default();
+    let value = input.attribute_value().unwrap_or_default();
     check_sub_arn(sub_arn)?;
     let s = table()
         .get(&key(sub_arn))

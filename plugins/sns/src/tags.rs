@@ -2,7 +2,8 @@
 
 use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::Value;
-use serde_json::json;
+use ruststack_sdk::protocol::shapes::sns::{Tag, input, out, output};
+use ruststack_sdk::protocol::typed::List;
 
 use crate::errors::{invalid_parameter, resource_not_found};
 use crate::topics;
@@ -13,11 +14,15 @@ const MAX_TAGS: usize = 50;
 /// The `Tags` list of an input (`[{Key, Value}]`), validated. TagResource
 /// refuses a key given twice (`Duplicated keys are not allowed.`, as AWS);
 /// CreateTopic keeps the last value.
-pub fn from_input(v: &Value, reject_duplicates: bool) -> Result<Vec<(String, String)>, AwsError> {
+pub fn from_input(
+    list: Option<List<'_, Tag<'_>>>,
+    reject_duplicates: bool,
+) -> Result<Vec<(String, String)>, AwsError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for t in v.as_array().into_iter().flatten() {
-        let k = t["Key"].as_str().unwrap_or_default();
-        let val = t["Value"].as_str().unwrap_or_default();
+    // Every element, as decoded: one that is not a structure has neither member.
+    for t in list.map(|l| l.values()).unwrap_or_default().iter().map(Tag) {
+        let k = t.key().unwrap_or_default();
+        let val = t.value().unwrap_or_default();
         if k.is_empty() || k.len() > 128 || val.len() > 256 || k.starts_with("aws:") {
             return Err(invalid_parameter("Tags Reason: invalid tag key or value"));
         }
@@ -37,9 +42,9 @@ pub fn from_input(v: &Value, reject_duplicates: bool) -> Result<Vec<(String, Str
 }
 
 /// TagResource: adds or overwrites tags.
-pub fn tag(input: &Value) -> Result<Value, AwsError> {
-    let arn = input["ResourceArn"].as_str().unwrap_or_default();
-    let new = from_input(&input["Tags"], true)?;
+pub fn tag(input: input::TagResource<'_>) -> Result<Value, AwsError> {
+    let arn = input.resource_arn().unwrap_or_default();
+    let new = from_input(input.tags(), true)?;
     let t = topics::table()
         .get(&topics::key(arn))
         .ok_or_else(resource_not_found)?;
@@ -61,15 +66,15 @@ pub fn tag(input: &Value) -> Result<Value, AwsError> {
         t.tags = tags.clone();
         Some(t)
     });
-    Ok(json!({}))
+    Ok(output::TagResource::new().into())
 }
 
 /// UntagResource: removes the named keys.
-pub fn untag(input: &Value) -> Result<Value, AwsError> {
-    let arn = input["ResourceArn"].as_str().unwrap_or_default();
-    let keys: Vec<&str> = input["TagKeys"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
+pub fn untag(input: input::UntagResource<'_>) -> Result<Value, AwsError> {
+    let arn = input.resource_arn().unwrap_or_default();
+    let keys: Vec<&str> = input
+        .tag_keys()
+        .map(|a| a.iter().collect())
         .unwrap_or_default();
     topics::table()
         .get(&topics::key(arn))
@@ -79,19 +84,19 @@ pub fn untag(input: &Value) -> Result<Value, AwsError> {
         t.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
         Some(t)
     });
-    Ok(json!({}))
+    Ok(output::UntagResource::new().into())
 }
 
 /// ListTagsForResource.
-pub fn list(input: &Value) -> Result<Value, AwsError> {
-    let arn = input["ResourceArn"].as_str().unwrap_or_default();
+pub fn list(input: input::ListTagsForResource<'_>) -> Result<Value, AwsError> {
+    let arn = input.resource_arn().unwrap_or_default();
     let t = topics::table()
         .get(&topics::key(arn))
         .ok_or_else(resource_not_found)?;
-    let tags: Vec<Value> = t
+    let tags: Vec<out::Tag> = t
         .tags
-        .iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .into_iter()
+        .map(|(k, v)| out::Tag::new().key(k).value(v))
         .collect();
-    Ok(json!({"Tags": tags}))
+    Ok(output::ListTagsForResource::new().tags(tags).into())
 }

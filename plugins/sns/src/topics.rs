@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use ruststack_sdk::ids::{arn, now_ms, parse_arn};
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::protocol::Value;
+use ruststack_sdk::protocol::shapes::sns::{input, out, output};
+use ruststack_sdk::protocol::typed::{List, Map};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
@@ -200,21 +202,22 @@ fn valid_name(name: &str, fifo: bool) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// A string-to-string map input member (`Attributes`).
-pub fn string_map(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// A string-to-string map input member (`Attributes`); a value that is not
+/// a string reads as empty.
+pub fn string_map(map: Option<Map<'_, &str>>) -> BTreeMap<String, String> {
+    map.map(|m| {
+        m.values()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// CreateTopic: idempotent for the same attributes and tags.
-pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let name = input["Name"].as_str().unwrap_or_default();
-    let mut attrs = string_map(&input["Attributes"]);
+pub fn create(req: &Request, input: input::CreateTopic<'_>) -> Result<Value, AwsError> {
+    let name = input.name().unwrap_or_default();
+    let mut attrs = string_map(input.attributes());
     let fifo = attrs.get("FifoTopic").map(String::as_str) == Some("true");
     if let Some(v) = attrs.get("FifoTopic")
         && !matches!(v.as_str(), "true" | "false")
@@ -240,7 +243,7 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
         }
         validate_attribute(k, v, fifo, true)?;
     }
-    let tags = tags::from_input(&input["Tags"], false)?;
+    let tags = tags::from_input(input.tags(), false)?;
     let ctx = &req.context;
     let topic_arn = arn("sns", &ctx.region, &ctx.account, name);
     if let Some(existing) = table().get(&key(&topic_arn)) {
@@ -259,7 +262,7 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
                 "Tags Reason: Topic already exists with different tags",
             ));
         }
-        return Ok(json!({"TopicArn": topic_arn}));
+        return Ok(output::CreateTopic::new().topic_arn(topic_arn).into());
     }
     let topic = Topic {
         arn: topic_arn.clone(),
@@ -273,12 +276,12 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
     // A compare-and-set: of two concurrent creates one wins, the other is
     // re-run and finds the topic.
     table().insert_new(&key(&topic_arn), &topic);
-    Ok(json!({"TopicArn": topic_arn}))
+    Ok(output::CreateTopic::new().topic_arn(topic_arn).into())
 }
 
 /// DeleteTopic: removes the topic and its subscriptions; unknown topics are fine.
-pub fn delete(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+pub fn delete(input: input::DeleteTopic<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
     check_arn(topic_arn)?;
     if table().delete(&key(topic_arn)) {
         subscriptions::delete_all_of_topic(topic_arn);
@@ -313,24 +316,23 @@ pub fn check_arn_named(param: &str, topic_arn: &str) -> Result<(), AwsError> {
 }
 
 /// ListTopics, 100 per page.
-pub fn list(input: &Value) -> Result<Value, AwsError> {
-    let after = page_after(input)?;
+pub fn list(input: input::ListTopics<'_>) -> Result<Value, AwsError> {
+    let after = page_after(input.next_token())?;
     let page = table().list(&Key::new(), after.as_deref(), PAGE);
-    let topics: Vec<Value> = page
+    let topics: Vec<out::Topic> = page
         .items
-        .iter()
-        .map(|(_, t)| json!({"TopicArn": t.arn}))
+        .into_iter()
+        .map(|(_, t)| out::Topic::new().topic_arn(t.arn))
         .collect();
-    let mut out = json!({"Topics": topics});
-    if let Some(n) = page.next {
-        out["NextToken"] = json!(next_token(&n));
-    }
-    Ok(out)
+    Ok(output::ListTopics::new()
+        .topics(topics)
+        .next_token(page.next.map(|n| next_token(&n)))
+        .into())
 }
 
 /// GetTopicAttributes: the set attributes plus the computed ones.
-pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+pub fn get_attributes(input: input::GetTopicAttributes<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
     check_arn(topic_arn)?;
     let t = get(topic_arn)?;
     let (confirmed, pending, deleted) = subscriptions::counts(topic_arn);
@@ -354,15 +356,17 @@ pub fn get_attributes(input: &Value) -> Result<Value, AwsError> {
             .or_insert_with(|| "false".into());
     }
     a.retain(|k, v| !(v.is_empty() && k != "DisplayName"));
-    Ok(json!({"Attributes": a}))
+    Ok(output::GetTopicAttributes::new()
+        .attributes(Value::from_iter(a))
+        .into())
 }
 
 /// SetTopicAttributes: one attribute; an empty value unsets it.
-pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
+pub fn set_attributes(input: input::SetTopicAttributes<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
     check_arn(topic_arn)?;
-    let name = input["AttributeName"].as_str().unwrap_or_default();
-    let value = input["AttributeValue"].as_str().unwrap_or_default();
+    let name = input.attribute_name().unwrap_or_default();
+    let value = input.attribute_value().unwrap_or_default();
     let t = get(topic_arn)?;
     // FifoTopic is fixed at creation: AWS answers it like an unknown name.
     if !SETTABLE.contains(&name) {
@@ -382,12 +386,12 @@ pub fn set_attributes(input: &Value) -> Result<Value, AwsError> {
 }
 
 /// AddPermission: a statement labelled `Label` in the topic policy.
-pub fn add_permission(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
-    let label = input["Label"].as_str().unwrap_or_default();
+pub fn add_permission(input: input::AddPermission<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
+    let label = input.label().unwrap_or_default();
     let t = get(topic_arn)?;
-    let accounts: Vec<String> = strings(&input["AWSAccountId"]);
-    let actions: Vec<String> = strings(&input["ActionName"]);
+    let accounts: Vec<String> = strings(input.aws_account_id());
+    let actions: Vec<String> = strings(input.action_name());
     // Account ids are twelve digits.
     if accounts
         .iter()
@@ -425,9 +429,9 @@ pub fn add_permission(input: &Value) -> Result<Value, AwsError> {
 }
 
 /// RemovePermission: drops the statement labelled `Label`.
-pub fn remove_permission(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["TopicArn"].as_str().unwrap_or_default();
-    let label = input["Label"].as_str().unwrap_or_default();
+pub fn remove_permission(input: input::RemovePermission<'_>) -> Result<Value, AwsError> {
+    let topic_arn = input.topic_arn().unwrap_or_default();
+    let label = input.label().unwrap_or_default();
     let t = get(topic_arn)?;
     let mut policy: Value =
         serde_json::from_str(&t.policy()).map_err(|_| invalid_parameter("Policy"))?;
@@ -446,19 +450,17 @@ fn store_policy(topic_arn: &str, policy: String) {
     });
 }
 
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
+/// The strings of a string list member (none when it is absent).
+fn strings(list: Option<List<'_, &str>>) -> Vec<String> {
+    list.map(|a| a.iter().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 /// GetDataProtectionPolicy.
-pub fn get_data_protection_policy(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["ResourceArn"].as_str().unwrap_or_default();
+pub fn get_data_protection_policy(
+    input: input::GetDataProtectionPolicy<'_>,
+) -> Result<Value, AwsError> {
+    let topic_arn = input.resource_arn().unwrap_or_default();
     let t = table()
         .get(&key(topic_arn))
         .ok_or_else(resource_not_found)?;
@@ -467,13 +469,17 @@ pub fn get_data_protection_policy(input: &Value) -> Result<Value, AwsError> {
         .get("DataProtectionPolicy")
         .cloned()
         .unwrap_or_default();
-    Ok(json!({"DataProtectionPolicy": policy}))
+    Ok(output::GetDataProtectionPolicy::new()
+        .data_protection_policy(policy)
+        .into())
 }
 
 /// PutDataProtectionPolicy.
-pub fn put_data_protection_policy(input: &Value) -> Result<Value, AwsError> {
-    let topic_arn = input["ResourceArn"].as_str().unwrap_or_default();
-    let policy = input["DataProtectionPolicy"].as_str().unwrap_or_default();
+pub fn put_data_protection_policy(
+    input: input::PutDataProtectionPolicy<'_>,
+) -> Result<Value, AwsError> {
+    let topic_arn = input.resource_arn().unwrap_or_default();
+    let policy = input.data_protection_policy().unwrap_or_default();
     table()
         .get(&key(topic_arn))
         .ok_or_else(resource_not_found)?;
