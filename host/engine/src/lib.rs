@@ -31,8 +31,20 @@ fn config() -> Config {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // `perf` can name plugin functions only through a map file wasmtime
+    // writes (`/tmp/perf-<pid>.map`); off unless asked for, as it costs a
+    // write per compiled function.
+    if std::env::var_os(PERF_MAP_ENV).is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
+
+/// Set (to anything) to have wasmtime write `/tmp/perf-<pid>.map`, so that
+/// `perf report` names the functions of plugins compiled by this process
+/// (load a plugin built with `--profile plugin-debug` through `--plugins`
+/// to get Rust names).
+pub const PERF_MAP_ENV: &str = "RUSTSTACK_PERF_MAP";
 
 /// A short name for everything that decides whether compiled code fits
 /// `engine`: wasmtime's version, the engine's settings and the CPU features
