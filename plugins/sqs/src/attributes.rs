@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use ruststack_sdk::AwsError;
+use ruststack_sdk::protocol::typed::Map;
 use serde_json::Value;
 
 use crate::errors::{invalid_attribute_name, invalid_attribute_value};
@@ -248,20 +249,28 @@ pub fn int(attrs: &BTreeMap<String, String>, name: &str) -> u64 {
 
 /// A JSON object of attributes given in a request as a map of strings.
 pub fn from_input(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    raw_map(v.as_object())
+}
+
+/// [`from_input`] for a map member read through its typed view.
+pub fn from_map(m: Option<Map<'_, &str>>) -> BTreeMap<String, String> {
+    raw_map(m.map(|m| m.values()))
+}
+
+fn raw_map(m: Option<&serde_json::Map<String, Value>>) -> BTreeMap<String, String> {
+    m.map(|o| {
+        o.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ pub mod fuzzing {
 
 use ruststack_sdk::http::{Reply, answer};
 use ruststack_sdk::protocol::ops::sqs::Op;
-use ruststack_sdk::protocol::{Codec, HttpRequest, Protocol as Wire, Value, encoding, models};
+use ruststack_sdk::protocol::{
+    Codec, HttpRequest, Protocol as Wire, Value, encoding, models, shapes,
+};
 use ruststack_sdk::{AwsError, Description, Matcher, Outcome, Protocol, Request, Service};
 
 /// The account every queue URL carries locally.
@@ -228,7 +230,10 @@ fn out(v: Result<Value, AwsError>) -> Result<Reply, AwsError> {
 /// URL may name another than the request's credentials), else in the
 /// request's own.
 fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
-    match queues::url_region(req, input) {
+    // Every SQS input but ListQueues, GetQueueUrl, CreateQueue and the move
+    // tasks' names its queue by URL; any view reads the member.
+    let url = shapes::sqs::input::DeleteQueue(input).queue_url();
+    match queues::url_region(req, url) {
         Some(region) => {
             let scope = ruststack_sdk::scope::Scope::regional(&req.context.account, &region);
             ruststack_sdk::scope::with(scope, || dispatch_here(req, op, input))
@@ -239,34 +244,44 @@ fn dispatch(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
 
 /// Runs an operation of the SQS model: every one is handled, so a new
 /// model operation does not compile until it has an arm.
-fn dispatch_here(req: &Request, op: &str, input: &Value) -> Result<Reply, AwsError> {
+fn dispatch_here(req: &Request, op: &str, v: &Value) -> Result<Reply, AwsError> {
+    use shapes::sqs::input;
     let Some(op) = Op::from_name(op) else {
         return Err(AwsError::not_implemented(op));
     };
     match op {
-        Op::CreateQueue => out(queues::create(req, input)),
-        Op::GetQueueUrl => out(queues::get_url(req, input)),
-        Op::ListQueues => out(queues::list(req, input)),
-        Op::DeleteQueue => out(queues::delete(req, input)),
-        Op::PurgeQueue => out(queues::purge(req, input)),
-        Op::GetQueueAttributes => out(queues::get_attributes(req, input)),
-        Op::SetQueueAttributes => out(queues::set_attributes(req, input)),
-        Op::TagQueue => out(queues::tag(req, input)),
-        Op::UntagQueue => out(queues::untag(req, input)),
-        Op::ListQueueTags => out(queues::list_tags(req, input)),
-        Op::AddPermission => out(queues::add_permission(req, input)),
-        Op::RemovePermission => out(queues::remove_permission(req, input)),
-        Op::ListDeadLetterSourceQueues => out(queues::dead_letter_sources(req, input)),
-        Op::SendMessage => out(messages::send(req, input)),
-        Op::SendMessageBatch => out(messages::send_batch(req, input)),
-        Op::ReceiveMessage => messages::receive(req, input),
-        Op::DeleteMessage => out(messages::delete(req, input)),
-        Op::DeleteMessageBatch => out(messages::delete_batch(req, input)),
-        Op::ChangeMessageVisibility => out(messages::change_visibility(req, input)),
-        Op::ChangeMessageVisibilityBatch => out(messages::change_visibility_batch(req, input)),
-        Op::StartMessageMoveTask => out(moves::start(req, input)),
-        Op::CancelMessageMoveTask => out(moves::cancel(req, input)),
-        Op::ListMessageMoveTasks => out(moves::list(req, input)),
+        Op::CreateQueue => out(queues::create(req, input::CreateQueue(v))),
+        Op::GetQueueUrl => out(queues::get_url(req, input::GetQueueUrl(v))),
+        Op::ListQueues => out(queues::list(req, input::ListQueues(v))),
+        Op::DeleteQueue => out(queues::delete(req, input::DeleteQueue(v))),
+        Op::PurgeQueue => out(queues::purge(req, input::PurgeQueue(v))),
+        Op::GetQueueAttributes => out(queues::get_attributes(req, input::GetQueueAttributes(v))),
+        Op::SetQueueAttributes => out(queues::set_attributes(req, input::SetQueueAttributes(v))),
+        Op::TagQueue => out(queues::tag(req, input::TagQueue(v))),
+        Op::UntagQueue => out(queues::untag(req, input::UntagQueue(v))),
+        Op::ListQueueTags => out(queues::list_tags(req, input::ListQueueTags(v))),
+        Op::AddPermission => out(queues::add_permission(req, input::AddPermission(v))),
+        Op::RemovePermission => out(queues::remove_permission(req, input::RemovePermission(v))),
+        Op::ListDeadLetterSourceQueues => out(queues::dead_letter_sources(
+            req,
+            input::ListDeadLetterSourceQueues(v),
+        )),
+        Op::SendMessage => out(messages::send(req, input::SendMessage(v))),
+        Op::SendMessageBatch => out(messages::send_batch(req, input::SendMessageBatch(v))),
+        Op::ReceiveMessage => messages::receive(req, input::ReceiveMessage(v)),
+        Op::DeleteMessage => out(messages::delete(req, input::DeleteMessage(v))),
+        Op::DeleteMessageBatch => out(messages::delete_batch(req, input::DeleteMessageBatch(v))),
+        Op::ChangeMessageVisibility => out(messages::change_visibility(
+            req,
+            input::ChangeMessageVisibility(v),
+        )),
+        Op::ChangeMessageVisibilityBatch => out(messages::change_visibility_batch(
+            req,
+            input::ChangeMessageVisibilityBatch(v),
+        )),
+        Op::StartMessageMoveTask => out(moves::start(req, input::StartMessageMoveTask(v))),
+        Op::CancelMessageMoveTask => out(moves::cancel(req, input::CancelMessageMoveTask(v))),
+        Op::ListMessageMoveTasks => out(moves::list(req, input::ListMessageMoveTasks(v))),
     }
 }
 

@@ -14,6 +14,11 @@ use std::ops::ControlFlow;
 use base64::Engine;
 use ruststack_sdk::http::Reply;
 use ruststack_sdk::ids::{now_ms, now_us, random_hex, random_u64, uuid};
+use ruststack_sdk::protocol::shapes::sqs::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    SendMessageBatchRequestEntry, input, out, output,
+};
+use ruststack_sdk::protocol::typed::List;
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
@@ -359,9 +364,54 @@ impl<'a> Sending<'a> {
     }
 }
 
+/// One message to send: the members SendMessage and a SendMessageBatch
+/// entry share, read through either's view.
+struct Outgoing<'a> {
+    body: Option<&'a str>,
+    delay: Option<i64>,
+    attrs: Option<&'a Map<String, Value>>,
+    sys_attrs: Option<&'a Map<String, Value>>,
+    group: Option<&'a str>,
+    dedup: Option<&'a str>,
+}
+
+impl<'a> Outgoing<'a> {
+    fn of_send(i: input::SendMessage<'a>) -> Self {
+        Outgoing {
+            body: i.message_body(),
+            delay: i.delay_seconds(),
+            attrs: i.message_attributes().map(|m| m.values()),
+            sys_attrs: i.message_system_attributes().map(|m| m.values()),
+            group: i.message_group_id(),
+            dedup: i.message_deduplication_id(),
+        }
+    }
+
+    fn of_entry(e: SendMessageBatchRequestEntry<'a>) -> Self {
+        Outgoing {
+            body: e.message_body(),
+            delay: e.delay_seconds(),
+            attrs: e.message_attributes().map(|m| m.values()),
+            sys_attrs: e.message_system_attributes().map(|m| m.values()),
+            group: e.message_group_id(),
+            dedup: e.message_deduplication_id(),
+        }
+    }
+}
+
+/// What a send answers: SendMessage's result, or a batch entry's without
+/// its `Id`.
+struct Sent {
+    message_id: String,
+    md5_of_body: String,
+    md5_of_attributes: Option<String>,
+    md5_of_system_attributes: Option<String>,
+    sequence_number: Option<String>,
+}
+
 /// One message to send, from SendMessage or a batch entry.
-fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Value, AwsError> {
-    let body = entry["MessageBody"].as_str().unwrap_or_default();
+fn send_one(req: &Request, q: &Queue, entry: &Outgoing, how: &Sending) -> Result<Sent, AwsError> {
+    let body = entry.body.unwrap_or_default();
     if body.is_empty() {
         return Err(if how.batch {
             errors::empty_value("MessageBody")
@@ -370,15 +420,9 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
         });
     }
     valid_body(body)?;
-    let attrs = entry["MessageAttributes"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let attrs = entry.attrs.cloned().unwrap_or_default();
     let attrs_size = check_attrs(&attrs)?;
-    let sent_sys_attrs = entry["MessageSystemAttributes"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let sent_sys_attrs = entry.sys_attrs.cloned().unwrap_or_default();
     for name in sent_sys_attrs.keys() {
         if name != "AWSTraceHeader" {
             return Err(invalid_parameter(format!(
@@ -392,7 +436,7 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
             "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
         )));
     }
-    let delay = match entry["DelaySeconds"].as_i64() {
+    let delay = match entry.delay {
         Some(d) if !(0..=900).contains(&d) => {
             return Err(errors::invalid_value(
                 "DelaySeconds",
@@ -414,7 +458,7 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
         None => q.int("DelaySeconds"),
     };
     if !q.fifo()
-        && let Some(d) = entry.get("MessageDeduplicationId")
+        && let Some(d) = entry.dedup
     {
         // A batch entry fails with AWS's shorter per-entry wording.
         return Err(if how.batch {
@@ -422,13 +466,13 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
         } else {
             errors::invalid_value(
                 "MessageDeduplicationId",
-                d.as_str().unwrap_or_default(),
+                d,
                 "The request include parameter that is not valid for this queue type.",
             )
         });
     }
-    let group = entry["MessageGroupId"].as_str().map(str::to_string);
-    let mut dedup = entry["MessageDeduplicationId"].as_str().map(str::to_string);
+    let group = entry.group.map(str::to_string);
+    let mut dedup = entry.dedup.map(str::to_string);
     if q.fifo() {
         if let Some(g) = group.as_deref() {
             check_message_id("MessageGroupId", g)?;
@@ -449,13 +493,14 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
         );
     }
     let now = now_ms();
-    let mut out = json!({"MD5OfMessageBody": md5_hex(body.as_bytes())});
-    if !attrs.is_empty() {
-        out["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
-    }
-    if !sent_sys_attrs.is_empty() {
-        out["MD5OfMessageSystemAttributes"] = json!(attributes_md5(&sent_sys_attrs));
-    }
+    let mut out = Sent {
+        message_id: String::new(),
+        md5_of_body: md5_hex(body.as_bytes()),
+        md5_of_attributes: (!attrs.is_empty()).then(|| attributes_md5(&attrs)),
+        md5_of_system_attributes: (!sent_sys_attrs.is_empty())
+            .then(|| attributes_md5(&sent_sys_attrs)),
+        sequence_number: None,
+    };
     let mut dedup_key = None;
     if q.fifo() {
         let Some(g) = group.as_deref() else {
@@ -477,8 +522,8 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
         let key = q.key().str(scope).str(d);
         let existing = dedups().get_raw(&key);
         if let Some((prev, _)) = existing.as_ref().filter(|(p, _)| p.until_ms > now) {
-            out["MessageId"] = json!(prev.id);
-            out["SequenceNumber"] = json!(format!("{:020}", prev.seq));
+            out.message_id = prev.id.clone();
+            out.sequence_number = Some(format!("{:020}", prev.seq));
             return Ok(out);
         }
         dedup_key = Some((key, existing.map(|(_, raw)| raw)));
@@ -512,9 +557,9 @@ fn send_one(req: &Request, q: &Queue, entry: &Value, how: &Sending) -> Result<Va
             Some(raw) => dedups().replace(&key, &raw, Some(&record)),
             None => dedups().insert_new(&key, &record),
         };
-        out["SequenceNumber"] = json!(format!("{seq:020}"));
+        out.sequence_number = Some(format!("{seq:020}"));
     }
-    out["MessageId"] = json!(m.id);
+    out.message_id = m.id.clone();
     bodies().put(
         &q.key().u64(seq),
         &Content {
@@ -536,22 +581,38 @@ fn no_dedup_id() -> AwsError {
 }
 
 /// SendMessage.
-pub fn send(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    send_one(req, &q, input, &Sending::of(req, false))
+pub fn send(req: &Request, input: input::SendMessage<'_>) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    let sent = send_one(req, &q, &Outgoing::of_send(input), &Sending::of(req, false))?;
+    Ok(output::SendMessage::new()
+        .message_id(sent.message_id)
+        .md5_of_message_body(sent.md5_of_body)
+        .md5_of_message_attributes(sent.md5_of_attributes)
+        .md5_of_message_system_attributes(sent.md5_of_system_attributes)
+        .sequence_number(sent.sequence_number)
+        .into())
+}
+
+/// The entries of a batch request, each through its view (an entry that is
+/// not a structure reads as having no members).
+fn entries<'a, T>(list: Option<List<'a, T>>, view: fn(&'a Value) -> T) -> Vec<T>
+where
+    T: ruststack_sdk::protocol::typed::FromValue<'a> + 'a,
+{
+    list.map(|l| l.values().iter().map(view).collect())
+        .unwrap_or_default()
 }
 
 /// Checks the shape of a batch: 1 to 10 entries with distinct, valid ids.
-fn check_batch(op: &str, entries: &[Value]) -> Result<(), AwsError> {
-    if entries.is_empty() {
+fn check_batch(op: &str, ids: &[&str]) -> Result<(), AwsError> {
+    if ids.is_empty() {
         return Err(errors::empty_batch(op));
     }
-    if entries.len() > 10 {
-        return Err(errors::too_many_entries(entries.len()));
+    if ids.len() > 10 {
+        return Err(errors::too_many_entries(ids.len()));
     }
     let mut seen = HashSet::new();
-    for e in entries {
-        let id = e["Id"].as_str().unwrap_or_default();
+    for &id in ids {
         if !ruststack_sdk::ids::is_short_name(id) {
             return Err(errors::invalid_batch_id());
         }
@@ -563,38 +624,43 @@ fn check_batch(op: &str, entries: &[Value]) -> Result<(), AwsError> {
 }
 
 fn batch_error(id: &str, e: &AwsError) -> Value {
-    json!({"Id": id, "Code": e.query_error_code(), "Message": e.message, "SenderFault": e.sender_fault})
+    out::BatchResultErrorEntry::new()
+        .id(id)
+        .code(e.query_error_code())
+        .message(e.message.clone())
+        .sender_fault(e.sender_fault)
+        .into()
 }
 
-/// Splits per-entry results into AWS's Successful/Failed lists.
-fn batch_output(results: Vec<(String, Result<Value, AwsError>)>) -> Value {
+/// Splits per-entry results (successful entries already carrying their
+/// `Id`) into AWS's Successful and Failed lists.
+fn batch_output(results: Vec<(String, Result<Value, AwsError>)>) -> (Vec<Value>, Vec<Value>) {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for (id, r) in results {
         match r {
-            Ok(mut v) => {
-                v["Id"] = json!(id);
-                ok.push(v);
-            }
+            Ok(v) => ok.push(v),
             Err(e) => failed.push(batch_error(&id, &e)),
         }
     }
-    json!({"Successful": ok, "Failed": failed})
+    (ok, failed)
 }
 
 /// SendMessageBatch. The whole request fails for a batch over the service
 /// limit and, on a FIFO queue, for an entry without a group id or (without
 /// content-based deduplication) a deduplication id, as on AWS; other
 /// problems fail only their entry.
-pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
-    check_batch("SendMessageBatch", &entries)?;
+pub fn send_batch(req: &Request, input: input::SendMessageBatch<'_>) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    let entries = entries(input.entries(), SendMessageBatchRequestEntry);
+    let ids: Vec<&str> = entries.iter().map(|e| e.id().unwrap_or_default()).collect();
+    check_batch("SendMessageBatch", &ids)?;
     let total: usize = entries
         .iter()
         .map(|e| {
-            e["MessageBody"].as_str().map_or(0, str::len)
-                + check_attrs(e["MessageAttributes"].as_object().unwrap_or(&Map::new()))
+            e.message_body().map_or(0, str::len)
+                + e.message_attributes()
+                    .map_or(Ok(0), |a| check_attrs(a.values()))
                     .unwrap_or(0)
         })
         .sum();
@@ -603,12 +669,12 @@ pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     }
     if q.fifo() {
         for e in &entries {
-            if e.get("MessageGroupId").is_none() {
+            if e.message_group_id().is_none() {
                 return Err(invalid_parameter(
                     "The request must contain the parameter MessageGroupId.",
                 ));
             }
-            if e.get("MessageDeduplicationId").is_none() && !q.flag("ContentBasedDeduplication") {
+            if e.message_deduplication_id().is_none() && !q.flag("ContentBasedDeduplication") {
                 return Err(no_dedup_id());
             }
         }
@@ -617,24 +683,31 @@ pub fn send_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let results = entries
         .iter()
         .map(|e| {
-            (
-                e["Id"].as_str().unwrap_or_default().to_string(),
-                send_one(req, &q, e, &how),
-            )
+            let id = e.id().unwrap_or_default();
+            let sent = send_one(req, &q, &Outgoing::of_entry(*e), &how).map(|s| {
+                out::SendMessageBatchResultEntry::new()
+                    .id(id)
+                    .message_id(s.message_id)
+                    .md5_of_message_body(s.md5_of_body)
+                    .md5_of_message_attributes(s.md5_of_attributes)
+                    .md5_of_message_system_attributes(s.md5_of_system_attributes)
+                    .sequence_number(s.sequence_number)
+                    .into()
+            });
+            (id.to_string(), sent)
         })
         .collect();
-    Ok(batch_output(results))
+    let (ok, failed) = batch_output(results);
+    Ok(output::SendMessageBatch::new()
+        .successful(ok)
+        .failed(failed)
+        .into())
 }
 
 // ----- receive -----
 
-fn names(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
+fn names(v: Option<List<'_, &str>>) -> Vec<String> {
+    v.map(|a| a.iter().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
@@ -741,9 +814,9 @@ fn dead_letter(q: &Queue, from_seq: u64, raw: &[u8], m: &Msg, target: &Queue) ->
 /// later until that one is deleted or visible again); with
 /// nothing to return and WaitTimeSeconds left, asks the host to wait on the
 /// queue's wake key until a send or the next message becomes visible.
-pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    let max = match input["MaxNumberOfMessages"].as_i64() {
+pub fn receive(req: &Request, input: input::ReceiveMessage<'_>) -> Result<Reply, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    let max = match input.max_number_of_messages() {
         Some(n) if !(1..=10).contains(&n) => {
             return Err(invalid_parameter(format!(
                 "Value {n} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
@@ -752,7 +825,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         Some(n) => n as usize,
         None => 1,
     };
-    let vt = match input["VisibilityTimeout"].as_i64() {
+    let vt = match input.visibility_timeout() {
         Some(v) if !(0..=43_200).contains(&v) => {
             return Err(invalid_parameter(format!(
                 "Value {v} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided."
@@ -761,7 +834,7 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         Some(v) => v as u64,
         None => q.int("VisibilityTimeout"),
     };
-    let wait_s = match input["WaitTimeSeconds"].as_i64() {
+    let wait_s = match input.wait_time_seconds() {
         Some(w) if !(0..=20).contains(&w) => {
             return Err(invalid_parameter(format!(
                 "Value {w} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
@@ -770,9 +843,9 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         Some(w) => w as u64,
         None => q.int("ReceiveMessageWaitTimeSeconds"),
     };
-    let mut sys_wanted = names(&input["AttributeNames"]);
-    sys_wanted.extend(names(&input["MessageSystemAttributeNames"]));
-    let attr_wanted = names(&input["MessageAttributeNames"]);
+    let mut sys_wanted = names(input.attribute_names());
+    sys_wanted.extend(names(input.message_system_attribute_names()));
+    let attr_wanted = names(input.message_attribute_names());
     let redrive = q
         .attrs
         .get("RedrivePolicy")
@@ -780,13 +853,11 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
         .and_then(|r| queues::by_arn(&r.target_arn).map(|t| (r.max_receive_count, t)));
 
     let now = now_ms();
-    let attempt = input["ReceiveRequestAttemptId"]
-        .as_str()
-        .filter(|_| q.fifo());
+    let attempt = input.receive_request_attempt_id().filter(|_| q.fifo());
     if let Some(id) = attempt
         && let Some(again) = repeat_attempt(&q, id, now, &sys_wanted, &attr_wanted)
     {
-        return Ok(json!({"Messages": again}).into());
+        return Ok(Value::from(output::ReceiveMessage::new().messages(again)).into());
     }
     let mut out = Vec::new();
     let mut claimed_seqs = Vec::new();
@@ -835,8 +906,13 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
     let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
     let mut group_index: std::collections::HashMap<String, usize> = Default::default();
     let mut candidates = 0usize;
+    // Pages start small (a receive usually finds its messages at the head of
+    // the queue, and every listed record is parsed) and double up to
+    // `SCAN_PAGE_MAX` while the scan goes on past messages in flight.
+    let mut page_size = (2 * max as u32).max(4);
     'scan: loop {
-        let page = msgs().list(&q.key(), after.as_deref(), 256);
+        let page = msgs().list(&q.key(), after.as_deref(), page_size);
+        page_size = (page_size * 2).min(SCAN_PAGE_MAX);
         for (short, m) in &page.items {
             let seq = seq_of(short);
             let key = q.key().u64(seq);
@@ -923,13 +999,15 @@ pub fn receive(req: &Request, input: &Value) -> Result<Reply, AwsError> {
             },
         );
     }
-    let value = if out.is_empty() {
-        json!({})
-    } else {
-        json!({"Messages": out})
-    };
-    Ok(value.into())
+    let mut value = output::ReceiveMessage::new();
+    if !out.is_empty() {
+        value.set_messages(out);
+    }
+    Ok(Value::from(value).into())
 }
+
+/// The most message records a receive lists (and parses) at once.
+const SCAN_PAGE_MAX: u32 = 256;
 
 /// A FIFO receive attempt, remembered for 5 minutes so that a retried
 /// ReceiveMessage with the same ReceiveRequestAttemptId gets the same
@@ -968,27 +1046,25 @@ fn repeat_attempt(
 
 fn render(q: &Queue, m: &Msg, seq: u64, sys_wanted: &[String], attr_wanted: &[String]) -> Value {
     let c = bodies().get(&q.key().u64(seq)).unwrap_or_default();
-    let mut v = json!({
-        "MessageId": m.id,
-        "ReceiptHandle": receipt(q, seq, &m.nonce),
-        "MD5OfBody": md5_hex(c.body.as_bytes()),
-        "Body": c.body,
-    });
+    let mut v = out::Message::new()
+        .message_id(m.id.clone())
+        .receipt_handle(receipt(q, seq, &m.nonce))
+        .md5_of_body(md5_hex(c.body.as_bytes()));
     let sys = system_attributes(q, m, &c, seq, sys_wanted);
     if !sys.is_empty() {
-        v["Attributes"] = Value::Object(sys);
+        v.set_attributes(Value::Object(sys));
     }
     let attrs = message_attributes(&c, attr_wanted);
     if !attrs.is_empty() {
-        v["MD5OfMessageAttributes"] = json!(attributes_md5(&attrs));
-        v["MessageAttributes"] = Value::Object(attrs);
+        v.set_md5_of_message_attributes(attributes_md5(&attrs));
+        v.set_message_attributes(Value::Object(attrs));
     } else if !c.attrs.is_empty() && attr_wanted.iter().any(|w| is_attr_filter(w)) {
         // Names asked for that match none of the message's attributes: AWS
         // answers an empty map (and no digest); names that are no valid
         // filter (`AWS.`, `..foo`) are ignored.
-        v["MessageAttributes"] = json!({});
+        v.set_message_attributes(json!({}));
     }
-    v
+    v.body(c.body).into()
 }
 
 // ----- delete and visibility -----
@@ -1014,28 +1090,34 @@ fn delete_one(q: &Queue, handle: &str) -> Result<Value, AwsError> {
 }
 
 /// DeleteMessage: a stale or repeated handle succeeds without effect, as on AWS.
-pub fn delete(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    let handle = input["ReceiptHandle"].as_str().unwrap_or_default();
-    delete_one(&q, handle)
+pub fn delete(req: &Request, input: input::DeleteMessage<'_>) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    delete_one(&q, input.receipt_handle().unwrap_or_default())
 }
 
 /// DeleteMessageBatch.
-pub fn delete_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
-    check_batch("DeleteMessageBatch", &entries)?;
+pub fn delete_batch(
+    req: &Request,
+    input: input::DeleteMessageBatch<'_>,
+) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    let entries = entries(input.entries(), DeleteMessageBatchRequestEntry);
+    let ids: Vec<&str> = entries.iter().map(|e| e.id().unwrap_or_default()).collect();
+    check_batch("DeleteMessageBatch", &ids)?;
     let results = entries
         .iter()
         .map(|e| {
-            let id = e["Id"].as_str().unwrap_or_default().to_string();
-            (
-                id,
-                delete_one(&q, e["ReceiptHandle"].as_str().unwrap_or_default()),
-            )
+            let id = e.id().unwrap_or_default();
+            let r = delete_one(&q, e.receipt_handle().unwrap_or_default())
+                .map(|_| out::DeleteMessageBatchResultEntry::new().id(id).into());
+            (id.to_string(), r)
         })
         .collect();
-    Ok(batch_output(results))
+    let (ok, failed) = batch_output(results);
+    Ok(output::DeleteMessageBatch::new()
+        .successful(ok)
+        .failed(failed)
+        .into())
 }
 
 fn change_one(q: &Queue, handle: &str, timeout: Option<i64>) -> Result<Value, AwsError> {
@@ -1074,33 +1156,49 @@ fn change_one(q: &Queue, handle: &str, timeout: Option<i64>) -> Result<Value, Aw
 }
 
 /// ChangeMessageVisibility.
-pub fn change_visibility(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
+pub fn change_visibility(
+    req: &Request,
+    input: input::ChangeMessageVisibility<'_>,
+) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
     change_one(
         &q,
-        input["ReceiptHandle"].as_str().unwrap_or_default(),
-        input["VisibilityTimeout"].as_i64(),
+        input.receipt_handle().unwrap_or_default(),
+        input.visibility_timeout(),
     )
 }
 
 /// ChangeMessageVisibilityBatch.
-pub fn change_visibility_batch(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = queues::resolve(req, input)?;
-    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
-    check_batch("ChangeMessageVisibilityBatch", &entries)?;
+pub fn change_visibility_batch(
+    req: &Request,
+    input: input::ChangeMessageVisibilityBatch<'_>,
+) -> Result<Value, AwsError> {
+    let (q, _) = queues::resolve(req, input.queue_url())?;
+    let entries = entries(input.entries(), ChangeMessageVisibilityBatchRequestEntry);
+    let ids: Vec<&str> = entries.iter().map(|e| e.id().unwrap_or_default()).collect();
+    check_batch("ChangeMessageVisibilityBatch", &ids)?;
     let results = entries
         .iter()
         .map(|e| {
-            let id = e["Id"].as_str().unwrap_or_default().to_string();
+            let id = e.id().unwrap_or_default();
             let r = change_one(
                 &q,
-                e["ReceiptHandle"].as_str().unwrap_or_default(),
-                e["VisibilityTimeout"].as_i64().or(Some(0)),
-            );
-            (id, r)
+                e.receipt_handle().unwrap_or_default(),
+                e.visibility_timeout().or(Some(0)),
+            )
+            .map(|_| {
+                out::ChangeMessageVisibilityBatchResultEntry::new()
+                    .id(id)
+                    .into()
+            });
+            (id.to_string(), r)
         })
         .collect();
-    Ok(batch_output(results))
+    let (ok, failed) = batch_output(results);
+    Ok(output::ChangeMessageVisibilityBatch::new()
+        .successful(ok)
+        .failed(failed)
+        .into())
 }
 
 /// Moves every message of `source` to `destination`, or back to the queue

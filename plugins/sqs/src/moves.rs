@@ -6,10 +6,11 @@
 use base64::Engine;
 use ruststack_sdk::ids::{now_ms, uuid};
 use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::shapes::sqs::{input, out, output};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::attributes;
 use crate::errors::{invalid_parameter, missing_parameter, resource_not_found};
@@ -47,9 +48,9 @@ fn is_dead_letter_queue(q: &Queue) -> bool {
 }
 
 /// StartMessageMoveTask.
-pub fn start(_req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let source_arn = input["SourceArn"]
-        .as_str()
+pub fn start(_req: &Request, input: input::StartMessageMoveTask<'_>) -> Result<Value, AwsError> {
+    let source_arn = input
+        .source_arn()
         .ok_or_else(|| missing_parameter("SourceArn"))?;
     let source = queues::by_arn(source_arn).ok_or_else(|| {
         resource_not_found(
@@ -61,7 +62,7 @@ pub fn start(_req: &Request, input: &Value) -> Result<Value, AwsError> {
             "Source queue must be configured as a Dead Letter Queue.",
         ));
     }
-    let destination = match input["DestinationArn"].as_str() {
+    let destination = match input.destination_arn() {
         Some(a) => Some(queues::by_arn(a).ok_or_else(|| {
             resource_not_found(
                 "The resource that you specified for the DestinationArn parameter doesn't exist.",
@@ -69,7 +70,7 @@ pub fn start(_req: &Request, input: &Value) -> Result<Value, AwsError> {
         })?),
         None => None,
     };
-    let rate = input["MaxNumberOfMessagesPerSecond"].as_i64();
+    let rate = input.max_number_of_messages_per_second();
     if rate.is_some_and(|r| !(1..=500).contains(&r)) {
         return Err(invalid_parameter(
             "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.",
@@ -94,13 +95,15 @@ pub fn start(_req: &Request, input: &Value) -> Result<Value, AwsError> {
             .str(&handle),
         &task,
     );
-    Ok(json!({"TaskHandle": handle}))
+    Ok(output::StartMessageMoveTask::new()
+        .task_handle(handle)
+        .into())
 }
 
 /// CancelMessageMoveTask: tasks finish within StartMessageMoveTask, so none
 /// is ever running.
-pub fn cancel(_req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let handle = input["TaskHandle"].as_str().unwrap_or_default();
+pub fn cancel(_req: &Request, input: input::CancelMessageMoveTask<'_>) -> Result<Value, AwsError> {
+    let handle = input.task_handle().unwrap_or_default();
     let known = base64::engine::general_purpose::STANDARD
         .decode(handle)
         .ok()
@@ -113,36 +116,31 @@ pub fn cancel(_req: &Request, input: &Value) -> Result<Value, AwsError> {
 }
 
 /// ListMessageMoveTasks: the most recent tasks of a source queue.
-pub fn list(_req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let source_arn = input["SourceArn"]
-        .as_str()
+pub fn list(_req: &Request, input: input::ListMessageMoveTasks<'_>) -> Result<Value, AwsError> {
+    let source_arn = input
+        .source_arn()
         .ok_or_else(|| missing_parameter("SourceArn"))?;
     if queues::by_arn(source_arn).is_none() {
         return Err(resource_not_found(
             "The resource that you specified for the SourceArn parameter doesn't exist.",
         ));
     }
-    let max = input["MaxResults"].as_i64().unwrap_or(1).clamp(1, 10) as u32;
+    let max = input.max_results().unwrap_or(1).clamp(1, 10) as u32;
     let results: Vec<Value> = tasks()
         .list(&Key::new().str(source_arn), None, max)
         .items
         .into_iter()
         .map(|(_, t)| {
-            let mut v = json!({
-                "Status": "COMPLETED",
-                "SourceArn": t.source_arn,
-                "ApproximateNumberOfMessagesMoved": t.moved,
-                "ApproximateNumberOfMessagesToMove": t.to_move,
-                "StartedTimestamp": t.started_ms,
-            });
-            if let Some(d) = t.destination_arn {
-                v["DestinationArn"] = json!(d);
-            }
-            if let Some(r) = t.rate {
-                v["MaxNumberOfMessagesPerSecond"] = json!(r);
-            }
-            v
+            out::ListMessageMoveTasksResultEntry::new()
+                .status("COMPLETED")
+                .source_arn(t.source_arn)
+                .approximate_number_of_messages_moved(t.moved)
+                .approximate_number_of_messages_to_move(t.to_move)
+                .started_timestamp(t.started_ms)
+                .destination_arn(t.destination_arn)
+                .max_number_of_messages_per_second(t.rate)
+                .into()
         })
         .collect();
-    Ok(json!({"Results": results}))
+    Ok(output::ListMessageMoveTasks::new().results(results).into())
 }

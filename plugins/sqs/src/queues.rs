@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 
 use ruststack_sdk::ids::{arn, now_ms, parse_arn};
 use ruststack_sdk::keys::Key;
+use ruststack_sdk::protocol::shapes::sqs::{input, output};
+use ruststack_sdk::protocol::typed::List;
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::attributes::{self, from_input};
+use crate::attributes::{self, from_map};
 use crate::errors::{self, invalid_parameter, missing_parameter, no_queue};
 use crate::messages;
 
@@ -148,19 +150,16 @@ pub fn parse_url(url: &str) -> Option<QueueRef> {
 
 /// The region a request's `QueueUrl` names, when it names one other than
 /// the request's: the operation must then run in that region's scope.
-pub fn url_region(req: &Request, input: &Value) -> Option<String> {
-    input["QueueUrl"]
-        .as_str()
+pub fn url_region(req: &Request, queue_url: Option<&str>) -> Option<String> {
+    queue_url
         .and_then(parse_url)
         .and_then(|r| r.region)
         .filter(|r| *r != req.context.region)
 }
 
 /// The queue a request's `QueueUrl` names, or `QueueDoesNotExist`.
-pub fn resolve(req: &Request, input: &Value) -> Result<(Queue, Vec<u8>), AwsError> {
-    let url = input["QueueUrl"]
-        .as_str()
-        .ok_or_else(|| missing_parameter("QueueUrl"))?;
+pub fn resolve(req: &Request, queue_url: Option<&str>) -> Result<(Queue, Vec<u8>), AwsError> {
+    let url = queue_url.ok_or_else(|| missing_parameter("QueueUrl"))?;
     let r = parse_url(url).ok_or_else(no_queue)?;
     let region = r.region.as_deref().unwrap_or(&req.context.region);
     table()
@@ -181,9 +180,9 @@ fn valid_name(name: &str) -> bool {
 
 /// CreateQueue: idempotent for the same attributes, `QueueAlreadyExists`
 /// when they differ.
-pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let name = input["QueueName"].as_str().unwrap_or_default();
-    let requested = from_input(&input["Attributes"]);
+pub fn create(req: &Request, input: input::CreateQueue<'_>) -> Result<Value, AwsError> {
+    let name = input.queue_name().unwrap_or_default();
+    let requested = from_map(input.attributes());
     let fifo_attr = requested
         .get("FifoQueue")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -212,9 +211,11 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
                 return Err(errors::queue_exists(k));
             }
         }
-        return Ok(json!({"QueueUrl": url(req, &existing)}));
+        return Ok(output::CreateQueue::new()
+            .queue_url(url(req, &existing))
+            .into());
     }
-    let tags = from_input(&input["tags"]);
+    let tags = from_map(input.tags());
     check_tags(&tags)?;
     let now = now_ms() / 1000;
     let q = Queue {
@@ -230,7 +231,7 @@ pub fn create(req: &Request, input: &Value) -> Result<Value, AwsError> {
     if !table().insert_new(&key, &q) {
         return Err(errors::queue_exists("QueueName"));
     }
-    Ok(json!({"QueueUrl": url(req, &q)}))
+    Ok(output::CreateQueue::new().queue_url(url(req, &q)).into())
 }
 
 /// Checks a newly set RedrivePolicy: the dead-letter queue exists, is of
@@ -287,18 +288,18 @@ fn redrive_allowed(allow: &Value, source_arn: &str) -> bool {
 }
 
 /// GetQueueUrl.
-pub fn get_url(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let name = input["QueueName"].as_str().unwrap_or_default();
+pub fn get_url(req: &Request, input: input::GetQueueUrl<'_>) -> Result<Value, AwsError> {
+    let name = input.queue_name().unwrap_or_default();
     let q = table()
         .get(&queue_key(&req.context.region, name))
         .ok_or_else(no_queue)?;
-    Ok(json!({"QueueUrl": url(req, &q)}))
+    Ok(output::GetQueueUrl::new().queue_url(url(req, &q)).into())
 }
 
 /// ListQueues: by name prefix, paginated when MaxResults is given.
-pub fn list(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let prefix = input["QueueNamePrefix"].as_str().unwrap_or_default();
-    let max = match input["MaxResults"].as_i64() {
+pub fn list(req: &Request, input: input::ListQueues<'_>) -> Result<Value, AwsError> {
+    let prefix = input.queue_name_prefix().unwrap_or_default();
+    let max = match input.max_results() {
         Some(n) if !(1..=1000).contains(&n) => {
             return Err(invalid_parameter(format!(
                 "Value {n} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000."
@@ -307,7 +308,7 @@ pub fn list(req: &Request, input: &Value) -> Result<Value, AwsError> {
         Some(n) => Some(n as usize),
         None => None,
     };
-    let after = input["NextToken"].as_str().map(str::to_string);
+    let after = input.next_token().map(str::to_string);
     let mut names: Vec<Queue> = table()
         .list(&Key::new().str(&req.context.region), None, u32::MAX)
         .items
@@ -320,27 +321,27 @@ pub fn list(req: &Request, input: &Value) -> Result<Value, AwsError> {
     let more = max.is_some() && names.len() > limit;
     names.truncate(limit);
     let urls: Vec<String> = names.iter().map(|q| url(req, q)).collect();
-    let mut out = json!({});
+    let mut out = output::ListQueues::new();
     if !urls.is_empty() {
-        out["QueueUrls"] = json!(urls);
+        out.set_queue_urls(urls);
     }
     if more && let Some(last) = names.last() {
-        out["NextToken"] = json!(last.name);
+        out.set_next_token(last.name.clone());
     }
-    Ok(out)
+    Ok(out.into())
 }
 
 /// DeleteQueue: the queue and all its messages.
-pub fn delete(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = resolve(req, input)?;
+pub fn delete(req: &Request, input: input::DeleteQueue<'_>) -> Result<Value, AwsError> {
+    let (q, _) = resolve(req, input.queue_url())?;
     messages::delete_all(&q);
     table().delete(&q.key());
     Ok(json!({}))
 }
 
 /// PurgeQueue: every message, at most once a minute.
-pub fn purge(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
+pub fn purge(req: &Request, input: input::PurgeQueue<'_>) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
     let now = now_ms();
     if q.last_purge_ms != 0 && now < q.last_purge_ms + 60_000 {
         return Err(errors::purge_in_progress(&q.name));
@@ -352,14 +353,9 @@ pub fn purge(req: &Request, input: &Value) -> Result<Value, AwsError> {
 }
 
 /// Names of the attributes to return for a list that may say `All`.
-fn wanted(names: &Value) -> Result<Option<Vec<String>>, AwsError> {
+fn wanted(names: Option<List<'_, &str>>) -> Result<Option<Vec<String>>, AwsError> {
     let list: Vec<String> = names
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().map(str::to_string).collect())
         .unwrap_or_default();
     if list.iter().any(|n| n == "All") {
         return Ok(None);
@@ -385,20 +381,24 @@ fn wanted(names: &Value) -> Result<Option<Vec<String>>, AwsError> {
 }
 
 /// GetQueueAttributes, including the computed counts and timestamps.
-pub fn get_attributes(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = resolve(req, input)?;
-    let Some(wanted) = wanted(&input["AttributeNames"])? else {
-        return Ok(json!({"Attributes": all_attributes(&q, None)}));
+pub fn get_attributes(
+    req: &Request,
+    input: input::GetQueueAttributes<'_>,
+) -> Result<Value, AwsError> {
+    let (q, _) = resolve(req, input.queue_url())?;
+    let Some(wanted) = wanted(input.attribute_names())? else {
+        return Ok(output::GetQueueAttributes::new()
+            .attributes(all_attributes(&q, None))
+            .into());
     };
-    if wanted.is_empty() {
-        return Ok(json!({}));
+    let mut out = output::GetQueueAttributes::new();
+    if !wanted.is_empty() {
+        let attrs = all_attributes(&q, Some(&wanted));
+        if attrs.as_object().is_some_and(|o| !o.is_empty()) {
+            out.set_attributes(attrs);
+        }
     }
-    let attrs = all_attributes(&q, Some(&wanted));
-    Ok(if attrs.as_object().is_some_and(|o| o.is_empty()) {
-        json!({})
-    } else {
-        json!({"Attributes": attrs})
-    })
+    Ok(out.into())
 }
 
 fn all_attributes(q: &Queue, only: Option<&[String]>) -> Value {
@@ -441,9 +441,12 @@ fn all_attributes(q: &Queue, only: Option<&[String]>) -> Value {
 }
 
 /// SetQueueAttributes (an empty Policy removes it).
-pub fn set_attributes(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
-    let requested = from_input(&input["Attributes"]);
+pub fn set_attributes(
+    req: &Request,
+    input: input::SetQueueAttributes<'_>,
+) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
+    let requested = from_map(input.attributes());
     let fifo = q.fifo();
     attributes::apply(&mut q.attrs, &requested, fifo)?;
     check_redrive_target(&q.region, &q.arn(), &requested, fifo)?;
@@ -467,9 +470,9 @@ fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
 }
 
 /// TagQueue.
-pub fn tag(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
-    let tags = from_input(&input["Tags"]);
+pub fn tag(req: &Request, input: input::TagQueue<'_>) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
+    let tags = from_map(input.tags());
     if tags.is_empty() {
         return Err(missing_parameter("Tags"));
     }
@@ -480,13 +483,13 @@ pub fn tag(req: &Request, input: &Value) -> Result<Value, AwsError> {
 }
 
 /// UntagQueue.
-pub fn untag(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
-    let keys = input["TagKeys"].as_array().cloned().unwrap_or_default();
-    if keys.is_empty() {
+pub fn untag(req: &Request, input: input::UntagQueue<'_>) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
+    let keys = input.tag_keys().filter(|k| !k.is_empty());
+    let Some(keys) = keys else {
         return Err(missing_parameter("TagKeys"));
-    }
-    for k in keys.iter().filter_map(Value::as_str) {
+    };
+    for k in keys.iter() {
         q.tags.remove(k);
     }
     table().replace(&q.key(), &raw, Some(&q));
@@ -494,29 +497,29 @@ pub fn untag(req: &Request, input: &Value) -> Result<Value, AwsError> {
 }
 
 /// ListQueueTags.
-pub fn list_tags(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = resolve(req, input)?;
-    Ok(if q.tags.is_empty() {
-        json!({})
-    } else {
-        json!({"Tags": q.tags})
-    })
+pub fn list_tags(req: &Request, input: input::ListQueueTags<'_>) -> Result<Value, AwsError> {
+    let (q, _) = resolve(req, input.queue_url())?;
+    let mut out = output::ListQueueTags::new();
+    if !q.tags.is_empty() {
+        out.set_tags(json!(q.tags));
+    }
+    Ok(out.into())
 }
 
 /// AddPermission: a statement labelled `Label` in the queue's policy.
-pub fn add_permission(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
-    let label = input["Label"].as_str().unwrap_or_default();
+pub fn add_permission(req: &Request, input: input::AddPermission<'_>) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
+    let label = input.label().unwrap_or_default();
     if !ruststack_sdk::ids::is_short_name(label) {
         return Err(invalid_parameter("Value for parameter Label is invalid."));
     }
-    let accounts: Vec<&str> = input["AWSAccountIds"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
+    let accounts: Vec<&str> = input
+        .aws_account_ids()
+        .map(|a| a.iter().collect())
         .unwrap_or_default();
-    let actions: Vec<&str> = input["Actions"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
+    let actions: Vec<&str> = input
+        .actions()
+        .map(|a| a.iter().collect())
         .unwrap_or_default();
     if accounts.is_empty() {
         return Err(missing_parameter("AWSAccountIds"));
@@ -555,9 +558,12 @@ pub fn add_permission(req: &Request, input: &Value) -> Result<Value, AwsError> {
 }
 
 /// RemovePermission: drops the statement labelled `Label`.
-pub fn remove_permission(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (mut q, raw) = resolve(req, input)?;
-    let label = input["Label"].as_str().unwrap_or_default();
+pub fn remove_permission(
+    req: &Request,
+    input: input::RemovePermission<'_>,
+) -> Result<Value, AwsError> {
+    let (mut q, raw) = resolve(req, input.queue_url())?;
+    let label = input.label().unwrap_or_default();
     let mut policy: Value = q
         .attrs
         .get("Policy")
@@ -585,8 +591,11 @@ pub fn remove_permission(req: &Request, input: &Value) -> Result<Value, AwsError
 }
 
 /// ListDeadLetterSourceQueues: queues whose redrive policy targets this one.
-pub fn dead_letter_sources(req: &Request, input: &Value) -> Result<Value, AwsError> {
-    let (q, _) = resolve(req, input)?;
+pub fn dead_letter_sources(
+    req: &Request,
+    input: input::ListDeadLetterSourceQueues<'_>,
+) -> Result<Value, AwsError> {
+    let (q, _) = resolve(req, input.queue_url())?;
     let target = q.arn();
     let urls: Vec<String> = table()
         .list(&Key::new().str(&req.context.region), None, u32::MAX)
@@ -601,7 +610,9 @@ pub fn dead_letter_sources(req: &Request, input: &Value) -> Result<Value, AwsErr
         })
         .map(|s| url(req, &s))
         .collect();
-    Ok(json!({"queueUrls": urls}))
+    Ok(output::ListDeadLetterSourceQueues::new()
+        .queue_urls(urls)
+        .into())
 }
 
 /// The queues of this account and region with their visible message
