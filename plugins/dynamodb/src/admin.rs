@@ -2,11 +2,13 @@
 //! DescribeEndpoints and DescribeLimits.
 
 use ruststack_sdk::AwsError;
-use serde_json::{Value, json};
+use ruststack_sdk::protocol::shapes::dynamodb::{Tag, input, out, output};
+use serde_json::{Map, Value};
 
 use crate::Ctx;
 use crate::error::{Res, validation};
 use crate::table::{self, TableMeta};
+use crate::view::each;
 
 /// Validates tags as AWS does (at most 50, key 1–128 and value 0–256 characters).
 pub fn check_tags(tags: &[Value]) -> Res<()> {
@@ -16,8 +18,9 @@ pub fn check_tags(tags: &[Value]) -> Res<()> {
         ));
     }
     for t in tags {
-        let k = t["Key"].as_str().unwrap_or("");
-        let v = t["Value"].as_str().unwrap_or("");
+        let t = Tag(t);
+        let k = t.key().unwrap_or("");
+        let v = t.value().unwrap_or("");
         if k.is_empty() || k.chars().count() > 128 {
             return Err(validation(format!(
                 "1 validation error detected: Value '{k}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length {}",
@@ -37,8 +40,9 @@ pub fn check_tags(tags: &[Value]) -> Res<()> {
     Ok(())
 }
 
-fn by_arn(input: &Value) -> Res<TableMeta> {
-    let arn = input["ResourceArn"].as_str().unwrap_or("");
+/// The table a `ResourceArn` names.
+fn by_arn(arn: Option<&str>) -> Res<TableMeta> {
+    let arn = arn.unwrap_or("");
     let parsed = ruststack_sdk::ids::parse_arn(arn).filter(|a| a.service == "dynamodb");
     let Some(name) = parsed
         .as_ref()
@@ -60,50 +64,52 @@ fn by_arn(input: &Value) -> Res<TableMeta> {
 }
 
 /// TagResource: adds or replaces tags.
-pub fn tag(input: &Value) -> Res<Value> {
-    let mut meta = by_arn(input)?;
-    let new = input["Tags"].as_array().cloned().unwrap_or_default();
+pub fn tag(input: input::TagResource<'_>) -> Res<Value> {
+    let mut meta = by_arn(input.resource_arn())?;
+    let new = input.tags().map_or_else(Vec::new, |l| l.values().to_vec());
     check_tags(&new)?;
     for t in new {
-        meta.tags.retain(|x| x["Key"] != t["Key"]);
+        meta.tags.retain(|x| Tag(x).key() != Tag(&t).key());
         meta.tags.push(t);
     }
     check_tags(&meta.tags)?;
     table::save(&meta);
-    Ok(json!({}))
+    Ok(Value::Object(Map::new()))
 }
 
 /// UntagResource.
-pub fn untag(input: &Value) -> Res<Value> {
-    let mut meta = by_arn(input)?;
-    let keys: Vec<Value> = input["TagKeys"].as_array().cloned().unwrap_or_default();
-    meta.tags.retain(|t| !keys.contains(&t["Key"]));
+pub fn untag(input: input::UntagResource<'_>) -> Res<Value> {
+    let mut meta = by_arn(input.resource_arn())?;
+    let keys: Vec<&str> = each(input.tag_keys()).collect();
+    meta.tags
+        .retain(|t| Tag(t).key().is_none_or(|k| !keys.contains(&k)));
     table::save(&meta);
-    Ok(json!({}))
+    Ok(Value::Object(Map::new()))
 }
 
 /// ListTagsOfResource (one page holds every tag: at most 50 exist).
-pub fn list_tags(input: &Value) -> Res<Value> {
-    let meta = by_arn(input)?;
-    Ok(json!({ "Tags": meta.tags }))
+pub fn list_tags(input: input::ListTagsOfResource<'_>) -> Res<Value> {
+    let meta = by_arn(input.resource_arn())?;
+    Ok(output::ListTagsOfResource::new().tags(meta.tags).into())
 }
 
-fn backups_description(meta: &TableMeta) -> Value {
+fn backups_description(meta: &TableMeta) -> out::ContinuousBackupsDescription {
     let pitr = if meta.pitr {
-        json!({
-            "PointInTimeRecoveryStatus": "ENABLED",
-            "RecoveryPeriodInDays": 35,
-            "EarliestRestorableDateTime": meta.desc["CreationDateTime"],
-            "LatestRestorableDateTime": ruststack_sdk::ids::now_ms() as f64 / 1000.0,
-        })
+        out::PointInTimeRecoveryDescription::new()
+            .point_in_time_recovery_status("ENABLED")
+            .recovery_period_in_days(35)
+            .earliest_restorable_date_time(meta.view().creation_date_time())
+            .latest_restorable_date_time(ruststack_sdk::ids::now_ms() as f64 / 1000.0)
     } else {
-        json!({"PointInTimeRecoveryStatus": "DISABLED"})
+        out::PointInTimeRecoveryDescription::new().point_in_time_recovery_status("DISABLED")
     };
-    json!({"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr})
+    out::ContinuousBackupsDescription::new()
+        .continuous_backups_status("ENABLED")
+        .point_in_time_recovery_description(pitr)
 }
 
-fn table_for_backups(input: &Value) -> Res<TableMeta> {
-    let name = &crate::table::name_of(input);
+fn table_for_backups(table_name: Option<&str>) -> Res<TableMeta> {
+    let name = &table::name_of(table_name);
     table::check_name(name, "tableName")?;
     table::load(name).ok_or_else(|| {
         AwsError::client("TableNotFoundException", format!("Table not found: {name}")).into()
@@ -111,17 +117,19 @@ fn table_for_backups(input: &Value) -> Res<TableMeta> {
 }
 
 /// DescribeContinuousBackups.
-pub fn describe_backups(input: &Value) -> Res<Value> {
-    let meta = table_for_backups(input)?;
-    Ok(json!({ "ContinuousBackupsDescription": backups_description(&meta) }))
+pub fn describe_backups(input: input::DescribeContinuousBackups<'_>) -> Res<Value> {
+    let meta = table_for_backups(input.table_name())?;
+    Ok(output::DescribeContinuousBackups::new()
+        .continuous_backups_description(backups_description(&meta))
+        .into())
 }
 
 /// UpdateContinuousBackups: turns point-in-time recovery on or off.
-pub fn update_backups(input: &Value) -> Res<Value> {
-    let mut meta = table_for_backups(input)?;
-    let spec = &input["PointInTimeRecoverySpecification"];
-    meta.pitr = spec["PointInTimeRecoveryEnabled"] == true;
-    if let Some(days) = spec["RecoveryPeriodInDays"].as_i64()
+pub fn update_backups(input: input::UpdateContinuousBackups<'_>) -> Res<Value> {
+    let mut meta = table_for_backups(input.table_name())?;
+    let spec = input.point_in_time_recovery_specification();
+    meta.pitr = spec.and_then(|s| s.point_in_time_recovery_enabled()) == Some(true);
+    if let Some(days) = spec.and_then(|s| s.recovery_period_in_days())
         && !(1..=35).contains(&days)
     {
         return Err(validation(
@@ -129,55 +137,67 @@ pub fn update_backups(input: &Value) -> Res<Value> {
         ));
     }
     table::save(&meta);
-    Ok(json!({ "ContinuousBackupsDescription": backups_description(&meta) }))
+    Ok(output::UpdateContinuousBackups::new()
+        .continuous_backups_description(backups_description(&meta))
+        .into())
 }
 
 /// DescribeEndpoints.
 pub fn endpoints(ctx: &Ctx) -> Value {
-    json!({"Endpoints": [{"Address": format!("dynamodb.{}.amazonaws.com", ctx.region), "CachePeriodInMinutes": 1440}]})
+    let endpoint = out::Endpoint::new()
+        .address(format!("dynamodb.{}.amazonaws.com", ctx.region))
+        .cache_period_in_minutes(1440);
+    output::DescribeEndpoints::new()
+        .endpoints(vec![endpoint])
+        .into()
 }
 
 /// DescribeLimits (AWS's default account quotas).
 pub fn limits() -> Value {
-    json!({
-        "AccountMaxReadCapacityUnits": 80000,
-        "AccountMaxWriteCapacityUnits": 80000,
-        "TableMaxReadCapacityUnits": 40000,
-        "TableMaxWriteCapacityUnits": 40000,
-    })
+    output::DescribeLimits::new()
+        .account_max_read_capacity_units(80000)
+        .account_max_write_capacity_units(80000)
+        .table_max_read_capacity_units(40000)
+        .table_max_write_capacity_units(40000)
+        .into()
 }
 
 /// DescribeKinesisStreamingDestination: no Kinesis destinations exist here.
-pub fn kinesis_destinations(input: &Value) -> Res<Value> {
-    let name = &crate::table::name_of(input);
+pub fn kinesis_destinations(input: input::DescribeKinesisStreamingDestination<'_>) -> Res<Value> {
+    let name = &table::name_of(input.table_name());
     table::check_name(name, "tableName")?;
     table::load(name).ok_or_else(|| crate::error::table_not_found(name))?;
-    Ok(json!({"TableName": name, "KinesisDataStreamDestinations": []}))
+    Ok(output::DescribeKinesisStreamingDestination::new()
+        .table_name(name.as_str())
+        .kinesis_data_stream_destinations(Vec::<Value>::new())
+        .into())
 }
 
 /// DescribeContributorInsights: contributor insights are never enabled.
-pub fn contributor_insights(input: &Value) -> Res<Value> {
-    let name = &crate::table::name_of(input);
+pub fn contributor_insights(input: input::DescribeContributorInsights<'_>) -> Res<Value> {
+    let name = &table::name_of(input.table_name());
     table::check_name(name, "tableName")?;
     let meta = table::load(name).ok_or_else(|| crate::error::table_not_found(name))?;
-    let mut out = json!({"TableName": name, "ContributorInsightsStatus": "DISABLED"});
-    if let Some(i) = input["IndexName"].as_str() {
-        if meta.index(i).is_none() {
-            return Err(AwsError::client(
-                "ResourceNotFoundException",
-                format!("Requested resource not found: Index: {i} not found"),
-            )
-            .into());
-        }
-        out["IndexName"] = json!(i);
+    if let Some(i) = input.index_name()
+        && meta.index(i).is_none()
+    {
+        return Err(AwsError::client(
+            "ResourceNotFoundException",
+            format!("Requested resource not found: Index: {i} not found"),
+        )
+        .into());
     }
-    Ok(out)
+    Ok(output::DescribeContributorInsights::new()
+        .table_name(name.as_str())
+        .contributor_insights_status("DISABLED")
+        .index_name(input.index_name())
+        .into())
 }
 
 /// GetResourcePolicy: tables here never carry a resource policy.
-pub fn resource_policy(input: &Value) -> Res<Value> {
-    let arn = input["ResourceArn"].as_str().unwrap_or("");
-    by_arn(input)?;
+pub fn resource_policy(input: input::GetResourcePolicy<'_>) -> Res<Value> {
+    let arn = input.resource_arn().unwrap_or("");
+    by_arn(input.resource_arn())?;
     Err(AwsError::client(
         "PolicyNotFoundException",
         format!("Resource-based policy not found for the provided ResourceArn: {arn}"),

@@ -151,7 +151,13 @@ pub fn validate(v: &Value) -> Result<Value, String> {
 
 /// Validates every attribute of an item.
 pub fn validate_item(item: &Value) -> Result<Item, String> {
-    let Some(m) = item.as_object() else {
+    validate_map(item.as_object())
+}
+
+/// Validates every attribute of a decoded attribute map (`Item`, `Key`);
+/// `None` (absent, or not a map) is refused as [`validate_item`] refuses it.
+pub fn validate_map(item: Option<&Item>) -> Result<Item, String> {
+    let Some(m) = item else {
         return Err("Item must be a map".into());
     };
     let mut out = Map::new();

@@ -4,45 +4,40 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value, json};
+use ruststack_sdk::protocol::shapes::dynamodb::{input, output};
+use serde_json::{Map, Value};
 
 use crate::error::{Res, validation};
 use crate::expr::eval::project;
 use crate::items::{consumed, parse_exprs, plan_key, plan_put};
 use crate::storage;
 use crate::table;
+use crate::view::{attrs, each, entries};
 
 /// BatchGetItem.
-pub fn get(input: &Value) -> Res<Value> {
-    let req = input["RequestItems"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let total: usize = req
-        .values()
-        .map(|t| t["Keys"].as_array().map_or(0, Vec::len))
-        .sum();
+pub fn get(input: input::BatchGetItem<'_>) -> Res<Value> {
+    let req = input.request_items();
+    let tables = || entries(req);
+    let total: usize = tables().map(|(_, t)| t.keys().map_or(0, |k| k.len())).sum();
     if total > 100 {
         return Err(validation(
             "Too many items requested for the BatchGetItem call",
         ));
     }
-    if req.is_empty() {
+    if req.is_none_or(|m| m.is_empty()) {
         return Err(validation(
             "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
     let mut responses = Map::new();
     let mut caps = Vec::new();
-    for (name, spec) in &req {
-        let mut t = spec.clone();
-        t["TableName"] = json!(name);
-        let meta = table::require(&t)?;
-        let ex = parse_exprs(&t)?;
+    for (name, spec) in tables() {
+        let meta = table::require(Some(name))?;
+        let ex = parse_exprs(spec)?;
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        for k in spec["Keys"].as_array().into_iter().flatten() {
-            let (_, kv_key) = plan_key(&meta, k)?;
+        for k in each(spec.keys()) {
+            let (_, kv_key) = plan_key(&meta, attrs(Some(k)))?;
             if !seen.insert(kv_key.clone()) {
                 return Err(validation("Provided list of item keys contains duplicates"));
             }
@@ -54,30 +49,27 @@ pub fn get(input: &Value) -> Res<Value> {
                 out.push(Value::Object(item));
             }
         }
-        if let Some(c) = consumed(input, name, out.len() as f64 * 0.5) {
+        let units = out.len() as f64 * 0.5;
+        if let Some(c) = consumed(input.return_consumed_capacity(), name, units) {
             caps.push(c);
         }
-        responses.insert(name.clone(), Value::Array(out));
+        responses.insert(name.to_string(), Value::Array(out));
     }
-    let mut out = json!({ "Responses": responses, "UnprocessedKeys": {} });
-    if !caps.is_empty() {
-        out["ConsumedCapacity"] = Value::Array(caps);
-    }
-    Ok(out)
+    Ok(output::BatchGetItem::new()
+        .responses(responses)
+        .unprocessed_keys(Map::new())
+        .consumed_capacity((!caps.is_empty()).then_some(caps))
+        .into())
 }
 
 /// BatchWriteItem.
-pub fn write(input: &Value) -> Res<Value> {
-    let req = input["RequestItems"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let total: usize = req.values().map(|t| t.as_array().map_or(0, Vec::len)).sum();
-    if req.is_empty()
+pub fn write(input: input::BatchWriteItem<'_>) -> Res<Value> {
+    let req = input.request_items();
+    let tables = || entries(req);
+    let total: usize = tables().map(|(_, writes)| writes.len()).sum();
+    if req.is_none_or(|m| m.is_empty())
         || total > 25
-        || req
-            .values()
-            .any(|t| t.as_array().is_none_or(|a| a.is_empty()))
+        || tables().any(|(_, writes)| writes.is_empty())
     {
         return Err(validation(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
@@ -85,16 +77,16 @@ pub fn write(input: &Value) -> Res<Value> {
     }
     let mut plans = Vec::new();
     let mut caps = Vec::new();
-    for (name, writes) in &req {
-        let meta = table::require(&json!({ "TableName": name }))?;
+    for (name, writes) in tables() {
+        let meta = table::require(Some(name))?;
         let mut seen = BTreeSet::new();
-        for w in writes.as_array().into_iter().flatten() {
-            let (k, new) = match (w.get("PutRequest"), w.get("DeleteRequest")) {
+        for w in writes.iter() {
+            let (k, new) = match (w.put_request(), w.delete_request()) {
                 (Some(p), None) => {
-                    let plan = plan_put(&meta, &p["Item"])?;
+                    let plan = plan_put(&meta, attrs(p.item()))?;
                     (plan.kv_key, Some(plan.item))
                 }
-                (None, Some(d)) => (plan_key(&meta, &d["Key"])?.1, None),
+                (None, Some(d)) => (plan_key(&meta, attrs(d.key()))?.1, None),
                 _ => {
                     return Err(validation(
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
@@ -106,7 +98,8 @@ pub fn write(input: &Value) -> Res<Value> {
             }
             plans.push((meta.clone(), k, new));
         }
-        if let Some(c) = consumed(input, name, writes.as_array().map_or(0, Vec::len) as f64) {
+        let units = writes.len() as f64;
+        if let Some(c) = consumed(input.return_consumed_capacity(), name, units) {
             caps.push(c);
         }
     }
@@ -122,9 +115,8 @@ pub fn write(input: &Value) -> Res<Value> {
             new.as_ref(),
         );
     }
-    let mut out = json!({ "UnprocessedItems": {} });
-    if !caps.is_empty() {
-        out["ConsumedCapacity"] = Value::Array(caps);
-    }
-    Ok(out)
+    Ok(output::BatchWriteItem::new()
+        .unprocessed_items(Map::new())
+        .consumed_capacity((!caps.is_empty()).then_some(caps))
+        .into())
 }

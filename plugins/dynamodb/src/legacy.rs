@@ -3,7 +3,10 @@
 //! translated into the same syntax trees the expression parser builds, so
 //! one evaluator serves both.
 
-use serde_json::Value;
+use ruststack_sdk::protocol::shapes::dynamodb::{
+    AttributeValue, AttributeValueUpdate, Condition, ExpectedAttributeValue,
+};
+use ruststack_sdk::protocol::typed::{List, Map};
 
 use crate::attr;
 use crate::expr::ast::{Action, CmpOp, Cond, Operand, Step};
@@ -15,12 +18,16 @@ fn arity_error(op: &str) -> String {
 }
 
 /// One `{ComparisonOperator, AttributeValueList}` condition on `name`.
-fn condition(name: &str, spec: &Value) -> Result<Cond, String> {
+fn condition(
+    name: &str,
+    op: Option<&str>,
+    list: Option<List<'_, AttributeValue<'_>>>,
+) -> Result<Cond, String> {
     let path = vec![Step::Attr(name.to_string())];
     let p = || Operand::Path(path.clone());
-    let op = spec["ComparisonOperator"].as_str().unwrap_or("");
+    let op = op.unwrap_or("");
     let mut vals = Vec::new();
-    for v in spec["AttributeValueList"].as_array().into_iter().flatten() {
+    for v in list.map_or(&[][..], |l| l.values()) {
         vals.push(Operand::Value(attr::validate(v)?));
     }
     let want = match op {
@@ -86,32 +93,48 @@ fn balanced(mut conds: Vec<Cond>, or: bool) -> Option<Cond> {
 }
 
 /// `KeyConditions`, `QueryFilter` or `ScanFilter`.
-pub fn conditions(map: &Value, operator: Option<&str>) -> Result<Option<Cond>, String> {
+pub fn conditions(
+    map: Map<'_, Condition<'_>>,
+    operator: Option<&str>,
+) -> Result<Option<Cond>, String> {
     let mut out = Vec::new();
-    for (name, spec) in map.as_object().into_iter().flatten() {
-        out.push(condition(name, spec)?);
+    for (name, spec) in map.values() {
+        let spec = Condition(spec);
+        out.push(condition(
+            name,
+            spec.comparison_operator(),
+            spec.attribute_value_list(),
+        )?);
     }
     combine(out, operator)
 }
 
 /// `Expected`: `{Exists, Value}` or `{ComparisonOperator, AttributeValueList}` per attribute.
-pub fn expected(map: &Value, operator: Option<&str>) -> Result<Option<Cond>, String> {
+pub fn expected(
+    map: Map<'_, ExpectedAttributeValue<'_>>,
+    operator: Option<&str>,
+) -> Result<Option<Cond>, String> {
     let mut out = Vec::new();
-    for (name, spec) in map.as_object().into_iter().flatten() {
+    for (name, spec) in map.values() {
+        let spec = ExpectedAttributeValue(spec);
         let path = vec![Step::Attr(name.clone())];
-        if spec.get("ComparisonOperator").is_some() {
-            if spec.get("Value").is_some() {
+        if spec.comparison_operator().is_some() {
+            if spec.value().is_some() {
                 return Err("One or more parameter values were invalid: Value and ComparisonOperator cannot be used together".into());
             }
-            out.push(condition(name, spec)?);
+            out.push(condition(
+                name,
+                spec.comparison_operator(),
+                spec.attribute_value_list(),
+            )?);
             continue;
         }
-        let exists = spec["Exists"].as_bool().unwrap_or(true);
-        match (exists, spec.get("Value")) {
+        let exists = spec.exists().unwrap_or(true);
+        match (exists, spec.value()) {
             (true, Some(v)) => out.push(Cond::Cmp(
                 Operand::Path(path),
                 CmpOp::Eq,
-                Operand::Value(attr::validate(v)?),
+                Operand::Value(attr::validate(v.0)?),
             )),
             (false, None) => out.push(Cond::NotExists(path)),
             (true, None) => {
@@ -134,12 +157,13 @@ pub fn expected(map: &Value, operator: Option<&str>) -> Result<Option<Cond>, Str
 }
 
 /// `AttributeUpdates`: PUT, ADD or DELETE per attribute.
-pub fn attribute_updates(map: &Value) -> Result<Vec<Action>, String> {
+pub fn attribute_updates(map: Map<'_, AttributeValueUpdate<'_>>) -> Result<Vec<Action>, String> {
     let mut out = Vec::new();
-    for (name, spec) in map.as_object().into_iter().flatten() {
+    for (name, spec) in map.values() {
+        let spec = AttributeValueUpdate(spec);
         let path = vec![Step::Attr(name.clone())];
-        let value = spec.get("Value").map(attr::validate).transpose()?;
-        out.push(match (spec["Action"].as_str().unwrap_or("PUT"), value) {
+        let value = spec.value().map(|v| attr::validate(v.0)).transpose()?;
+        out.push(match (spec.action().unwrap_or("PUT"), value) {
             ("PUT", Some(v)) => Action::Set(path, Operand::Value(v)),
             ("DELETE", None) => Action::Remove(path),
             ("DELETE", Some(v)) => Action::Delete(path, v),
@@ -164,41 +188,46 @@ mod tests {
     use super::*;
     use crate::attr::Item;
     use crate::expr::eval::eval;
+    use ruststack_sdk::protocol::typed::FromValue;
     use serde_json::json;
+
+    /// A typed map over `v`, as the decoded input's accessors give one.
+    fn map<'a, T: FromValue<'a>>(v: &'a serde_json::Value) -> Map<'a, T> {
+        Map::from_value(v).expect("an object")
+    }
 
     #[test]
     fn legacy_conditions_evaluate_like_expressions() {
         let item: Item =
             serde_json::from_value(json!({"a": {"N": "5"}, "s": {"S": "hello"}})).unwrap();
-        let c = conditions(
-            &json!({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "9"}]},
-                    "s": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "he"}]}}),
+        let c = conditions(map(&json!({"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "9"}]},
+                    "s": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "he"}]}})),
             None,
         )
         .unwrap()
         .unwrap();
         assert!(eval(&item, &c, "x").unwrap());
         let e = expected(
-            &json!({"a": {"Value": {"N": "6"}}, "z": {"Exists": false}}),
+            map(&json!({"a": {"Value": {"N": "6"}}, "z": {"Exists": false}})),
             Some("OR"),
         )
         .unwrap()
         .unwrap();
         assert!(eval(&item, &e, "x").unwrap());
         let e = expected(
-            &json!({"a": {"Value": {"N": "6"}}, "z": {"Exists": false}}),
+            map(&json!({"a": {"Value": {"N": "6"}}, "z": {"Exists": false}})),
             None,
         )
         .unwrap()
         .unwrap();
         assert!(!eval(&item, &e, "x").unwrap());
         assert!(
-            conditions(&json!({"a": {"ComparisonOperator": "EQ"}}), None)
+            conditions(map(&json!({"a": {"ComparisonOperator": "EQ"}})), None)
                 .unwrap_err()
                 .contains("Invalid number of argument")
         );
         assert_eq!(
-            attribute_updates(&json!({"a": {"Action": "DELETE"}})).unwrap(),
+            attribute_updates(map(&json!({"a": {"Action": "DELETE"}}))).unwrap(),
             vec![Action::Remove(vec![Step::Attr("a".into())])]
         );
     }
@@ -211,17 +240,16 @@ mod tests {
         let many: serde_json::Map<String, serde_json::Value> = (0..200_000)
             .map(|i| (format!("a{i}"), json!({"ComparisonOperator": "NULL"})))
             .collect();
-        let all = expected(&serde_json::Value::Object(many.clone()), None)
+        let all = expected(map(&serde_json::Value::Object(many.clone())), None)
             .unwrap()
             .unwrap();
         assert!(!eval(&item, &all, "x").unwrap(), "a5 is not null");
-        let any = expected(&serde_json::Value::Object(many), Some("OR"))
+        let any = expected(map(&serde_json::Value::Object(many)), Some("OR"))
             .unwrap()
             .unwrap();
         assert!(eval(&item, &any, "x").unwrap());
         // Order is kept: the first condition is the leftmost.
-        let c = conditions(
-            &json!({"a": {"ComparisonOperator": "NULL"}, "b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}),
+        let c = conditions(map(&json!({"a": {"ComparisonOperator": "NULL"}, "b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}})),
             None,
         )
         .unwrap()

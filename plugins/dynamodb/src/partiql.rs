@@ -10,6 +10,10 @@
 use serde_json::{Map, Value, json};
 
 use ruststack_sdk::AwsError;
+use ruststack_sdk::protocol::shapes::dynamodb::{
+    self as ddb, AttributeValue, ScanOutput, input, out, output,
+};
+use ruststack_sdk::protocol::typed::List;
 
 use crate::Ctx;
 use crate::attr::{self, Item};
@@ -20,6 +24,7 @@ use crate::expr::parser::{Kind, Placeholders, parse_condition, parse_projection,
 use crate::items::{plan_put, updated_item};
 use crate::storage;
 use crate::table::{self, TableMeta};
+use crate::view::each;
 
 #[derive(Debug, Clone, PartialEq)]
 enum T {
@@ -518,7 +523,7 @@ type Write = (TableMeta, Vec<u8>, Option<(Item, Vec<u8>)>, Option<Item>);
 fn plan_write(stmt: Stmt) -> Res<Write> {
     match stmt {
         Stmt::Insert { meta, item } => {
-            let plan = plan_put(&meta, &Value::Object(item))?;
+            let plan = plan_put(&meta, Some(&item))?;
             let old = storage::read_raw(&plan.kv_key);
             if old.is_some() {
                 return Err(AwsError::client(
@@ -596,23 +601,22 @@ fn select(
     index: Option<&str>,
     projection: Option<&[Path]>,
     cond: Option<&Cond>,
-    input: &Value,
+    input: input::ExecuteStatement<'_>,
 ) -> Res<Value> {
-    let mut q = json!({"TableName": meta.name()});
-    if let Some(i) = index {
-        q["IndexName"] = json!(i);
+    let mut q = out::ScanInput::new()
+        .table_name(meta.name())
+        .index_name(index)
+        .limit(input.limit());
+    if let Some(t) = input.next_token() {
+        let start: Value = serde_json::from_str(t).map_err(|_| validation("Invalid NextToken"))?;
+        q.set_exclusive_start_key(start);
     }
-    if let Some(l) = input["Limit"].as_i64() {
-        q["Limit"] = json!(l);
-    }
-    if let Some(t) = input["NextToken"].as_str() {
-        q["ExclusiveStartKey"] =
-            serde_json::from_str(t).map_err(|_| validation("Invalid NextToken"))?;
-    }
-    let page = crate::query::scan(&q)?;
+    let q = Value::from(q);
+    let page = crate::query::scan(input::Scan(&q))?;
+    let page = ScanOutput(&page);
     let mut items = Vec::new();
-    for it in page["Items"].as_array().into_iter().flatten() {
-        let item: Item = it.as_object().cloned().unwrap_or_default();
+    for it in each(page.items()) {
+        let item: Item = it.values().clone();
         if let Some(c) = cond
             && !eval(&item, c, "ConditionExpression").map_err(validation)?
         {
@@ -624,21 +628,24 @@ fn select(
         };
         items.push(Value::Object(item));
     }
-    let mut out = json!({ "Items": items });
-    if let Some(k) = page.get("LastEvaluatedKey") {
-        out["NextToken"] = json!(k.to_string());
-        out["LastEvaluatedKey"] = k.clone();
-    }
-    Ok(out)
+    let last = page
+        .last_evaluated_key()
+        .map(|k| Value::Object(k.values().clone()));
+    Ok(output::ExecuteStatement::new()
+        .items(items)
+        .next_token(last.as_ref().map(Value::to_string))
+        .last_evaluated_key(last)
+        .into())
 }
 
-fn params_of(v: &Value) -> Vec<Value> {
-    v["Parameters"].as_array().cloned().unwrap_or_default()
+/// A statement's `Parameters` (none when absent).
+fn params<'a>(p: Option<List<'a, AttributeValue<'a>>>) -> &'a [Value] {
+    p.map_or(&[], |l| l.values())
 }
 
 /// ExecuteStatement.
-pub fn execute(input: &Value) -> Res<Value> {
-    let stmt = parse(input["Statement"].as_str().unwrap_or(""), &params_of(input))?;
+pub fn execute(input: input::ExecuteStatement<'_>) -> Res<Value> {
+    let stmt = parse(input.statement().unwrap_or(""), params(input.parameters()))?;
     match stmt {
         Stmt::Select {
             meta,
@@ -655,79 +662,99 @@ pub fn execute(input: &Value) -> Res<Value> {
         other => {
             let w = plan_write(other)?;
             apply(w);
-            Ok(json!({}))
+            Ok(output::ExecuteStatement::new().into())
         }
     }
 }
 
-fn error_entry(e: &DdbError) -> Value {
-    let code = match e.error.code.as_str() {
+/// The code a failed statement reports (in a batch or a transaction).
+fn error_code(e: &DdbError) -> &'static str {
+    match e.error.code.as_str() {
         "ConditionalCheckFailedException" => "ConditionalCheckFailed",
         "DuplicateItemException" => "DuplicateItem",
         "ResourceNotFoundException" => "ResourceNotFound",
         _ => "ValidationError",
-    };
-    json!({"Code": code, "Message": e.error.message})
+    }
+}
+
+/// One statement of BatchExecuteStatement, run on its own.
+fn batch_statement(s: ddb::BatchStatementRequest<'_>) -> Res<out::BatchStatementResponse> {
+    let stmt = parse(s.statement().unwrap_or(""), params(s.parameters()))?;
+    match stmt {
+        Stmt::Select {
+            meta,
+            projection,
+            cond,
+            ..
+        } => {
+            let c = cond.as_ref().ok_or_else(|| {
+                validation(
+                    "Where clause does not contain a mandatory equality on all key attributes",
+                )
+            })?;
+            let key = key_of(&meta, c)?;
+            let k = storage::item_key(&meta, &key);
+            let item = storage::read_raw(&k)
+                .map(|(i, _)| i)
+                .filter(|i| eval(i, c, "ConditionExpression").unwrap_or(false))
+                .map(|i| match &projection {
+                    Some(p) => project(&i, p),
+                    None => i,
+                });
+            Ok(out::BatchStatementResponse::new()
+                .table_name(meta.name())
+                .item(item))
+        }
+        other => {
+            let name = match &other {
+                Stmt::Insert { meta, .. }
+                | Stmt::Update { meta, .. }
+                | Stmt::Delete { meta, .. }
+                | Stmt::Select { meta, .. } => meta.name().to_string(),
+            };
+            apply(plan_write(other)?);
+            Ok(out::BatchStatementResponse::new().table_name(name))
+        }
+    }
 }
 
 /// BatchExecuteStatement: each statement succeeds or fails on its own.
-pub fn batch(input: &Value) -> Res<Value> {
-    let list = input["Statements"].as_array().cloned().unwrap_or_default();
-    if list.is_empty() || list.len() > 25 {
+pub fn batch(input: input::BatchExecuteStatement<'_>) -> Res<Value> {
+    let list = input.statements();
+    let len = list.map_or(0, |l| l.len());
+    if len == 0 || len > 25 {
         return Err(validation(
             "1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25",
         ));
     }
     let mut out = Vec::new();
-    for s in &list {
-        let r = parse(s["Statement"].as_str().unwrap_or(""), &params_of(s)).and_then(|stmt| match stmt {
-            Stmt::Select { meta, projection, cond, .. } => {
-                let c = cond.as_ref().ok_or_else(|| validation("Where clause does not contain a mandatory equality on all key attributes"))?;
-                let key = key_of(&meta, c)?;
-                let k = storage::item_key(&meta, &key);
-                let item = storage::read_raw(&k)
-                    .map(|(i, _)| i)
-                    .filter(|i| eval(i, c, "ConditionExpression").unwrap_or(false))
-                    .map(|i| match &projection {
-                        Some(p) => project(&i, p),
-                        None => i,
-                    });
-                Ok(json!({ "TableName": meta.name(), "Item": item }))
-            }
-            other => {
-                let name = match &other {
-                    Stmt::Insert { meta, .. } | Stmt::Update { meta, .. } | Stmt::Delete { meta, .. } => meta.name().to_string(),
-                    Stmt::Select { meta, .. } => meta.name().to_string(),
-                };
-                apply(plan_write(other)?);
-                Ok(json!({ "TableName": name }))
-            }
-        });
-        out.push(match r {
-            Ok(v) => v,
-            Err(e) => json!({ "Error": error_entry(&e) }),
-        });
+    for s in each(list) {
+        out.push(batch_statement(s).unwrap_or_else(|e| {
+            let error = out::BatchStatementError::new()
+                .code(error_code(&e))
+                .message(e.error.message.as_str());
+            out::BatchStatementResponse::new().error(error)
+        }));
     }
-    Ok(json!({ "Responses": out }))
+    Ok(output::BatchExecuteStatement::new().responses(out).into())
 }
 
 /// ExecuteTransaction: all statements apply, or none.
-pub fn transaction(_ctx: &Ctx, input: &Value) -> Res<Value> {
-    let list = input["TransactStatements"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if list.is_empty() || list.len() > 100 {
+pub fn transaction(_ctx: &Ctx, input: input::ExecuteTransaction<'_>) -> Res<Value> {
+    let list = input.transact_statements();
+    let len = list.map_or(0, |l| l.len());
+    if len == 0 || len > 100 {
         return Err(validation(
             "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100",
         ));
     }
     let mut writes = Vec::new();
     let mut reads = Vec::new();
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<(&str, out::CancellationReason)> = Vec::new();
+    let none = || ("None", out::CancellationReason::new().code("None"));
     let mut failed = false;
-    for s in &list {
-        let stmt = parse(s["Statement"].as_str().unwrap_or(""), &params_of(s))?;
+    for s in each(list) {
+        let stmt = parse(s.statement().unwrap_or(""), params(s.parameters()))?;
         match stmt {
             Stmt::Select { meta, cond, .. } => {
                 let c = cond.ok_or_else(|| {
@@ -737,36 +764,35 @@ pub fn transaction(_ctx: &Ctx, input: &Value) -> Res<Value> {
                 })?;
                 let key = key_of(&meta, &c)?;
                 let item = storage::read_raw(&storage::item_key(&meta, &key)).map(|(i, _)| i);
-                reads.push(match item {
-                    Some(i) => json!({ "Item": i }),
-                    None => json!({}),
-                });
-                reasons.push(json!({"Code": "None"}));
+                reads.push(out::ItemResponse::new().item(item));
+                reasons.push(none());
             }
             other => match plan_write(other) {
                 Ok(w) => {
                     writes.push(w);
-                    reasons.push(json!({"Code": "None"}));
+                    reasons.push(none());
                 }
                 Err(e) if e.error.code == "ValidationException" => return Err(e),
                 Err(e) => {
                     failed = true;
-                    reasons.push(error_entry(&e));
+                    let code = error_code(&e);
+                    let reason = out::CancellationReason::new()
+                        .code(code)
+                        .message(e.error.message.as_str());
+                    reasons.push((code, reason));
                 }
             },
         }
     }
     if failed {
-        let codes: Vec<&str> = reasons
-            .iter()
-            .map(|r| r["Code"].as_str().unwrap_or("None"))
-            .collect();
+        let codes: Vec<&str> = reasons.iter().map(|(code, _)| *code).collect();
         let e: DdbError = AwsError::client(
             "TransactionCanceledException",
             format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
         )
         .into();
-        return Err(e.with("CancellationReasons", Value::Array(reasons)));
+        let reasons: Vec<out::CancellationReason> = reasons.into_iter().map(|(_, r)| r).collect();
+        return Err(e.with("CancellationReasons", reasons.into()));
     }
     if !writes.is_empty() && !reads.is_empty() {
         return Err(validation(
@@ -776,11 +802,9 @@ pub fn transaction(_ctx: &Ctx, input: &Value) -> Res<Value> {
     for w in writes {
         apply(w);
     }
-    let mut out = json!({});
-    if !reads.is_empty() {
-        out["Responses"] = Value::Array(reads);
-    }
-    Ok(out)
+    Ok(output::ExecuteTransaction::new()
+        .responses((!reads.is_empty()).then_some(reads))
+        .into())
 }
 
 #[cfg(test)]

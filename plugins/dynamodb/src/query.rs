@@ -4,7 +4,8 @@
 
 use ruststack_sdk::keys::{Key, prefix_end};
 use ruststack_sdk::kv;
-use serde_json::{Value, json};
+use ruststack_sdk::protocol::shapes::dynamodb::{input, output};
+use serde_json::Value;
 
 use crate::attr::{self, Item, type_of};
 use crate::error::{Res, validation};
@@ -13,6 +14,7 @@ use crate::expr::eval::{eval, project};
 use crate::items::{consumed, parse_exprs};
 use crate::storage::{self, index_key, item_key, push};
 use crate::table::{self, IndexDef, TableMeta};
+use crate::view::{AttrMap, attrs};
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -314,7 +316,19 @@ fn segment_of(meta: &TableMeta, item: &Item) -> u64 {
     h
 }
 
-fn run_page(src: &Source<'_>, spec: PageSpec<'_>, label: &str) -> Res<Value> {
+/// One page of Query or Scan results.
+struct Page {
+    /// How many items matched (the filter kept).
+    count: usize,
+    /// How many items were read.
+    scanned: usize,
+    /// The matching items (none asked for with `Select: COUNT`).
+    items: Option<Vec<Value>>,
+    /// Where the next page starts, when there may be one.
+    last_evaluated_key: Option<Item>,
+}
+
+fn run_page(src: &Source<'_>, spec: PageSpec<'_>, label: &str) -> Res<Page> {
     let PageSpec {
         mut start,
         mut end,
@@ -381,14 +395,47 @@ fn run_page(src: &Source<'_>, spec: PageSpec<'_>, label: &str) -> Res<Value> {
         more = kv::scan(&start, end.as_deref(), 1, reverse).len() == 1
             || limit.is_some_and(|l| scanned >= l);
     }
-    let mut out = json!({ "Count": items.len(), "ScannedCount": scanned });
-    if !count_only {
-        out["Items"] = Value::Array(items);
+    Ok(Page {
+        count: items.len(),
+        scanned,
+        items: (!count_only).then_some(items),
+        last_evaluated_key: last.filter(|_| more),
+    })
+}
+
+/// What Query and Scan read alike: the index, consistency, page size,
+/// `Select` and where to start.
+#[derive(Clone, Copy)]
+struct ReadInput<'a> {
+    index_name: Option<&'a str>,
+    consistent_read: Option<bool>,
+    limit: Option<i64>,
+    select: Option<&'a str>,
+    exclusive_start_key: Option<AttrMap<'a>>,
+}
+
+impl<'a> From<input::Query<'a>> for ReadInput<'a> {
+    fn from(i: input::Query<'a>) -> Self {
+        ReadInput {
+            index_name: i.index_name(),
+            consistent_read: i.consistent_read(),
+            limit: i.limit(),
+            select: i.select(),
+            exclusive_start_key: i.exclusive_start_key(),
+        }
     }
-    if more && let Some(lek) = last {
-        out["LastEvaluatedKey"] = Value::Object(lek);
+}
+
+impl<'a> From<input::Scan<'a>> for ReadInput<'a> {
+    fn from(i: input::Scan<'a>) -> Self {
+        ReadInput {
+            index_name: i.index_name(),
+            consistent_read: i.consistent_read(),
+            limit: i.limit(),
+            select: i.select(),
+            exclusive_start_key: i.exclusive_start_key(),
+        }
     }
-    Ok(out)
 }
 
 struct Common<'a> {
@@ -398,22 +445,22 @@ struct Common<'a> {
     start_key: Option<Vec<u8>>,
 }
 
-fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<Common<'a>> {
-    let index = match input["IndexName"].as_str() {
+fn common<'a>(meta: &'a TableMeta, input: ReadInput<'_>, has_projection: bool) -> Res<Common<'a>> {
+    let index = match input.index_name {
         Some(n) => Some(meta.index(n).ok_or_else(|| {
             validation(format!("The table does not have the specified index: {n}"))
         })?),
         None => None,
     };
     if let Some(i) = &index
-        && input["ConsistentRead"] == true
+        && input.consistent_read == Some(true)
         && meta.is_global_index(&i.name)
     {
         return Err(validation(
             "Consistent reads are not supported on global secondary indexes",
         ));
     }
-    let limit = match input["Limit"].as_i64() {
+    let limit = match input.limit {
         Some(l) if l < 1 => {
             return Err(validation(format!(
                 "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
@@ -428,7 +475,7 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
     } else {
         "ALL_ATTRIBUTES"
     };
-    let select = input["Select"].as_str().unwrap_or(default);
+    let select = input.select.unwrap_or(default);
     match select {
         "SPECIFIC_ATTRIBUTES" if !has_projection => {
             return Err(validation(
@@ -459,9 +506,9 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
         _ => {}
     }
     let src = Source { meta, index };
-    let start_key = match input.get("ExclusiveStartKey").and_then(Value::as_object) {
+    let start_key = match attrs(input.exclusive_start_key) {
         Some(esk) => {
-            let esk = attr::validate_item(&Value::Object(esk.clone())).map_err(validation)?;
+            let esk = attr::validate_map(Some(esk)).map_err(validation)?;
             let mismatch = || {
                 validation(
                     "The provided starting key is invalid: The provided key element does not match the schema",
@@ -485,10 +532,10 @@ fn common<'a>(meta: &'a TableMeta, input: &Value, has_projection: bool) -> Res<C
 }
 
 /// Query.
-pub fn query(input: &Value) -> Res<Value> {
-    let meta = table::require(input)?;
+pub fn query(input: input::Query<'_>) -> Res<Value> {
+    let meta = table::require(input.table_name())?;
     let ex = parse_exprs(input)?;
-    let c = common(&meta, input, ex.projection.is_some())?;
+    let c = common(&meta, input.into(), ex.projection.is_some())?;
     let Some(kc) = &ex.key_condition else {
         return Err(validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -513,7 +560,7 @@ pub fn query(input: &Value) -> Res<Value> {
     }
     let prefix = push(&c.src.prefix(), &pk);
     let (mut start, mut end) = range_of(&prefix, sk.as_ref());
-    let reverse = input["ScanIndexForward"] == false;
+    let reverse = input.scan_index_forward() == Some(false);
     if let Some(k) = &c.start_key {
         // The start key must lie in what the key condition selects: its
         // partition, then its sort key range.
@@ -539,7 +586,7 @@ pub fn query(input: &Value) -> Res<Value> {
             }
         }
     }
-    let mut out = run_page(
+    let page = run_page(
         &c.src,
         PageSpec {
             start,
@@ -553,18 +600,21 @@ pub fn query(input: &Value) -> Res<Value> {
         },
         "FilterExpression",
     )?;
-    if let Some(cc) = consumed(input, meta.name(), 0.5) {
-        out["ConsumedCapacity"] = cc;
-    }
-    Ok(out)
+    Ok(output::Query::new()
+        .count(page.count)
+        .scanned_count(page.scanned)
+        .items(page.items)
+        .last_evaluated_key(page.last_evaluated_key)
+        .consumed_capacity(consumed(input.return_consumed_capacity(), meta.name(), 0.5))
+        .into())
 }
 
 /// Scan (optionally one segment of a parallel scan).
-pub fn scan(input: &Value) -> Res<Value> {
-    let meta = table::require(input)?;
+pub fn scan(input: input::Scan<'_>) -> Res<Value> {
+    let meta = table::require(input.table_name())?;
     let ex = parse_exprs(input)?;
-    let c = common(&meta, input, ex.projection.is_some())?;
-    let segment = match (input["Segment"].as_i64(), input["TotalSegments"].as_i64()) {
+    let c = common(&meta, input.into(), ex.projection.is_some())?;
+    let segment = match (input.segment(), input.total_segments()) {
         (None, None) => None,
         (Some(_), None) => {
             return Err(validation(
@@ -601,7 +651,7 @@ pub fn scan(input: &Value) -> Res<Value> {
         start = k.clone();
         start.push(0);
     }
-    let mut out = run_page(
+    let page = run_page(
         &c.src,
         PageSpec {
             start,
@@ -615,8 +665,11 @@ pub fn scan(input: &Value) -> Res<Value> {
         },
         "FilterExpression",
     )?;
-    if let Some(cc) = consumed(input, meta.name(), 0.5) {
-        out["ConsumedCapacity"] = cc;
-    }
-    Ok(out)
+    Ok(output::Scan::new()
+        .count(page.count)
+        .scanned_count(page.scanned)
+        .items(page.items)
+        .last_evaluated_key(page.last_evaluated_key)
+        .consumed_capacity(consumed(input.return_consumed_capacity(), meta.name(), 0.5))
+        .into())
 }

@@ -9,6 +9,7 @@ use ruststack_sdk::AwsError;
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::kv;
 use ruststack_sdk::protocol::ops::dynamodbstreams::Op;
+use ruststack_sdk::protocol::shapes::dynamodbstreams::{input, out, output};
 use ruststack_sdk::table::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -78,15 +79,15 @@ fn parse_seq(s: &str) -> Option<u64> {
 /// Appends the stream record of one item change, if the table has an enabled stream.
 /// `by_ttl` marks deletions made by the TTL sweep (service principal identity).
 pub fn record(meta: &TableMeta, old: Option<&Item>, new: Option<&Item>, by_ttl: bool) {
-    let spec = &meta.desc["StreamSpecification"];
-    if spec["StreamEnabled"] != true {
+    let spec = meta.view().stream_specification();
+    if spec.and_then(|s| s.stream_enabled()) != Some(true) {
         return;
     }
-    let Some(arn) = meta.desc["LatestStreamArn"].as_str() else {
+    let Some(arn) = meta.view().latest_stream_arn() else {
         return;
     };
-    let view = spec["StreamViewType"]
-        .as_str()
+    let view = spec
+        .and_then(|s| s.stream_view_type())
         .unwrap_or("NEW_AND_OLD_IMAGES");
     if let (Some(o), Some(n)) = (old, new)
         && o == n
@@ -192,25 +193,34 @@ fn load(arn: &str) -> Res<StreamInfo> {
         .ok_or_else(|| stream_not_found(arn))
 }
 
-/// Runs one DynamoDB Streams operation: every one of the model is handled,
-/// so a new model operation does not compile until it has an arm.
-pub fn dispatch(op: &str, input: &Value) -> Res<Value> {
+/// Runs one DynamoDB Streams operation on its decoded input: every one of
+/// the model is handled, so a new model operation does not compile until it
+/// has an arm. Each handler reads the typed view of its input shape.
+pub fn dispatch(op: &str, decoded: &Value) -> Res<Value> {
     let Some(op) = Op::from_name(op) else {
         return Err(AwsError::not_implemented(op).into());
     };
     match op {
-        Op::ListStreams => list(input),
-        Op::DescribeStream => describe(input),
-        Op::GetShardIterator => iterator(input),
-        Op::GetRecords => records(input),
+        Op::ListStreams => list(input::ListStreams(decoded)),
+        Op::DescribeStream => describe(input::DescribeStream(decoded)),
+        Op::GetShardIterator => iterator(input::GetShardIterator(decoded)),
+        Op::GetRecords => records(input::GetRecords(decoded)),
     }
 }
 
-fn list(input: &Value) -> Res<Value> {
-    let limit = input["Limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-    let table = input["TableName"].as_str();
-    let after = input["ExclusiveStartStreamArn"]
-        .as_str()
+/// A `Limit` as a count from 1 to `max` (`default` when absent).
+fn limit(asked: Option<i64>, default: u64, max: u64) -> u64 {
+    asked
+        .and_then(|l| u64::try_from(l).ok())
+        .unwrap_or(default)
+        .clamp(1, max)
+}
+
+fn list(input: input::ListStreams<'_>) -> Res<Value> {
+    let limit = limit(input.limit(), 100, 100) as usize;
+    let table = input.table_name();
+    let after = input
+        .exclusive_start_stream_arn()
         .map(|a| Key::new().str(a).into_bytes());
     let all = registry().all();
     let mut streams: Vec<&StreamInfo> = all
@@ -221,11 +231,20 @@ fn list(input: &Value) -> Res<Value> {
         .collect();
     let more = streams.len() > limit;
     streams.truncate(limit);
-    let mut out = json!({ "Streams": streams.iter().map(|s| json!({"StreamArn": s.arn, "TableName": s.table, "StreamLabel": s.label})).collect::<Vec<_>>() });
-    if more && let Some(last) = streams.last() {
-        out["LastEvaluatedStreamArn"] = json!(last.arn);
-    }
-    Ok(out)
+    let last = streams.last().filter(|_| more).map(|s| s.arn.as_str());
+    let listed: Vec<out::Stream> = streams
+        .iter()
+        .map(|s| {
+            out::Stream::new()
+                .stream_arn(s.arn.as_str())
+                .table_name(s.table.as_str())
+                .stream_label(s.label.as_str())
+        })
+        .collect();
+    Ok(output::ListStreams::new()
+        .streams(listed)
+        .last_evaluated_stream_arn(last)
+        .into())
 }
 
 fn first_seq(arn: &str) -> Option<u64> {
@@ -244,34 +263,39 @@ fn last_seq(arn: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn describe(input: &Value) -> Res<Value> {
-    let arn = input["StreamArn"].as_str().unwrap_or("");
+fn describe(input: input::DescribeStream<'_>) -> Res<Value> {
+    let arn = input.stream_arn().unwrap_or("");
     let s = load(arn)?;
-    let mut range =
-        json!({ "StartingSequenceNumber": seq_text(first_seq(arn).unwrap_or(last_seq(arn) + 1)) });
+    let mut range = out::SequenceNumberRange::new()
+        .starting_sequence_number(seq_text(first_seq(arn).unwrap_or(last_seq(arn) + 1)));
     if !s.enabled {
-        range["EndingSequenceNumber"] = json!(seq_text(last_seq(arn)));
+        range.set_ending_sequence_number(seq_text(last_seq(arn)));
     }
-    Ok(json!({"StreamDescription": {
-        "StreamArn": s.arn,
-        "StreamLabel": s.label,
-        "StreamStatus": if s.enabled { "ENABLED" } else { "DISABLED" },
-        "StreamViewType": s.view_type,
-        "CreationRequestDateTime": s.created,
-        "TableName": s.table,
-        "KeySchema": s.key_schema,
-        "Shards": [{"ShardId": SHARD_ID, "SequenceNumberRange": range}],
-    }}))
+    let shard = out::Shard::new()
+        .shard_id(SHARD_ID)
+        .sequence_number_range(range);
+    let description = out::StreamDescription::new()
+        .stream_arn(s.arn)
+        .stream_label(s.label)
+        .stream_status(if s.enabled { "ENABLED" } else { "DISABLED" })
+        .stream_view_type(s.view_type)
+        .creation_request_date_time(s.created)
+        .table_name(s.table)
+        .key_schema(s.key_schema)
+        .shards(vec![shard]);
+    Ok(output::DescribeStream::new()
+        .stream_description(description)
+        .into())
 }
 
 fn make_iterator(arn: &str, next: u64, now_ms: u64) -> String {
     format!("{next}|{now_ms}|{arn}")
 }
 
-fn iterator(input: &Value) -> Res<Value> {
-    let arn = input["StreamArn"].as_str().unwrap_or("");
+fn iterator(input: input::GetShardIterator<'_>) -> Res<Value> {
+    let arn = input.stream_arn().unwrap_or("");
     load(arn)?;
-    let shard = input["ShardId"].as_str().unwrap_or("");
+    let shard = input.shard_id().unwrap_or("");
     if shard != SHARD_ID {
         return Err(AwsError::client(
             "ResourceNotFoundException",
@@ -280,12 +304,12 @@ fn iterator(input: &Value) -> Res<Value> {
         .into());
     }
     let seq = || -> Res<u64> {
-        input["SequenceNumber"]
-            .as_str()
+        input
+            .sequence_number()
             .and_then(parse_seq)
             .ok_or_else(|| validation("Invalid SequenceNumber"))
     };
-    let next = match input["ShardIteratorType"].as_str().unwrap_or("") {
+    let next = match input.shard_iterator_type().unwrap_or("") {
         "TRIM_HORIZON" => first_seq(arn).unwrap_or(last_seq(arn) + 1),
         "LATEST" => last_seq(arn) + 1,
         "AT_SEQUENCE_NUMBER" => seq()?,
@@ -296,11 +320,13 @@ fn iterator(input: &Value) -> Res<Value> {
             )));
         }
     };
-    Ok(json!({ "ShardIterator": make_iterator(arn, next, ruststack_sdk::ids::now_ms()) }))
+    Ok(output::GetShardIterator::new()
+        .shard_iterator(make_iterator(arn, next, ruststack_sdk::ids::now_ms()))
+        .into())
 }
 
-fn records(input: &Value) -> Res<Value> {
-    let it = input["ShardIterator"].as_str().unwrap_or("");
+fn records(input: input::GetRecords<'_>) -> Res<Value> {
+    let it = input.shard_iterator().unwrap_or("");
     let mut parts = it.splitn(3, '|');
     let (Some(next), Some(issued), Some(arn)) = (
         parts.next().and_then(|n| n.parse::<u64>().ok()),
@@ -314,7 +340,7 @@ fn records(input: &Value) -> Res<Value> {
         return Err(AwsError::client("ExpiredIteratorException", "Iterator expired").into());
     }
     let s = load(arn)?;
-    let limit = input["Limit"].as_u64().unwrap_or(1000).clamp(1, 1000) as u32;
+    let limit = limit(input.limit(), 1000, 1000) as u32;
     let start = record_key(arn, next);
     let end = ruststack_sdk::keys::prefix_end(&Key::new().str("sr").str(arn).into_bytes());
     let rows = kv::scan(&start, end.as_deref(), limit, false);
@@ -327,10 +353,10 @@ fn records(input: &Value) -> Res<Value> {
             serde_json::from_slice(v).ok()
         })
         .collect();
-    let mut out = json!({ "Records": recs });
     let closed = !s.enabled && last >= last_seq(arn);
-    if !closed {
-        out["NextShardIterator"] = json!(make_iterator(arn, last + 1, now));
-    }
-    Ok(out)
+    let next_iterator = (!closed).then(|| make_iterator(arn, last + 1, now));
+    Ok(output::GetRecords::new()
+        .records(recs)
+        .next_shard_iterator(next_iterator)
+        .into())
 }

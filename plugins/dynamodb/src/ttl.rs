@@ -4,6 +4,7 @@
 //! read until the sweep deletes it, and TTL values more than five years in
 //! the past are ignored.
 
+use ruststack_sdk::protocol::shapes::dynamodb::{input, out, output};
 use ruststack_sdk::{Setting, log, schedule, settings};
 use serde_json::{Value, json};
 
@@ -59,18 +60,21 @@ pub fn schedule_sweep(name: &str, gen_: u64) {
 }
 
 /// UpdateTimeToLive.
-pub fn update(input: &Value) -> Res<Value> {
-    let name = &crate::table::name_of(input);
+pub fn update(input: input::UpdateTimeToLive<'_>) -> Res<Value> {
+    let name = &table::name_of(input.table_name());
     table::check_name(name, "tableName")?;
     let mut meta = table::load(name).ok_or_else(|| table_not_found(name))?;
-    let spec = &input["TimeToLiveSpecification"];
-    let attr_name = spec["AttributeName"].as_str().unwrap_or("").to_string();
+    let spec = input.time_to_live_specification();
+    let attr_name = spec
+        .and_then(|s| s.attribute_name())
+        .unwrap_or("")
+        .to_string();
     if attr_name.is_empty() {
         return Err(validation(
             "1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
-    let enable = spec["Enabled"] == true;
+    let enable = spec.and_then(|s| s.enabled()) == Some(true);
     match (&meta.ttl_attribute, enable) {
         (Some(_), true) => return Err(validation("TimeToLive is already enabled")),
         (None, false) => return Err(validation("TimeToLive is already disabled")),
@@ -89,20 +93,30 @@ pub fn update(input: &Value) -> Res<Value> {
         meta.ttl_attribute = None;
     }
     table::save(&meta);
-    Ok(json!({"TimeToLiveSpecification": {"Enabled": enable, "AttributeName": attr_name}}))
+    let spec = out::TimeToLiveSpecification::new()
+        .enabled(enable)
+        .attribute_name(attr_name);
+    Ok(output::UpdateTimeToLive::new()
+        .time_to_live_specification(spec)
+        .into())
 }
 
 /// DescribeTimeToLive.
-pub fn describe(input: &Value) -> Res<Value> {
-    let name = &crate::table::name_of(input);
+pub fn describe(input: input::DescribeTimeToLive<'_>) -> Res<Value> {
+    let name = &table::name_of(input.table_name());
     table::check_name(name, "tableName")?;
     let meta = table::load(name).ok_or_else(|| table_not_found(name))?;
-    Ok(match &meta.ttl_attribute {
-        Some(a) => {
-            json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": a}})
-        }
-        None => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
-    })
+    let status = if meta.ttl_attribute.is_some() {
+        "ENABLED"
+    } else {
+        "DISABLED"
+    };
+    let description = out::TimeToLiveDescription::new()
+        .time_to_live_status(status)
+        .attribute_name(meta.ttl_attribute);
+    Ok(output::DescribeTimeToLive::new()
+        .time_to_live_description(description)
+        .into())
 }
 
 /// True when `item` has expired at `now_secs` by its TTL attribute.

@@ -22,10 +22,20 @@ pub struct Placeholders {
 impl Placeholders {
     /// From the request's (possibly absent) maps.
     pub fn new(names: Option<&Value>, values: Option<&Value>) -> Self {
-        let obj = |v: Option<&Value>| v.and_then(Value::as_object).cloned().unwrap_or_default();
+        Placeholders::from_maps(
+            names.and_then(Value::as_object),
+            values.and_then(Value::as_object),
+        )
+    }
+
+    /// From the request's (possibly absent) maps, as decoded objects.
+    pub fn from_maps(
+        names: Option<&Map<String, Value>>,
+        values: Option<&Map<String, Value>>,
+    ) -> Self {
         Placeholders {
-            names: obj(names),
-            values: obj(values),
+            names: names.cloned().unwrap_or_default(),
+            values: values.cloned().unwrap_or_default(),
             ..Default::default()
         }
     }
