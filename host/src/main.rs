@@ -12,6 +12,7 @@ mod health;
 mod identity;
 mod idle;
 mod init;
+mod logwriter;
 mod memory;
 mod requestlog;
 mod router;
@@ -37,16 +38,10 @@ use store::Store;
 
 fn main() -> ExitCode {
     memory::tune_allocator();
-    // Log lines (one per request, with the request log) are written by a
-    // thread of their own, many per system call, not by the request's
-    // thread; the guard writes what is left when main returns.
-    let (writer, _log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("ruststack-log")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+    // Log lines (one per request, with the request log) are gathered and
+    // written by a thread of their own, many per system call, not by the
+    // request's thread; the guard writes what is left when main returns.
+    let (writer, log_guard) = logwriter::start(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -65,6 +60,8 @@ fn main() -> ExitCode {
         Command::Health(args) => tokio_runtime().and_then(|rt| rt.block_on(health_check(args))),
         Command::New(args) => scaffold::create(&args.dir, &args.name, args.template),
     };
+    // Every log line out before the last word.
+    drop(log_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
