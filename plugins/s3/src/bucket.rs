@@ -1,11 +1,11 @@
 //! Buckets: create, head, delete, list, location, versioning state.
 
+use ruststack_sdk::protocol::shapes::s3::{input, out, output};
 use ruststack_sdk::{AwsError, ids};
-use serde_json::{Value, json};
 
-use crate::dispatch::{Ctx, OpResult};
+use crate::dispatch::{Ctx, OpResult, reply};
 use crate::store::{self, Bucket};
-use crate::util::{self, s};
+use crate::util;
 use ruststack_sdk::http::Reply;
 
 /// The region a `LocationConstraint` names (`EU` is the legacy eu-west-1).
@@ -30,12 +30,12 @@ pub fn check_name(name: &str) -> Result<(), AwsError> {
 }
 
 /// CreateBucket.
-pub fn create_bucket(ctx: &Ctx, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+pub fn create_bucket(ctx: &Ctx, input: input::CreateBucket<'_>) -> OpResult {
+    let name = input.bucket().unwrap_or_default();
     check_name(name)?;
     let constraint = input
-        .pointer("/CreateBucketConfiguration/LocationConstraint")
-        .and_then(Value::as_str);
+        .create_bucket_configuration()
+        .and_then(|c| c.location_constraint());
     let region = match constraint {
         Some("us-east-1") => {
             return Err(AwsError::client(
@@ -64,23 +64,34 @@ pub fn create_bucket(ctx: &Ctx, input: &Value) -> OpResult {
         }
         None => "us-east-1".to_string(),
     };
-    let acl_public = s(input, "ACL")
+    let acl_public = input
+        .acl()
         .is_some_and(|a| a != "private" && a != "bucket-owner-full-control")
-        || ["GrantRead", "GrantWrite", "GrantReadACP", "GrantWriteACP"]
-            .iter()
-            .any(|g| input.get(*g).is_some());
-    if acl_public && s(input, "ObjectOwnership").is_none_or(|o| o == "BucketOwnerEnforced") {
+        || [
+            input.grant_read(),
+            input.grant_write(),
+            input.grant_read_acp(),
+            input.grant_write_acp(),
+        ]
+        .iter()
+        .any(Option::is_some);
+    if acl_public
+        && input
+            .object_ownership()
+            .is_none_or(|o| o == "BucketOwnerEnforced")
+    {
         return Err(AwsError::client(
             "InvalidBucketAclWithObjectOwnership",
             "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
         ));
     }
+    let lock = input.object_lock_enabled_for_bucket().unwrap_or(false);
     let b = Bucket {
         name: name.to_string(),
         region: region.clone(),
         created_ms: ids::now_ms(),
-        versioning: util::flag(input, "ObjectLockEnabledForBucket").then(|| "Enabled".into()),
-        object_lock: util::flag(input, "ObjectLockEnabledForBucket"),
+        versioning: lock.then(|| "Enabled".into()),
+        object_lock: lock,
         owner: ctx.req.context.account.clone(),
     };
     if !store::insert_bucket(&b) {
@@ -101,41 +112,48 @@ pub fn create_bucket(ctx: &Ctx, input: &Value) -> OpResult {
         .with_extra("BucketName", name));
     }
     if b.object_lock {
-        store::put_config(name, "ObjectLock", &json!({"ObjectLockEnabled": "Enabled"}));
+        let lock = out::ObjectLockConfiguration::new().object_lock_enabled("Enabled");
+        store::put_config(name, "ObjectLock", &lock.into());
     }
     crate::config::new_bucket_defaults(name);
-    if let Some(own) = s(input, "ObjectOwnership") {
-        store::put_config(
-            name,
-            "OwnershipControls",
-            &json!({"Rules": [{"ObjectOwnership": own}]}),
-        );
+    if let Some(own) = input.object_ownership() {
+        store::put_config(name, "OwnershipControls", &crate::config::ownership(own));
     }
-    if let Some(acl) = s(input, "ACL") {
+    if let Some(acl) = input.acl() {
         store::put_config(name, "Acl", &crate::config::canned_acl(acl));
     }
-    Ok(json!({
-        "Location": if region == "us-east-1" { format!("/{name}") } else { format!("http://{name}.s3.localhost.localstack.cloud:4566/") },
-        "BucketArn": format!("arn:aws:s3:::{name}"),
-    })
-    .into())
+    let location = if region == "us-east-1" {
+        format!("/{name}")
+    } else {
+        format!("http://{name}.s3.localhost.localstack.cloud:4566/")
+    };
+    Ok(reply(
+        output::CreateBucket::new()
+            .location(location)
+            .bucket_arn(arn(name)),
+    ))
+}
+
+/// A bucket's ARN.
+fn arn(name: &str) -> String {
+    format!("arn:aws:s3:::{name}")
 }
 
 /// HeadBucket: 200 with the region, or a bodiless 404.
-pub fn head_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+pub fn head_bucket(_ctx: &Ctx, input: input::HeadBucket<'_>) -> OpResult {
+    let name = input.bucket().unwrap_or_default();
     let b = store::require_bucket(name)?;
-    Ok(json!({
-        "BucketRegion": b.region,
-        "BucketArn": format!("arn:aws:s3:::{name}"),
-        "AccessPointAlias": false,
-    })
-    .into())
+    Ok(reply(
+        output::HeadBucket::new()
+            .bucket_region(b.region)
+            .bucket_arn(arn(name))
+            .access_point_alias(false),
+    ))
 }
 
 /// DeleteBucket: only when empty (no objects, versions or uploads).
-pub fn delete_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+pub fn delete_bucket(_ctx: &Ctx, input: input::DeleteBucket<'_>) -> OpResult {
+    let name = input.bucket().unwrap_or_default();
     store::require_bucket(name)?;
     if store::has_objects(name) {
         return Err(AwsError::new(
@@ -156,9 +174,9 @@ pub fn delete_bucket(_ctx: &Ctx, input: &Value) -> OpResult {
 }
 
 /// ListBuckets, with Prefix, MaxBuckets and ContinuationToken.
-pub fn list_buckets(ctx: &Ctx, input: &Value) -> OpResult {
-    let prefix = s(input, "Prefix").unwrap_or_default();
-    let max = util::n(input, "MaxBuckets").unwrap_or(10_000);
+pub fn list_buckets(ctx: &Ctx, input: input::ListBuckets<'_>) -> OpResult {
+    let prefix = input.prefix().unwrap_or_default();
+    let max = input.max_buckets().unwrap_or(10_000);
     if !(1..=10_000).contains(&max) {
         return Err(util::invalid_argument(
             "Argument max-buckets must be an integer between 1 and 10000.",
@@ -166,7 +184,7 @@ pub fn list_buckets(ctx: &Ctx, input: &Value) -> OpResult {
             &max.to_string(),
         ));
     }
-    let after = s(input, "ContinuationToken").unwrap_or_default();
+    let after = input.continuation_token().unwrap_or_default();
     let mut all: Vec<Bucket> = store::buckets()
         .into_iter()
         .filter(|b| {
@@ -177,42 +195,47 @@ pub fn list_buckets(ctx: &Ctx, input: &Value) -> OpResult {
         .collect();
     let more = all.len() > max as usize;
     all.truncate(max as usize);
-    let buckets: Vec<Value> = all
+    let buckets: Vec<out::Bucket> = all
         .iter()
         .map(|b| {
-            json!({"Name": b.name, "CreationDate": util::ts(b.created_ms), "BucketRegion": b.region,
-                   "BucketArn": format!("arn:aws:s3:::{}", b.name)})
+            out::Bucket::new()
+                .name(b.name.as_str())
+                .creation_date(util::ts(b.created_ms))
+                .bucket_region(b.region.as_str())
+                .bucket_arn(arn(&b.name))
         })
         .collect();
-    let mut out = json!({"Buckets": buckets, "Owner": util::owner()});
+    let mut out = output::ListBuckets::new()
+        .buckets(buckets)
+        .owner(util::owner());
     if more && let Some(last) = all.last() {
-        out["ContinuationToken"] = json!(last.name);
+        out.set_continuation_token(last.name.as_str());
     }
-    if input.get("Prefix").is_some() {
-        out["Prefix"] = json!(prefix);
+    if input.prefix().is_some() {
+        out.set_prefix(prefix);
     }
-    Ok(out.into())
+    Ok(reply(out))
 }
 
 /// GetBucketLocation: empty for us-east-1.
-pub fn get_bucket_location(_ctx: &Ctx, input: &Value) -> OpResult {
-    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
+pub fn get_bucket_location(_ctx: &Ctx, input: input::GetBucketLocation<'_>) -> OpResult {
+    let b = store::require_bucket(input.bucket().unwrap_or_default())?;
     let loc = if b.region == "us-east-1" {
         String::new()
     } else {
         b.region
     };
-    Ok(json!({ "LocationConstraint": loc }).into())
+    Ok(reply(
+        output::GetBucketLocation::new().location_constraint(loc),
+    ))
 }
 
 /// PutBucketVersioning. The first time versioning is set, existing objects
 /// become `null` versions in the versions table.
-pub fn put_bucket_versioning(_ctx: &Ctx, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+pub fn put_bucket_versioning(_ctx: &Ctx, input: input::PutBucketVersioning<'_>) -> OpResult {
+    let name = input.bucket().unwrap_or_default();
     let mut b = store::require_bucket(name)?;
-    let status = input
-        .pointer("/VersioningConfiguration/Status")
-        .and_then(Value::as_str);
+    let status = input.versioning_configuration().and_then(|c| c.status());
     let status = match status {
         Some(st @ ("Enabled" | "Suspended")) => st.to_string(),
         None => return Ok(Reply::default()),
@@ -247,11 +270,9 @@ pub fn put_bucket_versioning(_ctx: &Ctx, input: &Value) -> OpResult {
 }
 
 /// GetBucketVersioning: no Status until versioning was set.
-pub fn get_bucket_versioning(_ctx: &Ctx, input: &Value) -> OpResult {
-    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
-    Ok(match b.versioning {
-        Some(st) => json!({ "Status": st }),
-        None => json!({}),
-    }
-    .into())
+pub fn get_bucket_versioning(_ctx: &Ctx, input: input::GetBucketVersioning<'_>) -> OpResult {
+    let b = store::require_bucket(input.bucket().unwrap_or_default())?;
+    Ok(reply(
+        output::GetBucketVersioning::new().status(b.versioning),
+    ))
 }

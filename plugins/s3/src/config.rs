@@ -8,12 +8,15 @@
 //! configurations answer AWS's "not configured" error or AWS's default.
 
 use ruststack_sdk::AwsError;
-use ruststack_sdk::protocol::models;
+use ruststack_sdk::protocol::shapes::s3::{
+    AccelerateConfiguration, AccessControlPolicy, CORSConfiguration, CORSRule, Grant,
+    OwnershipControls, OwnershipControlsRule, Tagging, input, out, output,
+};
 use serde_json::{Value, json};
 
-use crate::dispatch::{Ctx, OpResult};
+use crate::dispatch::{Ctx, OpResult, reply};
 use crate::store;
-use crate::util::{self, s};
+use crate::util;
 use ruststack_sdk::http::Reply;
 use ruststack_sdk::protocol::ops::s3::Op;
 
@@ -25,6 +28,10 @@ enum Absent {
     Default(fn() -> Value),
 }
 
+/// The document a Put operation carries (its payload member, read through
+/// the operation's input view), if it has one.
+type Document = fn(&Value) -> Option<Value>;
+
 /// One sub-resource: its storage name and its operations.
 struct Sub {
     name: &'static str,
@@ -33,10 +40,27 @@ struct Sub {
     /// `None` where the model has no delete operation.
     delete: Option<Op>,
     absent: Absent,
+    /// The Put's document; `None` for the ACL, set by a canned ACL or a
+    /// document (see [`acl_from_input`]).
+    document: Option<Document>,
+    /// The Get's output holding the stored document: its payload member, or
+    /// the document itself where the output has the document's members.
+    answer: fn(Value) -> Value,
+}
+
+/// A Get output that is the stored document as it stands.
+fn as_stored(doc: Value) -> Value {
+    doc
 }
 
 fn default_encryption() -> Value {
-    json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": false}]})
+    let by_default = out::ServerSideEncryptionByDefault::new().sse_algorithm("AES256");
+    let rule = out::ServerSideEncryptionRule::new()
+        .apply_server_side_encryption_by_default(by_default)
+        .bucket_key_enabled(false);
+    out::ServerSideEncryptionConfiguration::new()
+        .rules(vec![rule])
+        .into()
 }
 
 fn empty() -> Value {
@@ -44,7 +68,9 @@ fn empty() -> Value {
 }
 
 fn bucket_owner_pays() -> Value {
-    json!({"Payer": "BucketOwner"})
+    out::RequestPaymentConfiguration::new()
+        .payer("BucketOwner")
+        .into()
 }
 
 fn private_acl() -> Value {
@@ -62,6 +88,12 @@ const SUBS: &[Sub] = &[
             "NoSuchCORSConfiguration",
             "The CORS configuration does not exist",
         ),
+        document: Some(|v| {
+            input::PutBucketCors(v)
+                .cors_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Policy",
@@ -73,6 +105,8 @@ const SUBS: &[Sub] = &[
             "NoSuchBucketPolicy",
             "The bucket policy does not exist",
         ),
+        document: Some(|v| input::PutBucketPolicy(v).policy().map(Value::from)),
+        answer: |doc| output::GetBucketPolicy::new().policy(doc).into(),
     },
     Sub {
         name: "Tagging",
@@ -80,6 +114,8 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketTagging,
         delete: Some(Op::DeleteBucketTagging),
         absent: Absent::Error(404, "NoSuchTagSet", "The TagSet does not exist"),
+        document: Some(|v| input::PutBucketTagging(v).tagging().map(|d| d.0.clone())),
+        answer: as_stored,
     },
     Sub {
         name: "Website",
@@ -91,6 +127,12 @@ const SUBS: &[Sub] = &[
             "NoSuchWebsiteConfiguration",
             "The specified bucket does not have a website configuration",
         ),
+        document: Some(|v| {
+            input::PutBucketWebsite(v)
+                .website_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Lifecycle",
@@ -102,6 +144,12 @@ const SUBS: &[Sub] = &[
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
         ),
+        document: Some(|v| {
+            input::PutBucketLifecycleConfiguration(v)
+                .lifecycle_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Encryption",
@@ -109,6 +157,16 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketEncryption,
         delete: Some(Op::DeleteBucketEncryption),
         absent: Absent::Default(default_encryption),
+        document: Some(|v| {
+            input::PutBucketEncryption(v)
+                .server_side_encryption_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: |doc| {
+            output::GetBucketEncryption::new()
+                .server_side_encryption_configuration(doc)
+                .into()
+        },
     },
     Sub {
         name: "Logging",
@@ -116,6 +174,12 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketLogging,
         delete: None,
         absent: Absent::Default(empty),
+        document: Some(|v| {
+            input::PutBucketLogging(v)
+                .bucket_logging_status()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Accelerate",
@@ -123,6 +187,12 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketAccelerateConfiguration,
         delete: None,
         absent: Absent::Default(empty),
+        document: Some(|v| {
+            input::PutBucketAccelerateConfiguration(v)
+                .accelerate_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "RequestPayment",
@@ -130,6 +200,12 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketRequestPayment,
         delete: None,
         absent: Absent::Default(bucket_owner_pays),
+        document: Some(|v| {
+            input::PutBucketRequestPayment(v)
+                .request_payment_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Replication",
@@ -141,6 +217,16 @@ const SUBS: &[Sub] = &[
             "ReplicationConfigurationNotFoundError",
             "The replication configuration was not found",
         ),
+        document: Some(|v| {
+            input::PutBucketReplication(v)
+                .replication_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: |doc| {
+            output::GetBucketReplication::new()
+                .replication_configuration(doc)
+                .into()
+        },
     },
     Sub {
         name: "ObjectLock",
@@ -152,6 +238,16 @@ const SUBS: &[Sub] = &[
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",
         ),
+        document: Some(|v| {
+            input::PutObjectLockConfiguration(v)
+                .object_lock_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: |doc| {
+            output::GetObjectLockConfiguration::new()
+                .object_lock_configuration(doc)
+                .into()
+        },
     },
     Sub {
         name: "OwnershipControls",
@@ -163,6 +259,16 @@ const SUBS: &[Sub] = &[
             "OwnershipControlsNotFoundError",
             "The bucket ownership controls were not found",
         ),
+        document: Some(|v| {
+            input::PutBucketOwnershipControls(v)
+                .ownership_controls()
+                .map(|d| d.0.clone())
+        }),
+        answer: |doc| {
+            output::GetBucketOwnershipControls::new()
+                .ownership_controls(doc)
+                .into()
+        },
     },
     Sub {
         name: "PublicAccessBlock",
@@ -174,6 +280,16 @@ const SUBS: &[Sub] = &[
             "NoSuchPublicAccessBlockConfiguration",
             "The public access block configuration was not found",
         ),
+        document: Some(|v| {
+            input::PutPublicAccessBlock(v)
+                .public_access_block_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: |doc| {
+            output::GetPublicAccessBlock::new()
+                .public_access_block_configuration(doc)
+                .into()
+        },
     },
     Sub {
         name: "Notification",
@@ -181,6 +297,12 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketNotificationConfiguration,
         delete: None,
         absent: Absent::Default(empty),
+        document: Some(|v| {
+            input::PutBucketNotificationConfiguration(v)
+                .notification_configuration()
+                .map(|d| d.0.clone())
+        }),
+        answer: as_stored,
     },
     Sub {
         name: "Acl",
@@ -188,6 +310,8 @@ const SUBS: &[Sub] = &[
         get: Op::GetBucketAcl,
         delete: None,
         absent: Absent::Default(private_acl),
+        document: None,
+        answer: as_stored,
     },
 ];
 
@@ -197,24 +321,32 @@ pub fn new_bucket_defaults(bucket: &str) {
     store::put_config(
         bucket,
         "OwnershipControls",
-        &json!({"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}),
+        &ownership("BucketOwnerEnforced"),
     );
-    store::put_config(
-        bucket,
-        "PublicAccessBlock",
-        &json!({"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}),
-    );
+    let block = out::PublicAccessBlockConfiguration::new()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true);
+    store::put_config(bucket, "PublicAccessBlock", &block.into());
+}
+
+/// The ownership controls document of one `ObjectOwnership` setting.
+pub fn ownership(object_ownership: &str) -> Value {
+    let rule = out::OwnershipControlsRule::new().object_ownership(object_ownership);
+    out::OwnershipControls::new().rules(vec![rule]).into()
 }
 
 /// The ACL document of a canned ACL.
 pub fn canned_acl(name: &str) -> Value {
-    let owner = util::owner();
-    let grant = |grantee: Value, perm: &str| json!({"Grantee": grantee, "Permission": perm});
-    let mut grants = vec![grant(
-        json!({"Type": "CanonicalUser", "ID": owner["ID"], "DisplayName": "webfile"}),
-        "FULL_CONTROL",
-    )];
-    let group = |uri: &str| json!({"Type": "Group", "URI": uri});
+    let grant =
+        |grantee: out::Grantee, perm: &str| out::Grant::new().grantee(grantee).permission(perm);
+    let me = out::Grantee::new()
+        .r#type("CanonicalUser")
+        .id(util::caller_id())
+        .display_name("webfile");
+    let mut grants = vec![grant(me, "FULL_CONTROL")];
+    let group = |uri: &str| out::Grantee::new().r#type("Group").uri(uri);
     let all = "http://acs.amazonaws.com/groups/global/AllUsers";
     match name {
         "public-read" => grants.push(grant(group(all), "READ")),
@@ -233,7 +365,10 @@ pub fn canned_acl(name: &str) -> Value {
         }
         _ => {}
     }
-    json!({"Owner": owner, "Grants": grants})
+    out::AccessControlPolicy::new()
+        .owner(util::owner())
+        .grants(grants)
+        .into()
 }
 
 const CANNED: [&str; 8] = [
@@ -247,9 +382,32 @@ const CANNED: [&str; 8] = [
     "log-delivery-write",
 ];
 
+/// What a request says about an ACL: the canned `x-amz-acl` (`ACL`),
+/// whether any `x-amz-grant-*` header (`Grant*`) was sent, and the
+/// `AccessControlPolicy` document of Put*Acl.
+pub struct AclInput<'a> {
+    /// `ACL`.
+    pub canned: Option<&'a str>,
+    /// Whether any `Grant*` member is present.
+    pub grants: bool,
+    /// `AccessControlPolicy`.
+    pub policy: Option<AccessControlPolicy<'a>>,
+}
+
+impl<'a> AclInput<'a> {
+    /// The ACL headers of a write: the canned ACL and the grant headers.
+    pub fn headers(canned: Option<&'a str>, grants: &[Option<&'a str>]) -> Self {
+        AclInput {
+            canned,
+            grants: grants.iter().any(Option::is_some),
+            policy: None,
+        }
+    }
+}
+
 /// The ACL a Put*Acl request sets: a canned `x-amz-acl` or a document.
-pub fn acl_from_input(input: &Value) -> Result<Value, AwsError> {
-    if let Some(c) = s(input, "ACL") {
+pub fn acl_from_input(acl: &AclInput<'_>) -> Result<Value, AwsError> {
+    if let Some(c) = acl.canned {
         if !CANNED.contains(&c) {
             return Err(
                 AwsError::client("InvalidArgument", "").with_extra("ArgumentName", "x-amz-acl")
@@ -257,14 +415,15 @@ pub fn acl_from_input(input: &Value) -> Result<Value, AwsError> {
         }
         return Ok(canned_acl(c));
     }
-    match input.get("AccessControlPolicy") {
-        Some(p) => {
-            let mut p = p.clone();
-            if p.get("Owner").is_none() {
-                p["Owner"] = util::owner();
-            }
-            Ok(p)
-        }
+    match acl.policy {
+        // The document as given, owned by the caller when it names no owner.
+        Some(p) => Ok(out::AccessControlPolicy::new()
+            .grants(p.grants().map(|g| g.values().to_vec()))
+            .owner(
+                p.owner()
+                    .map_or_else(|| util::owner().into(), |o| o.0.clone()),
+            )
+            .into()),
         None => Ok(canned_acl("private")),
     }
 }
@@ -273,9 +432,9 @@ pub fn acl_from_input(input: &Value) -> Result<Value, AwsError> {
 fn acls_disabled(bucket: &str) -> bool {
     store::config(bucket, "OwnershipControls")
         .and_then(|c| {
-            c.pointer("/Rules/0/ObjectOwnership")
-                .and_then(Value::as_str)
-                .map(|o| o == "BucketOwnerEnforced")
+            let rules = OwnershipControls(&c).rules()?;
+            let first = rules.values().first().map(OwnershipControlsRule)?;
+            first.object_ownership().map(|o| o == "BucketOwnerEnforced")
         })
         .unwrap_or(false)
 }
@@ -283,27 +442,18 @@ fn acls_disabled(bucket: &str) -> bool {
 /// Rejects ACLs other than the owner's full control on buckets whose
 /// ownership is `BucketOwnerEnforced` (the default of new buckets), as AWS
 /// does: `AccessControlListNotSupported`.
-pub fn check_acl_allowed(bucket: &str, input: &Value) -> Result<(), AwsError> {
-    let canned_ok =
-        s(input, "ACL").is_none_or(|a| a == "private" || a == "bucket-owner-full-control");
-    let grants_ok = [
-        "GrantRead",
-        "GrantWrite",
-        "GrantReadACP",
-        "GrantWriteACP",
-        "GrantFullControl",
-    ]
-    .iter()
-    .all(|g| input.get(*g).is_none());
-    let doc_ok = input
-        .pointer("/AccessControlPolicy/Grants")
-        .and_then(Value::as_array)
-        .is_none_or(|g| {
-            g.iter().all(|x| {
-                x.get("Permission").and_then(Value::as_str) == Some("FULL_CONTROL")
-                    && x.pointer("/Grantee/Type").and_then(Value::as_str) == Some("CanonicalUser")
-            })
-        });
+pub fn check_acl_allowed(bucket: &str, acl: &AclInput<'_>) -> Result<(), AwsError> {
+    let canned_ok = acl
+        .canned
+        .is_none_or(|a| a == "private" || a == "bucket-owner-full-control");
+    let grants_ok = !acl.grants;
+    // Every grant as decoded: one that is not a structure grants nothing.
+    let doc_ok = acl.policy.and_then(|p| p.grants()).is_none_or(|g| {
+        g.values().iter().map(Grant).all(|x| {
+            x.permission() == Some("FULL_CONTROL")
+                && x.grantee().and_then(|g| g.r#type()) == Some("CanonicalUser")
+        })
+    });
     if (canned_ok && grants_ok && doc_ok) || !acls_disabled(bucket) {
         return Ok(());
     }
@@ -311,13 +461,6 @@ pub fn check_acl_allowed(bucket: &str, input: &Value) -> Result<(), AwsError> {
         "AccessControlListNotSupported",
         "The bucket does not allow ACLs",
     ))
-}
-
-/// The name of the input's payload member.
-fn payload_of(op: Op) -> Option<String> {
-    let model = models::s3();
-    let op = model.operation(op.name())?;
-    model.input_shape(op)?.payload.clone()
 }
 
 /// Validates a document before it is stored.
@@ -335,20 +478,17 @@ fn validate(sub: &Sub, doc: &Value, bucket: &store::Bucket) -> Result<(), AwsErr
             }
         }
         "Tagging" => {
-            util::tags_from(doc.get("TagSet"))?;
+            util::tags_from(Tagging(doc).tag_set())?;
         }
         "Cors" => {
-            let rules = doc.get("CORSRules").and_then(Value::as_array);
+            let rules = CORSConfiguration(doc).cors_rules().map(|l| l.values());
             if rules.is_none_or(|r| r.is_empty()) {
                 return Err(AwsError::malformed_xml());
             }
-            for r in rules.into_iter().flatten() {
-                for m in r
-                    .get("AllowedMethods")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+            for r in rules.into_iter().flatten().map(CORSRule) {
+                let methods = r.allowed_methods().map(|l| l.values());
+                for m in methods.into_iter().flatten() {
+                    // A method that is not a string is not a supported one.
                     let m = m.as_str().unwrap_or_default();
                     if !["GET", "PUT", "HEAD", "POST", "DELETE"].contains(&m) {
                         return Err(AwsError::client(
@@ -369,7 +509,7 @@ fn validate(sub: &Sub, doc: &Value, bucket: &store::Bucket) -> Result<(), AwsErr
             ));
         }
         "Accelerate" => {
-            let st = doc.get("Status").and_then(Value::as_str);
+            let st = AccelerateConfiguration(doc).status();
             if !matches!(st, Some("Enabled" | "Suspended")) {
                 return Err(AwsError::malformed_xml());
             }
@@ -379,7 +519,9 @@ fn validate(sub: &Sub, doc: &Value, bucket: &store::Bucket) -> Result<(), AwsErr
     Ok(())
 }
 
-/// Serves the sub-resource operation `op`, if it is one.
+/// Serves the sub-resource operation `op`, if it is one. `input` is the
+/// decoded input of whichever of these operations it is: each part is read
+/// through that operation's view (see [`Sub::document`], [`bucket_acl`]).
 pub fn handle(_ctx: &Ctx, op: Op, input: &Value) -> Option<OpResult> {
     let sub = SUBS
         .iter()
@@ -387,19 +529,35 @@ pub fn handle(_ctx: &Ctx, op: Op, input: &Value) -> Option<OpResult> {
     Some(serve(sub, op, input))
 }
 
+/// The ACL input of a PutBucketAcl.
+fn bucket_acl(input: input::PutBucketAcl<'_>) -> AclInput<'_> {
+    AclInput {
+        canned: input.acl(),
+        grants: [
+            input.grant_read(),
+            input.grant_write(),
+            input.grant_read_acp(),
+            input.grant_write_acp(),
+            input.grant_full_control(),
+        ]
+        .iter()
+        .any(Option::is_some),
+        policy: input.access_control_policy(),
+    }
+}
+
+/// Put, Get or Delete of one sub-resource.
 fn serve(sub: &Sub, op: Op, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+    let name = crate::dispatch::bucket_of(op, input).unwrap_or_default();
     let mut bucket = store::require_bucket(name)?;
     if op == sub.put {
-        let doc = if sub.name == "Acl" {
-            check_acl_allowed(name, input)?;
-            acl_from_input(input)?
-        } else {
-            let payload = payload_of(op).unwrap_or_default();
-            input
-                .get(&payload)
-                .cloned()
-                .ok_or_else(AwsError::malformed_xml)?
+        let doc = match sub.document {
+            None => {
+                let acl = bucket_acl(input::PutBucketAcl(input));
+                check_acl_allowed(name, &acl)?;
+                acl_from_input(&acl)?
+            }
+            Some(document) => document(input).ok_or_else(AwsError::malformed_xml)?,
         };
         validate(sub, &doc, &bucket)?;
         if sub.name == "ObjectLock" {
@@ -427,14 +585,50 @@ fn serve(sub: &Sub, op: Op, input: &Value) -> OpResult {
             Absent::Default(f) => f(),
         },
     };
-    let model = models::s3();
-    let out_payload = model
-        .operation(op.name())
-        .and_then(|o| model.output_shape(o))
-        .and_then(|s| s.payload.clone());
-    Ok(match out_payload {
-        Some(p) => json!({ p: doc }),
-        None => doc,
+    Ok(reply((sub.answer)(doc)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ruststack_sdk::protocol::models;
+
+    /// Each Put reads the model's payload member of its input, and each Get
+    /// answers the document under its output's payload member (or as the
+    /// output itself where the output has none), as the model says.
+    #[test]
+    fn documents_follow_the_model_payloads() {
+        let model = models::s3();
+        let payload = |op: Op, input: bool| {
+            let o = model.operation(op.name()).unwrap();
+            let shape = if input {
+                model.input_shape(o)
+            } else {
+                model.output_shape(o)
+            };
+            shape.and_then(|s| s.payload.clone())
+        };
+        for sub in SUBS {
+            let doc = if sub.name == "Policy" {
+                json!("{}")
+            } else {
+                json!({"X": 1})
+            };
+            if let Some(document) = sub.document {
+                let p = payload(sub.put, true).unwrap();
+                assert_eq!(
+                    document(&json!({ p: doc.clone() })),
+                    Some(doc.clone()),
+                    "{}",
+                    sub.name
+                );
+                assert_eq!(document(&json!({})), None, "{}", sub.name);
+            }
+            let want = match payload(sub.get, false) {
+                Some(p) => json!({ p: doc.clone() }),
+                None => doc.clone(),
+            };
+            assert_eq!((sub.answer)(doc), want, "{}", sub.name);
+        }
     }
-    .into())
 }

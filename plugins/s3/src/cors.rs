@@ -4,6 +4,8 @@
 
 use ruststack_sdk::protocol::browser;
 use ruststack_sdk::protocol::encoding::percent_decode;
+use ruststack_sdk::protocol::shapes::s3::{CORSConfiguration, CORSRule};
+use ruststack_sdk::protocol::typed::List;
 use ruststack_sdk::protocol::{Codec, models};
 use ruststack_sdk::{AwsError, Body, Request, Response};
 use serde_json::Value;
@@ -34,50 +36,49 @@ fn wildcard(pattern: &str, value: &str) -> bool {
     }
 }
 
-fn strings(rule: &Value, name: &str) -> Vec<String> {
-    rule.get(name)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+/// The strings of a rule's list member (`None` when absent).
+fn strings(list: Option<List<'_, &str>>) -> Vec<String> {
+    list.map(|l| l.iter().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 /// The first rule allowing `origin`, `method` and every requested header.
 fn matching_rule(bucket: &str, origin: &str, method: &str, headers: &[String]) -> Option<Value> {
     let cfg = store::config(bucket, "Cors")?;
-    let rules = cfg.get("CORSRules")?.as_array()?.clone();
-    rules.into_iter().find(|r| {
-        strings(r, "AllowedOrigins")
+    let rules = CORSConfiguration(&cfg).cors_rules()?;
+    // Every rule as decoded: one that is not a structure allows nothing.
+    let found = rules.values().iter().find(|r| {
+        let r = CORSRule(r);
+        strings(r.allowed_origins())
             .iter()
             .any(|o| wildcard(o, origin))
-            && strings(r, "AllowedMethods").iter().any(|m| m == method)
+            && strings(r.allowed_methods()).iter().any(|m| m == method)
             && headers
                 .iter()
-                .all(|h| strings(r, "AllowedHeaders").iter().any(|a| wildcard(a, h)))
-    })
+                .all(|h| strings(r.allowed_headers()).iter().any(|a| wildcard(a, h)))
+    });
+    found.cloned()
 }
 
 fn allow_headers(rule: &Value, origin: &str, out: &mut Vec<(String, String)>) {
-    let any = strings(rule, "AllowedOrigins").iter().any(|o| o == "*");
+    let rule = CORSRule(rule);
+    let any = strings(rule.allowed_origins()).iter().any(|o| o == "*");
     out.push((
         "Access-Control-Allow-Origin".into(),
         if any { "*".into() } else { origin.to_string() },
     ));
     out.push((
         "Access-Control-Allow-Methods".into(),
-        strings(rule, "AllowedMethods").join(", "),
+        strings(rule.allowed_methods()).join(", "),
     ));
     if !any {
         out.push(("Access-Control-Allow-Credentials".into(), "true".into()));
     }
-    let expose = strings(rule, "ExposeHeaders");
+    let expose = strings(rule.expose_headers());
     if !expose.is_empty() {
         out.push(("Access-Control-Expose-Headers".into(), expose.join(", ")));
     }
-    if let Some(age) = rule.get("MaxAgeSeconds").and_then(Value::as_i64) {
+    if let Some(age) = rule.max_age_seconds() {
         out.push(("Access-Control-Max-Age".into(), age.to_string()));
     }
     out.push((

@@ -4,6 +4,7 @@
 
 use ruststack_sdk::http::{Reply, answer};
 use ruststack_sdk::protocol::ops::s3::Op;
+use ruststack_sdk::protocol::shapes::s3::input;
 use ruststack_sdk::protocol::{Codec, HttpRequest, Operation, models, time};
 use ruststack_sdk::{AwsError, Body, Outcome, Request, blobs};
 use serde_json::Value;
@@ -27,6 +28,12 @@ impl Ctx<'_> {
 
 /// Operation result.
 pub type OpResult = Result<Reply, AwsError>;
+
+/// A reply answering `output` (a generated output builder, or a stored
+/// document that is the output as it stands).
+pub fn reply(output: impl Into<Value>) -> Reply {
+    Reply::from(output.into())
+}
 
 /// Serves one S3 request.
 pub fn handle(req: &Request) -> Outcome {
@@ -139,13 +146,13 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
         body: &body,
         ..probe
     };
-    let input = ruststack_sdk::protocol::decode_input(model, op, &http)?;
-    check_owner(req, which, &input)?;
+    let value = ruststack_sdk::protocol::decode_input(model, op, &http)?;
+    check_owner(req, which, &value)?;
     let ctx = Ctx {
         req,
         region: req.context.region.clone(),
     };
-    let reply = route(&ctx, which, &input)?;
+    let reply = route(&ctx, which, &value)?;
     Ok((op, reply))
 }
 
@@ -153,11 +160,11 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
 /// bucket policies that could grant another): anyone else gets AWS's
 /// `AccessDenied`, as from a bucket without a policy for them. CreateBucket
 /// and ListBuckets answer for themselves.
-fn check_owner(req: &Request, op: Op, input: &Value) -> Result<(), AwsError> {
+fn check_owner(req: &Request, op: Op, value: &Value) -> Result<(), AwsError> {
     if matches!(op, Op::CreateBucket | Op::ListBuckets) {
         return Ok(());
     }
-    let Some(name) = input.get("Bucket").and_then(Value::as_str) else {
+    let Some(name) = bucket_of(op, value) else {
         return Ok(());
     };
     match crate::store::bucket(name) {
@@ -166,6 +173,135 @@ fn check_owner(req: &Request, op: Op, input: &Value) -> Result<(), AwsError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The `Bucket` member of `op`'s decoded input, read through the
+/// operation's typed view: every operation has an arm, so a new model
+/// operation does not compile until it is listed here.
+pub fn bucket_of(op: Op, value: &Value) -> Option<&str> {
+    macro_rules! bucket_member {
+        ($($name:ident),* $(,)?) => {
+            match op {
+                $(Op::$name => input::$name(value).bucket(),)*
+                Op::ListBuckets | Op::ListDirectoryBuckets | Op::WriteGetObjectResponse => None,
+            }
+        };
+    }
+    bucket_member!(
+        AbortMultipartUpload,
+        CompleteMultipartUpload,
+        CopyObject,
+        CreateBucket,
+        CreateBucketMetadataConfiguration,
+        CreateBucketMetadataTableConfiguration,
+        CreateMultipartUpload,
+        CreateSession,
+        DeleteBucket,
+        DeleteBucketAnalyticsConfiguration,
+        DeleteBucketCors,
+        DeleteBucketEncryption,
+        DeleteBucketIntelligentTieringConfiguration,
+        DeleteBucketInventoryConfiguration,
+        DeleteBucketLifecycle,
+        DeleteBucketMetadataConfiguration,
+        DeleteBucketMetadataTableConfiguration,
+        DeleteBucketMetricsConfiguration,
+        DeleteBucketOwnershipControls,
+        DeleteBucketPolicy,
+        DeleteBucketReplication,
+        DeleteBucketTagging,
+        DeleteBucketWebsite,
+        DeleteObject,
+        DeleteObjectAnnotation,
+        DeleteObjectTagging,
+        DeleteObjects,
+        DeletePublicAccessBlock,
+        GetBucketAbac,
+        GetBucketAccelerateConfiguration,
+        GetBucketAcl,
+        GetBucketAnalyticsConfiguration,
+        GetBucketCors,
+        GetBucketEncryption,
+        GetBucketIntelligentTieringConfiguration,
+        GetBucketInventoryConfiguration,
+        GetBucketLifecycle,
+        GetBucketLifecycleConfiguration,
+        GetBucketLocation,
+        GetBucketLogging,
+        GetBucketMetadataConfiguration,
+        GetBucketMetadataTableConfiguration,
+        GetBucketMetricsConfiguration,
+        GetBucketNotification,
+        GetBucketNotificationConfiguration,
+        GetBucketOwnershipControls,
+        GetBucketPolicy,
+        GetBucketPolicyStatus,
+        GetBucketReplication,
+        GetBucketRequestPayment,
+        GetBucketTagging,
+        GetBucketVersioning,
+        GetBucketWebsite,
+        GetObject,
+        GetObjectAcl,
+        GetObjectAnnotation,
+        GetObjectAttributes,
+        GetObjectLegalHold,
+        GetObjectLockConfiguration,
+        GetObjectRetention,
+        GetObjectTagging,
+        GetObjectTorrent,
+        GetPublicAccessBlock,
+        HeadBucket,
+        HeadObject,
+        ListBucketAnalyticsConfigurations,
+        ListBucketIntelligentTieringConfigurations,
+        ListBucketInventoryConfigurations,
+        ListBucketMetricsConfigurations,
+        ListMultipartUploads,
+        ListObjectAnnotations,
+        ListObjectVersions,
+        ListObjects,
+        ListObjectsV2,
+        ListParts,
+        PutBucketAbac,
+        PutBucketAccelerateConfiguration,
+        PutBucketAcl,
+        PutBucketAnalyticsConfiguration,
+        PutBucketCors,
+        PutBucketEncryption,
+        PutBucketIntelligentTieringConfiguration,
+        PutBucketInventoryConfiguration,
+        PutBucketLifecycle,
+        PutBucketLifecycleConfiguration,
+        PutBucketLogging,
+        PutBucketMetricsConfiguration,
+        PutBucketNotification,
+        PutBucketNotificationConfiguration,
+        PutBucketOwnershipControls,
+        PutBucketPolicy,
+        PutBucketReplication,
+        PutBucketRequestPayment,
+        PutBucketTagging,
+        PutBucketVersioning,
+        PutBucketWebsite,
+        PutObject,
+        PutObjectAcl,
+        PutObjectAnnotation,
+        PutObjectLegalHold,
+        PutObjectLockConfiguration,
+        PutObjectRetention,
+        PutObjectTagging,
+        PutPublicAccessBlock,
+        RenameObject,
+        RestoreObject,
+        SelectObjectContent,
+        UpdateBucketMetadataAnnotationTableConfiguration,
+        UpdateBucketMetadataInventoryTableConfiguration,
+        UpdateBucketMetadataJournalTableConfiguration,
+        UpdateObjectEncryption,
+        UploadPart,
+        UploadPartCopy,
+    )
 }
 
 /// Most bytes a request document (an XML configuration, a policy, a
@@ -196,41 +332,61 @@ fn document_body(req: &Request) -> Result<Vec<u8>, AwsError> {
 
 /// Runs an operation of the S3 model: every one has an arm, so a new model
 /// operation does not compile until it is handled or listed as not emulated.
-fn route(ctx: &Ctx, op: Op, input: &Value) -> OpResult {
+fn route(ctx: &Ctx, op: Op, value: &Value) -> OpResult {
     match op {
-        Op::ListBuckets => bucket::list_buckets(ctx, input),
-        Op::CreateBucket => bucket::create_bucket(ctx, input),
-        Op::HeadBucket => bucket::head_bucket(ctx, input),
-        Op::DeleteBucket => bucket::delete_bucket(ctx, input),
-        Op::GetBucketLocation => bucket::get_bucket_location(ctx, input),
-        Op::PutBucketVersioning => bucket::put_bucket_versioning(ctx, input),
-        Op::GetBucketVersioning => bucket::get_bucket_versioning(ctx, input),
-        Op::PutObject => object::put_object(ctx, input),
-        Op::GetObject => object::get_object(ctx, input, false),
-        Op::HeadObject => object::get_object(ctx, input, true),
-        Op::DeleteObject => object::delete_object(ctx, input),
-        Op::DeleteObjects => object::delete_objects(ctx, input),
-        Op::CopyObject => object::copy_object(ctx, input),
-        Op::GetObjectAttributes => object::get_object_attributes(ctx, input),
-        Op::GetObjectTagging => object::get_object_tagging(ctx, input),
-        Op::PutObjectTagging => object::put_object_tagging(ctx, input),
-        Op::DeleteObjectTagging => object::delete_object_tagging(ctx, input),
-        Op::GetObjectAcl => object::get_object_acl(ctx, input),
-        Op::PutObjectAcl => object::put_object_acl(ctx, input),
-        Op::GetObjectRetention
-        | Op::PutObjectRetention
-        | Op::GetObjectLegalHold
-        | Op::PutObjectLegalHold => object::lock(ctx, op, input),
-        Op::ListObjects => list::list_objects(ctx, input, false),
-        Op::ListObjectsV2 => list::list_objects(ctx, input, true),
-        Op::ListObjectVersions => list::list_object_versions(ctx, input),
-        Op::CreateMultipartUpload => multipart::create(ctx, input),
-        Op::UploadPart => multipart::upload_part(ctx, input),
-        Op::UploadPartCopy => multipart::upload_part_copy(ctx, input),
-        Op::CompleteMultipartUpload => multipart::complete(ctx, input),
-        Op::AbortMultipartUpload => multipart::abort(ctx, input),
-        Op::ListMultipartUploads => multipart::list_uploads(ctx, input),
-        Op::ListParts => multipart::list_parts(ctx, input),
+        Op::ListBuckets => bucket::list_buckets(ctx, input::ListBuckets(value)),
+        Op::CreateBucket => bucket::create_bucket(ctx, input::CreateBucket(value)),
+        Op::HeadBucket => bucket::head_bucket(ctx, input::HeadBucket(value)),
+        Op::DeleteBucket => bucket::delete_bucket(ctx, input::DeleteBucket(value)),
+        Op::GetBucketLocation => bucket::get_bucket_location(ctx, input::GetBucketLocation(value)),
+        Op::PutBucketVersioning => {
+            bucket::put_bucket_versioning(ctx, input::PutBucketVersioning(value))
+        }
+        Op::GetBucketVersioning => {
+            bucket::get_bucket_versioning(ctx, input::GetBucketVersioning(value))
+        }
+        Op::PutObject => object::put_object(ctx, input::PutObject(value)),
+        Op::GetObject => object::get_object(ctx, input::GetObject(value)),
+        Op::HeadObject => object::head_object(ctx, input::HeadObject(value)),
+        Op::DeleteObject => object::delete_object(ctx, input::DeleteObject(value)),
+        Op::DeleteObjects => object::delete_objects(ctx, input::DeleteObjects(value)),
+        Op::CopyObject => object::copy_object(ctx, input::CopyObject(value)),
+        Op::GetObjectAttributes => {
+            object::get_object_attributes(ctx, input::GetObjectAttributes(value))
+        }
+        Op::GetObjectTagging => object::get_object_tagging(ctx, input::GetObjectTagging(value)),
+        Op::PutObjectTagging => object::put_object_tagging(ctx, input::PutObjectTagging(value)),
+        Op::DeleteObjectTagging => {
+            object::delete_object_tagging(ctx, input::DeleteObjectTagging(value))
+        }
+        Op::GetObjectAcl => object::get_object_acl(ctx, input::GetObjectAcl(value)),
+        Op::PutObjectAcl => object::put_object_acl(ctx, input::PutObjectAcl(value)),
+        Op::GetObjectRetention => {
+            object::get_object_retention(ctx, input::GetObjectRetention(value))
+        }
+        Op::PutObjectRetention => {
+            object::put_object_retention(ctx, input::PutObjectRetention(value))
+        }
+        Op::GetObjectLegalHold => {
+            object::get_object_legal_hold(ctx, input::GetObjectLegalHold(value))
+        }
+        Op::PutObjectLegalHold => {
+            object::put_object_legal_hold(ctx, input::PutObjectLegalHold(value))
+        }
+        Op::ListObjects => list::list_objects(ctx, input::ListObjects(value)),
+        Op::ListObjectsV2 => list::list_objects_v2(ctx, input::ListObjectsV2(value)),
+        Op::ListObjectVersions => list::list_object_versions(ctx, input::ListObjectVersions(value)),
+        Op::CreateMultipartUpload => multipart::create(ctx, input::CreateMultipartUpload(value)),
+        Op::UploadPart => multipart::upload_part(ctx, input::UploadPart(value)),
+        Op::UploadPartCopy => multipart::upload_part_copy(ctx, input::UploadPartCopy(value)),
+        Op::CompleteMultipartUpload => {
+            multipart::complete(ctx, input::CompleteMultipartUpload(value))
+        }
+        Op::AbortMultipartUpload => multipart::abort(ctx, input::AbortMultipartUpload(value)),
+        Op::ListMultipartUploads => {
+            multipart::list_uploads(ctx, input::ListMultipartUploads(value))
+        }
+        Op::ListParts => multipart::list_parts(ctx, input::ListParts(value)),
         // Bucket and object-lock configurations, stored as documents.
         Op::DeleteBucketCors
         | Op::DeleteBucketEncryption
@@ -270,7 +426,7 @@ fn route(ctx: &Ctx, op: Op, input: &Value) -> OpResult {
         | Op::PutBucketTagging
         | Op::PutBucketWebsite
         | Op::PutObjectLockConfiguration
-        | Op::PutPublicAccessBlock => config::handle(ctx, op, input)
+        | Op::PutPublicAccessBlock => config::handle(ctx, op, value)
             .unwrap_or_else(|| Err(AwsError::not_implemented(op.name()))),
         // Not emulated: AWS's NotImplemented-style answer.
         Op::CreateBucketMetadataConfiguration
@@ -317,5 +473,27 @@ fn route(ctx: &Ctx, op: Op, input: &Value) -> OpResult {
         | Op::UpdateBucketMetadataJournalTableConfiguration
         | Op::UpdateObjectEncryption
         | Op::WriteGetObjectResponse => Err(AwsError::not_implemented(op.name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `bucket_of` reads the `Bucket` member of exactly the operations whose
+    /// model input has one.
+    #[test]
+    fn bucket_of_every_operation_with_a_bucket() {
+        let model = models::s3();
+        let value = serde_json::json!({"Bucket": "b"});
+        for name in model.operation_names() {
+            let op = Op::from_name(&name).unwrap();
+            let has = model
+                .operation(&name)
+                .and_then(|o| model.input_shape(o))
+                .is_some_and(|s| s.member_named("Bucket").is_some());
+            let want = has.then_some("b");
+            assert_eq!(bucket_of(op, &value), want, "{name}");
+        }
     }
 }

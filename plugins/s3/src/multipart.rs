@@ -3,14 +3,17 @@
 
 use md5::{Digest, Md5};
 use ruststack_sdk::blobs::{self, DigestAlgorithm};
+use ruststack_sdk::protocol::shapes::s3::{
+    CompletedMultipartUpload, CompletedPart, input, out, output,
+};
 use ruststack_sdk::{AwsError, BlobSlice, ids};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::chunked;
-use crate::dispatch::{Ctx, OpResult};
-use crate::object;
+use crate::dispatch::{Ctx, OpResult, reply};
+use crate::object::{self, copy_conditions, sent_checksums, set_checksums, write_acl, write_input};
 use crate::store::{self, Part, Upload};
-use crate::util::{self, s};
+use crate::util::{self, non_empty};
 use ruststack_sdk::http::Reply;
 
 /// Parts other than the last must be at least this long.
@@ -20,15 +23,21 @@ fn io() -> AwsError {
     AwsError::internal_failure()
 }
 
-fn find_upload(input: &Value) -> Result<(store::Bucket, Upload), AwsError> {
-    let (b, key) = object::bucket_key(input)?;
-    let id = s(input, "UploadId").unwrap_or_default();
+/// The upload an input names by `Bucket`, `Key` and `UploadId`.
+fn find_upload(
+    bucket: Option<&str>,
+    key: Option<&str>,
+    upload_id: Option<&str>,
+) -> Result<(store::Bucket, Upload), AwsError> {
+    let (b, key) = object::bucket_key(bucket, key)?;
+    let id = upload_id.unwrap_or_default();
     let u = store::upload(&b.name, &key, id).ok_or_else(|| util::no_such_upload(id))?;
     Ok((b, u))
 }
 
-fn part_number(input: &Value) -> Result<u64, AwsError> {
-    match util::n(input, "PartNumber") {
+/// The input's `PartNumber`, which must be 1 to 10000.
+fn part_number(number: Option<i64>) -> Result<u64, AwsError> {
+    match number {
         Some(n @ 1..=10_000) => Ok(n as u64),
         other => Err(util::invalid_argument(
             "Part number must be an integer between 1 and 10000, inclusive",
@@ -39,25 +48,28 @@ fn part_number(input: &Value) -> Result<u64, AwsError> {
 }
 
 /// CreateMultipartUpload.
-pub fn create(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = object::bucket_key(input)?;
-    crate::config::check_acl_allowed(&b.name, input)?;
-    let template = object::template(input, &key)?;
+pub fn create(_ctx: &Ctx, input: input::CreateMultipartUpload<'_>) -> OpResult {
+    let (b, key) = object::bucket_key(input.bucket(), input.key())?;
+    crate::config::check_acl_allowed(&b.name, &write_acl!(input))?;
+    let template = object::template(&write_input!(input), &key)?;
     let u = Upload {
         id: ids::random_hex(32),
         key: key.clone(),
         initiated_ms: ids::now_ms(),
         template,
-        checksum_algorithm: s(input, "ChecksumAlgorithm").map(str::to_string),
+        checksum_algorithm: input.checksum_algorithm().map(str::to_string),
     };
     store::put_upload(&b.name, &u);
-    let mut out =
-        json!({"Bucket": b.name, "Key": key, "UploadId": u.id, "ServerSideEncryption": "AES256"});
+    let mut out = output::CreateMultipartUpload::new()
+        .bucket(b.name.as_str())
+        .key(key)
+        .upload_id(u.id.as_str())
+        .server_side_encryption("AES256");
     if let Some(a) = &u.checksum_algorithm {
-        out["ChecksumAlgorithm"] = json!(a);
-        out["ChecksumType"] = json!("COMPOSITE");
+        out.set_checksum_algorithm(a.as_str());
+        out.set_checksum_type("COMPOSITE");
     }
-    Ok(out.into())
+    Ok(reply(out))
 }
 
 fn store_part(b: &store::Bucket, u: &Upload, mut p: Part) -> Part {
@@ -71,12 +83,13 @@ fn store_part(b: &store::Bucket, u: &Upload, mut p: Part) -> Part {
 }
 
 /// UploadPart.
-pub fn upload_part(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, u) = find_upload(input)?;
-    let number = part_number(input)?;
+pub fn upload_part(ctx: &Ctx, input: input::UploadPart<'_>) -> OpResult {
+    let (b, u) = find_upload(input.bucket(), input.key(), input.upload_id())?;
+    let number = part_number(input.part_number())?;
     object::require_content_length(ctx)?;
     let body = chunked::ingest(ctx.req)?;
-    let checksums = match object::verify_body(ctx, input, &body.blob, &body.trailers) {
+    let sent = sent_checksums!(input);
+    let checksums = match object::verify_body(ctx, &sent, &body.blob, &body.trailers) {
         Ok(c) => c,
         Err(e) => {
             let _ = blobs::delete(&body.blob);
@@ -96,19 +109,19 @@ pub fn upload_part(ctx: &Ctx, input: &Value) -> OpResult {
             checksums,
         },
     );
-    let mut out = json!({"ETag": util::quoted(&p.etag), "ServerSideEncryption": "AES256"});
-    for (k, v) in &p.checksums {
-        out[k] = json!(v);
-    }
-    Ok(out.into())
+    let mut out = output::UploadPart::new()
+        .e_tag(util::quoted(&p.etag))
+        .server_side_encryption("AES256");
+    set_checksums!(out, &p.checksums);
+    Ok(reply(out))
 }
 
 /// UploadPartCopy (with `x-amz-copy-source-range`).
-pub fn upload_part_copy(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, u) = find_upload(input)?;
-    let number = part_number(input)?;
-    let (_, src) = object::copy_source(input)?;
-    let (offset, len) = match s(input, "CopySourceRange") {
+pub fn upload_part_copy(_ctx: &Ctx, input: input::UploadPartCopy<'_>) -> OpResult {
+    let (b, u) = find_upload(input.bucket(), input.key(), input.upload_id())?;
+    let number = part_number(input.part_number())?;
+    let (_, src) = object::copy_source(input.copy_source(), &copy_conditions!(input))?;
+    let (offset, len) = match input.copy_source_range() {
         None => (0, src.size),
         Some(r) => match object::parse_range(r, src.size) {
             Some(Ok((a, z)))
@@ -148,7 +161,12 @@ pub fn upload_part_copy(_ctx: &Ctx, input: &Value) -> OpResult {
             checksums: Default::default(),
         },
     );
-    Ok(json!({"CopyPartResult": {"ETag": util::quoted(&p.etag), "LastModified": util::ts(p.modified_ms)}}).into())
+    let result = out::CopyPartResult::new()
+        .e_tag(util::quoted(&p.etag))
+        .last_modified(util::ts(p.modified_ms));
+    Ok(reply(
+        output::UploadPartCopy::new().copy_part_result(result),
+    ))
 }
 
 fn invalid_copy_range() -> AwsError {
@@ -162,10 +180,10 @@ fn invalid_copy_range() -> AwsError {
 /// CompleteMultipartUpload: checks the part list (`InvalidPart`,
 /// `InvalidPartOrder`, `EntityTooSmall`) and composes the parts' blobs into
 /// the object; ETag = MD5 of the parts' MD5s + `-N`.
-pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = object::bucket_key(input)?;
-    let id = s(input, "UploadId").unwrap_or_default();
-    let listed = listed_parts(input);
+pub fn complete(ctx: &Ctx, input: input::CompleteMultipartUpload<'_>) -> OpResult {
+    let (b, key) = object::bucket_key(input.bucket(), input.key())?;
+    let id = input.upload_id().unwrap_or_default();
+    let listed = listed_parts(input.multipart_upload());
     let Some(u) = store::upload(&b.name, &key, id) else {
         return completed_again(&b, &key, id, &listed)
             .map(Reply::from)
@@ -214,7 +232,7 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
             .with_extra("ETag", &p.etag));
         }
     }
-    object::check_write_conditions(&b, &u.key, input)?;
+    object::check_write_conditions(&b, &u.key, input.if_none_match(), input.if_match())?;
     let slices: Vec<BlobSlice> = chosen.iter().map(|p| blobs::whole(&p.blob)).collect();
     let blob = blobs::compose(&slices).map_err(|_| io())?;
     let mut md5 = Md5::new();
@@ -261,19 +279,19 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
     let o = object::write(&b, o);
     crate::notify::object_event(ctx, &b, "ObjectCreated:CompleteMultipartUpload", &o);
     let host = &ctx.req.context.host;
-    let mut out = json!({
-        "Location": format!("http://{host}/{}/{}", b.name, util::url_encode(&o.key)),
-        "Bucket": b.name,
-        "Key": o.key,
-        "ETag": util::quoted(&o.etag),
-        "ServerSideEncryption": "AES256",
-    });
-    if b.versioning.is_some() {
-        out["VersionId"] = json!(o.vid());
-    }
-    for (k, v) in &o.checksums {
-        out[k] = json!(v);
-    }
+    let mut out = output::CompleteMultipartUpload::new()
+        .location(format!(
+            "http://{host}/{}/{}",
+            b.name,
+            util::url_encode(&o.key)
+        ))
+        .bucket(b.name.as_str())
+        .key(o.key.as_str())
+        .e_tag(util::quoted(&o.etag))
+        .server_side_encryption("AES256")
+        .version_id(object::version_of(&b, &o));
+    set_checksums!(out, &o.checksums);
+    let out = Value::from(out);
     store::put_completed(
         &u.id,
         &store::Completed {
@@ -291,21 +309,20 @@ pub fn complete(ctx: &Ctx, input: &Value) -> OpResult {
 /// How long a completed upload answers a repeated completion.
 const REPEAT_WINDOW_MS: u64 = 60 * 60 * 1000;
 
-/// (part number, unquoted ETag) of each part a completion lists.
-fn listed_parts(input: &Value) -> Vec<(u64, String)> {
-    input
-        .pointer("/MultipartUpload/Parts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+/// (part number, unquoted ETag) of each part a completion lists (its
+/// `MultipartUpload`).
+fn listed_parts(upload: Option<CompletedMultipartUpload<'_>>) -> Vec<(u64, String)> {
+    // Every part as decoded: one that is not a structure has no members.
+    let parts = upload.and_then(|u| u.parts()).map(|l| l.values());
+    parts
+        .unwrap_or_default()
+        .iter()
+        .map(CompletedPart)
         .map(|p| {
-            let n = util::n(p, "PartNumber").unwrap_or(0) as u64;
+            let n = p.part_number().unwrap_or(0) as u64;
             (
                 n,
-                s(p, "ETag")
-                    .unwrap_or_default()
-                    .trim_matches('"')
-                    .to_string(),
+                p.e_tag().unwrap_or_default().trim_matches('"').to_string(),
             )
         })
         .collect()
@@ -329,8 +346,8 @@ fn completed_again(
 }
 
 /// AbortMultipartUpload: drops the upload and its parts' bytes.
-pub fn abort(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, u) = find_upload(input)?;
+pub fn abort(_ctx: &Ctx, input: input::AbortMultipartUpload<'_>) -> OpResult {
+    let (b, u) = find_upload(input.bucket(), input.key(), input.upload_id())?;
     for p in store::parts(&u.id) {
         let _ = blobs::delete(&p.blob);
     }
@@ -339,13 +356,13 @@ pub fn abort(_ctx: &Ctx, input: &Value) -> OpResult {
 }
 
 /// ListMultipartUploads (Prefix, KeyMarker / UploadIdMarker, MaxUploads).
-pub fn list_uploads(_ctx: &Ctx, input: &Value) -> OpResult {
-    let name = s(input, "Bucket").unwrap_or_default();
+pub fn list_uploads(_ctx: &Ctx, input: input::ListMultipartUploads<'_>) -> OpResult {
+    let name = input.bucket().unwrap_or_default();
     store::require_bucket(name)?;
-    let prefix = s(input, "Prefix").unwrap_or_default();
-    let key_marker = s(input, "KeyMarker").unwrap_or_default();
-    let id_marker = s(input, "UploadIdMarker").unwrap_or_default();
-    let max = util::n(input, "MaxUploads").unwrap_or(1000).clamp(0, 1000) as usize;
+    let prefix = input.prefix().unwrap_or_default();
+    let key_marker = input.key_marker().unwrap_or_default();
+    let id_marker = input.upload_id_marker().unwrap_or_default();
+    let max = input.max_uploads().unwrap_or(1000).clamp(0, 1000) as usize;
     let all: Vec<Upload> = store::scan_uploads(name, prefix)
         .into_iter()
         .filter(|u| {
@@ -356,65 +373,78 @@ pub fn list_uploads(_ctx: &Ctx, input: &Value) -> OpResult {
         .collect();
     let truncated = all.len() > max;
     let page = &all[..all.len().min(max)];
-    let uploads: Vec<Value> = page
+    let uploads: Vec<out::MultipartUpload> = page
         .iter()
         .map(|u| {
-            json!({
-                "UploadId": u.id, "Key": u.key, "Initiated": util::ts(u.initiated_ms),
-                "StorageClass": u.template.storage_class.clone().unwrap_or_else(|| "STANDARD".into()),
-                "Owner": util::owner(), "Initiator": util::owner(),
-            })
+            out::MultipartUpload::new()
+                .upload_id(u.id.as_str())
+                .key(u.key.as_str())
+                .initiated(util::ts(u.initiated_ms))
+                .storage_class(storage_class(u))
+                .owner(util::owner())
+                .initiator(util::initiator())
         })
         .collect();
-    let mut out = json!({
-        "Bucket": name, "KeyMarker": key_marker, "UploadIdMarker": id_marker,
-        "MaxUploads": max, "IsTruncated": truncated, "Prefix": prefix,
-    });
-    if !uploads.is_empty() {
-        out["Uploads"] = json!(uploads);
-    }
+    let mut out = output::ListMultipartUploads::new()
+        .bucket(name)
+        .key_marker(key_marker)
+        .upload_id_marker(id_marker)
+        .max_uploads(max)
+        .is_truncated(truncated)
+        .prefix(prefix)
+        .uploads(non_empty(uploads));
     if let (true, Some(last)) = (truncated, page.last()) {
-        out["NextKeyMarker"] = json!(last.key);
-        out["NextUploadIdMarker"] = json!(last.id);
+        out.set_next_key_marker(last.key.as_str());
+        out.set_next_upload_id_marker(last.id.as_str());
     }
-    Ok(out.into())
+    Ok(reply(out))
+}
+
+/// The storage class an upload's object will have.
+fn storage_class(u: &Upload) -> String {
+    u.template
+        .storage_class
+        .clone()
+        .unwrap_or_else(|| "STANDARD".into())
 }
 
 /// ListParts (PartNumberMarker, MaxParts).
-pub fn list_parts(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, u) = find_upload(input)?;
-    let marker = util::n(input, "PartNumberMarker").unwrap_or(0).max(0) as u64;
-    let max = util::n(input, "MaxParts").unwrap_or(1000).clamp(0, 1000) as usize;
+pub fn list_parts(_ctx: &Ctx, input: input::ListParts<'_>) -> OpResult {
+    let (b, u) = find_upload(input.bucket(), input.key(), input.upload_id())?;
+    let marker = input.part_number_marker().unwrap_or(0).max(0) as u64;
+    let max = input.max_parts().unwrap_or(1000).clamp(0, 1000) as usize;
     let all: Vec<Part> = store::parts(&u.id)
         .into_iter()
         .filter(|p| p.number > marker)
         .collect();
     let truncated = all.len() > max;
     let page = &all[..all.len().min(max)];
-    let parts: Vec<Value> = page
+    let parts: Vec<out::Part> = page
         .iter()
         .map(|p| {
-            let mut v = json!({"PartNumber": p.number, "LastModified": util::ts(p.modified_ms),
-                               "ETag": util::quoted(&p.etag), "Size": p.size});
-            for (k, c) in &p.checksums {
-                v[k] = json!(c);
-            }
+            let mut v = out::Part::new()
+                .part_number(p.number)
+                .last_modified(util::ts(p.modified_ms))
+                .e_tag(util::quoted(&p.etag))
+                .size(p.size);
+            set_checksums!(v, &p.checksums);
             v
         })
         .collect();
-    let mut out = json!({
-        "Bucket": b.name, "Key": u.key, "UploadId": u.id, "PartNumberMarker": marker,
-        "MaxParts": max, "IsTruncated": truncated, "Owner": util::owner(), "Initiator": util::owner(),
-        "StorageClass": u.template.storage_class.clone().unwrap_or_else(|| "STANDARD".into()),
-    });
-    if !parts.is_empty() {
-        out["Parts"] = json!(parts);
-    }
+    let mut out = output::ListParts::new()
+        .bucket(b.name.as_str())
+        .key(u.key.as_str())
+        .upload_id(u.id.as_str())
+        .part_number_marker(marker)
+        .max_parts(max)
+        .is_truncated(truncated)
+        .owner(util::owner())
+        .initiator(util::initiator())
+        .storage_class(storage_class(&u))
+        .parts(non_empty(parts))
+        .checksum_algorithm(u.checksum_algorithm.as_deref());
     if let (true, Some(last)) = (truncated, page.last()) {
-        out["NextPartNumberMarker"] = json!(last.number);
+        out.set_next_part_number_marker(last.number);
     }
-    if let Some(a) = &u.checksum_algorithm {
-        out["ChecksumAlgorithm"] = json!(a);
-    }
-    Ok(out.into())
+    Ok(reply(out))
 }

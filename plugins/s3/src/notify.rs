@@ -7,7 +7,11 @@
 //! sends nothing, and deliveries survive a restart.
 
 use ruststack_sdk::protocol::encoding::encode_form;
+use ruststack_sdk::protocol::shapes::s3::{
+    FilterRule, NotificationConfiguration, NotificationConfigurationFilter,
+};
 use ruststack_sdk::protocol::time;
+use ruststack_sdk::protocol::typed::List;
 use ruststack_sdk::{Body, Context, Request, ids, invoke, log, schedule};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -38,23 +42,56 @@ fn covers(configured: &str, event: &str) -> bool {
             .is_some_and(|p| event.starts_with(p))
 }
 
-fn filter_allows(cfg: &Value, key: &str) -> bool {
-    let rules = cfg
-        .pointer("/Filter/Key/FilterRules")
-        .and_then(Value::as_array);
-    rules.into_iter().flatten().all(|r| {
-        let v = r.get("Value").and_then(Value::as_str).unwrap_or_default();
-        match r
-            .get("Name")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+/// Whether a configuration's key filter (prefix / suffix rules) lets `key`
+/// through.
+fn filter_allows(filter: Option<NotificationConfigurationFilter<'_>>, key: &str) -> bool {
+    let rules = filter
+        .and_then(|f| f.key())
+        .and_then(|k| k.filter_rules())
+        .map(|l| l.values());
+    // Every rule as decoded: one that is not a structure allows anything.
+    rules.into_iter().flatten().map(FilterRule).all(|r| {
+        let v = r.value().unwrap_or_default();
+        match r.name().map(str::to_ascii_lowercase).as_deref() {
             Some("prefix") => key.starts_with(v),
             Some("suffix") => key.ends_with(v),
             _ => true,
         }
     })
+}
+
+/// One queue or topic configuration of a bucket's notifications.
+struct Target<'a> {
+    /// `sqs` or `sns`.
+    kind: &'static str,
+    id: Option<&'a str>,
+    arn: Option<&'a str>,
+    events: Option<List<'a, &'a str>>,
+    filter: Option<NotificationConfigurationFilter<'a>>,
+}
+
+/// The queue configurations, then the topic configurations, of `cfg`.
+fn targets(cfg: NotificationConfiguration<'_>) -> Vec<Target<'_>> {
+    let (queues, topics) = (cfg.queue_configurations(), cfg.topic_configurations());
+    let topics = topics.iter().flat_map(|l| l.iter());
+    queues
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|c| Target {
+            kind: "sqs",
+            id: c.id(),
+            arn: c.queue_arn(),
+            events: c.events(),
+            filter: c.filter(),
+        })
+        .chain(topics.map(|c| Target {
+            kind: "sns",
+            id: c.id(),
+            arn: c.topic_arn(),
+            events: c.events(),
+            filter: c.filter(),
+        }))
+        .collect()
 }
 
 /// Queues the notifications `event` (e.g. `ObjectCreated:Put`) triggers.
@@ -63,41 +100,23 @@ pub fn object_event(ctx: &Ctx, b: &Bucket, event: &str, o: &Obj) {
         return;
     };
     let full = format!("s3:{event}");
-    for (list, kind, arn_member) in [
-        ("QueueConfigurations", "sqs", "QueueArn"),
-        ("TopicConfigurations", "sns", "TopicArn"),
-    ] {
-        for c in cfg
-            .get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let events = c.get("Events").and_then(Value::as_array);
-            let hit = events
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .any(|e| covers(e, &full));
-            if !hit || !filter_allows(c, &o.key) {
-                continue;
-            }
-            let Some(arn) = c.get(arn_member).and_then(Value::as_str) else {
-                continue;
-            };
-            let id = c
-                .get("Id")
-                .and_then(Value::as_str)
-                .unwrap_or("notification");
-            let message = record(ctx, b, event, o, id).to_string();
-            let d = Delivery {
-                kind: kind.into(),
-                arn: arn.into(),
-                message,
-                attempt: 0,
-            };
-            schedule::after(0, &serde_json::to_vec(&d).expect("serializable"));
+    for t in targets(NotificationConfiguration(&cfg)) {
+        let hit = t.events.is_some_and(|l| l.iter().any(|e| covers(e, &full)));
+        if !hit || !filter_allows(t.filter, &o.key) {
+            continue;
         }
+        let Some(arn) = t.arn else {
+            continue;
+        };
+        let id = t.id.unwrap_or("notification");
+        let message = record(ctx, b, event, o, id).to_string();
+        let d = Delivery {
+            kind: t.kind.into(),
+            arn: arn.into(),
+            message,
+            attempt: 0,
+        };
+        schedule::after(0, &serde_json::to_vec(&d).expect("serializable"));
     }
 }
 

@@ -4,96 +4,252 @@
 
 use ruststack_sdk::blobs::{self, DigestAlgorithm};
 use ruststack_sdk::protocol::encoding::percent_decode;
-use ruststack_sdk::protocol::ops::s3::Op;
+use ruststack_sdk::protocol::shapes::s3::{
+    ObjectIdentifier, ObjectLockConfiguration, ObjectLockRetention, input, out, output,
+};
+use ruststack_sdk::protocol::time;
+use ruststack_sdk::protocol::typed::Map;
 use ruststack_sdk::{AwsError, BlobSlice, Body, ids};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::chunked;
-use crate::dispatch::{Ctx, OpResult};
+use crate::config::AclInput;
+use crate::dispatch::{Ctx, OpResult, reply};
 use crate::store::{self, Bucket, Obj};
-use crate::util::{self, s};
+use crate::util::{self, non_empty};
 use ruststack_sdk::http::Reply;
 
-/// Checksum members and the digest that computes each.
+/// `ChecksumCRC32`: the key of a stored CRC32 checksum (its model member).
+pub const CRC32: &str = "ChecksumCRC32";
+/// `ChecksumCRC32C`: the key of a stored CRC32C checksum.
+pub const CRC32C: &str = "ChecksumCRC32C";
+/// `ChecksumCRC64NVME`: the key of a stored CRC64NVME checksum.
+pub const CRC64NVME: &str = "ChecksumCRC64NVME";
+/// `ChecksumSHA1`: the key of a stored SHA1 checksum.
+pub const SHA1: &str = "ChecksumSHA1";
+/// `ChecksumSHA256`: the key of a stored SHA256 checksum.
+pub const SHA256: &str = "ChecksumSHA256";
+
+/// Checksum members (the keys checksums are stored under) and the digest
+/// that computes each; [`SentChecksums::values`] follows this order.
 pub const CHECKSUMS: [(&str, DigestAlgorithm, &str); 5] = [
-    ("ChecksumCRC32", DigestAlgorithm::Crc32, "CRC32"),
-    ("ChecksumCRC32C", DigestAlgorithm::Crc32c, "CRC32C"),
-    ("ChecksumCRC64NVME", DigestAlgorithm::Crc64nvme, "CRC64NVME"),
-    ("ChecksumSHA1", DigestAlgorithm::Sha1, "SHA1"),
-    ("ChecksumSHA256", DigestAlgorithm::Sha256, "SHA256"),
+    (CRC32, DigestAlgorithm::Crc32, "CRC32"),
+    (CRC32C, DigestAlgorithm::Crc32c, "CRC32C"),
+    (CRC64NVME, DigestAlgorithm::Crc64nvme, "CRC64NVME"),
+    (SHA1, DigestAlgorithm::Sha1, "SHA1"),
+    (SHA256, DigestAlgorithm::Sha256, "SHA256"),
 ];
 
-/// Representation headers stored with an object, by model member name.
+/// Sets the stored checksums `$sums` (by [`CHECKSUMS`] key) on the output
+/// builder `$out`, each through its generated setter.
+macro_rules! set_checksums {
+    ($out:expr, $sums:expr) => {
+        for (name, value) in $sums {
+            let value = value.as_str();
+            match name.as_str() {
+                $crate::object::CRC32 => {
+                    $out.set_checksum_crc32(value);
+                }
+                $crate::object::CRC32C => {
+                    $out.set_checksum_crc32_c(value);
+                }
+                $crate::object::CRC64NVME => {
+                    $out.set_checksum_crc64_nvme(value);
+                }
+                $crate::object::SHA1 => {
+                    $out.set_checksum_sha1(value);
+                }
+                $crate::object::SHA256 => {
+                    $out.set_checksum_sha256(value);
+                }
+                _ => {}
+            }
+        }
+    };
+}
+pub(crate) use set_checksums;
+
+/// The checksums a write sends: the algorithm it asks for and the values
+/// of [`CHECKSUMS`], in that order.
+pub struct SentChecksums<'a> {
+    /// `ChecksumAlgorithm`.
+    pub algorithm: Option<&'a str>,
+    /// `ChecksumCRC32` .. `ChecksumSHA256`.
+    pub values: [Option<&'a str>; 5],
+}
+
+/// The [`SentChecksums`] of a PutObject or UploadPart input view.
+macro_rules! sent_checksums {
+    ($v:expr) => {{
+        let v = $v;
+        $crate::object::SentChecksums {
+            algorithm: v.checksum_algorithm(),
+            values: [
+                v.checksum_crc32(),
+                v.checksum_crc32_c(),
+                v.checksum_crc64_nvme(),
+                v.checksum_sha1(),
+                v.checksum_sha256(),
+            ],
+        }
+    }};
+}
+pub(crate) use sent_checksums;
+
+/// `CacheControl`: stored representation headers are kept under their
+/// model member names.
+const CACHE_CONTROL: &str = "CacheControl";
+/// `ContentDisposition`.
+const CONTENT_DISPOSITION: &str = "ContentDisposition";
+/// `ContentEncoding`.
+const CONTENT_ENCODING: &str = "ContentEncoding";
+/// `ContentLanguage`.
+const CONTENT_LANGUAGE: &str = "ContentLanguage";
+/// `Expires`.
+const EXPIRES: &str = "Expires";
+/// `WebsiteRedirectLocation`.
+const WEBSITE_REDIRECT_LOCATION: &str = "WebsiteRedirectLocation";
+
+/// Representation headers stored with an object, by model member name;
+/// [`WriteInput::headers`] follows this order.
 const STORED_HEADERS: [&str; 6] = [
-    "CacheControl",
-    "ContentDisposition",
-    "ContentEncoding",
-    "ContentLanguage",
-    "Expires",
-    "WebsiteRedirectLocation",
+    CACHE_CONTROL,
+    CONTENT_DISPOSITION,
+    CONTENT_ENCODING,
+    CONTENT_LANGUAGE,
+    EXPIRES,
+    WEBSITE_REDIRECT_LOCATION,
 ];
 
 fn io() -> AwsError {
     AwsError::internal_failure()
 }
 
-/// The bucket and key of an object operation.
-pub fn bucket_key(input: &Value) -> Result<(Bucket, String), AwsError> {
-    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
-    Ok((b, s(input, "Key").unwrap_or_default().to_string()))
+/// The bucket and key of an object operation (its `Bucket` and `Key`).
+pub fn bucket_key(bucket: Option<&str>, key: Option<&str>) -> Result<(Bucket, String), AwsError> {
+    let b = store::require_bucket(bucket.unwrap_or_default())?;
+    Ok((b, key.unwrap_or_default().to_string()))
 }
+
+/// The version id an answer reports: the object's, in a bucket whose
+/// versioning was ever set.
+pub fn version_of(b: &Bucket, o: &Obj) -> Option<String> {
+    b.versioning.is_some().then(|| o.vid())
+}
+
+/// What an object write (PutObject, CopyObject, CreateMultipartUpload) says
+/// about the object to store.
+pub struct WriteInput<'a> {
+    /// `ContentType`.
+    pub content_type: Option<&'a str>,
+    /// The representation headers, in [`STORED_HEADERS`] order.
+    pub headers: [Option<&'a str>; 6],
+    /// `Metadata`.
+    pub metadata: Option<Map<'a, &'a str>>,
+    /// `StorageClass`.
+    pub storage_class: Option<&'a str>,
+    /// `Tagging` (the `x-amz-tagging` query string).
+    pub tagging: Option<&'a str>,
+    /// `ACL`.
+    pub acl: Option<&'a str>,
+    /// `ObjectLockMode`.
+    pub lock_mode: Option<&'a str>,
+    /// `ObjectLockRetainUntilDate`.
+    pub lock_until: Option<f64>,
+    /// `ObjectLockLegalHoldStatus`.
+    pub legal_hold: Option<&'a str>,
+}
+
+/// The [`WriteInput`] of a PutObject, CopyObject or CreateMultipartUpload
+/// input view.
+macro_rules! write_input {
+    ($v:expr) => {{
+        let v = $v;
+        $crate::object::WriteInput {
+            content_type: v.content_type(),
+            headers: [
+                v.cache_control(),
+                v.content_disposition(),
+                v.content_encoding(),
+                v.content_language(),
+                v.expires(),
+                v.website_redirect_location(),
+            ],
+            metadata: v.metadata(),
+            storage_class: v.storage_class(),
+            tagging: v.tagging(),
+            acl: v.acl(),
+            lock_mode: v.object_lock_mode(),
+            lock_until: v.object_lock_retain_until_date(),
+            legal_hold: v.object_lock_legal_hold_status(),
+        }
+    }};
+}
+pub(crate) use write_input;
+
+/// The ACL headers of an object write (PutObject, CopyObject,
+/// CreateMultipartUpload: no `GrantWrite`, no ACL document).
+macro_rules! write_acl {
+    ($v:expr) => {{
+        let v = $v;
+        $crate::config::AclInput::headers(
+            v.acl(),
+            &[
+                v.grant_full_control(),
+                v.grant_read(),
+                v.grant_read_acp(),
+                v.grant_write_acp(),
+            ],
+        )
+    }};
+}
+pub(crate) use write_acl;
+
+/// The storage classes S3 accepts.
+const CLASSES: [&str; 9] = [
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+    "EXPRESS_ONEZONE",
+];
 
 /// The object's metadata from a write request (headers, user metadata,
 /// storage class, tags).
-pub fn template(input: &Value, key: &str) -> Result<Obj, AwsError> {
+pub fn template(w: &WriteInput<'_>, key: &str) -> Result<Obj, AwsError> {
     let mut o = Obj {
         key: key.to_string(),
-        content_type: Some(
-            s(input, "ContentType")
-                .unwrap_or("binary/octet-stream")
-                .to_string(),
-        ),
+        content_type: Some(w.content_type.unwrap_or("binary/octet-stream").to_string()),
         ..Obj::default()
     };
-    for h in STORED_HEADERS {
-        if let Some(v) = input.get(h) {
-            o.headers.insert(h.to_string(), v.clone());
+    for (h, v) in STORED_HEADERS.iter().zip(w.headers) {
+        if let Some(v) = v {
+            o.headers.insert(h.to_string(), Value::from(v));
         }
     }
     // aws-chunked is transport framing, not the object's encoding.
-    if let Some(enc) = o.headers.get("ContentEncoding").and_then(Value::as_str) {
+    if let Some(enc) = o.headers.get(CONTENT_ENCODING).and_then(Value::as_str) {
         let rest: Vec<&str> = enc
             .split(',')
             .map(str::trim)
             .filter(|e| !e.is_empty() && *e != "aws-chunked")
             .collect();
         if rest.is_empty() {
-            o.headers.remove("ContentEncoding");
+            o.headers.remove(CONTENT_ENCODING);
         } else {
             o.headers
-                .insert("ContentEncoding".into(), json!(rest.join(",")));
+                .insert(CONTENT_ENCODING.into(), json!(rest.join(",")));
         }
     }
-    if let Some(Value::Object(m)) = input.get("Metadata") {
-        for (k, v) in m {
-            if let Some(v) = v.as_str() {
-                o.metadata
-                    .insert(k.to_ascii_lowercase(), crate::metadata::decode(v));
-            }
-        }
+    for (k, v) in w.metadata.iter().flat_map(|m| m.iter()) {
+        o.metadata
+            .insert(k.to_ascii_lowercase(), crate::metadata::decode(v));
     }
-    if let Some(sc) = s(input, "StorageClass") {
-        const CLASSES: [&str; 9] = [
-            "STANDARD",
-            "REDUCED_REDUNDANCY",
-            "STANDARD_IA",
-            "ONEZONE_IA",
-            "INTELLIGENT_TIERING",
-            "GLACIER",
-            "DEEP_ARCHIVE",
-            "GLACIER_IR",
-            "EXPRESS_ONEZONE",
-        ];
+    if let Some(sc) = w.storage_class {
         if !CLASSES.contains(&sc) {
             return Err(AwsError::client(
                 "InvalidStorageClass",
@@ -103,19 +259,17 @@ pub fn template(input: &Value, key: &str) -> Result<Obj, AwsError> {
         }
         o.storage_class = Some(sc.to_string());
     }
-    if let Some(t) = s(input, "Tagging") {
-        let tags = util::parse_tagging(t);
-        let set = util::tag_set(&tags);
-        o.tags = util::tags_from(Some(&set))?;
+    if let Some(t) = w.tagging {
+        o.tags = util::check_tags(util::parse_tagging(t))?;
     }
-    if let Some(acl) = s(input, "ACL") {
+    if let Some(acl) = w.acl {
         o.acl = Some(crate::config::canned_acl(acl));
     }
-    if let Some(mode) = s(input, "ObjectLockMode") {
-        o.retention =
-            Some(json!({"Mode": mode, "RetainUntilDate": input.get("ObjectLockRetainUntilDate")}));
+    if let Some(mode) = w.lock_mode {
+        let until = w.lock_until.map(time::epoch_json);
+        o.retention = Some(json!({"Mode": mode, "RetainUntilDate": until}));
     }
-    if let Some(h) = s(input, "ObjectLockLegalHoldStatus") {
+    if let Some(h) = w.legal_hold {
         o.legal_hold = Some(h.to_string());
     }
     Ok(o)
@@ -219,43 +373,65 @@ fn etag_matches(header: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
+/// The preconditions of a read (`If-*`) or of a copy's source
+/// (`x-amz-copy-source-if-*`).
+#[derive(Clone, Copy)]
+pub struct Conditions<'a> {
+    /// `IfMatch` / `CopySourceIfMatch`.
+    pub if_match: Option<&'a str>,
+    /// `IfNoneMatch` / `CopySourceIfNoneMatch`.
+    pub if_none_match: Option<&'a str>,
+    /// `IfModifiedSince` / `CopySourceIfModifiedSince`.
+    pub if_modified_since: Option<f64>,
+    /// `IfUnmodifiedSince` / `CopySourceIfUnmodifiedSince`.
+    pub if_unmodified_since: Option<f64>,
+}
+
+/// The [`Conditions`] on the source of a CopyObject or UploadPartCopy input
+/// view.
+macro_rules! copy_conditions {
+    ($v:expr) => {{
+        let v = $v;
+        $crate::object::Conditions {
+            if_match: v.copy_source_if_match(),
+            if_none_match: v.copy_source_if_none_match(),
+            if_modified_since: v.copy_source_if_modified_since(),
+            if_unmodified_since: v.copy_source_if_unmodified_since(),
+        }
+    }};
+}
+pub(crate) use copy_conditions;
+
 /// Evaluates GET/HEAD conditions in S3's order: 412 for If-Match /
-/// If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since.
-fn check_conditions(o: &Obj, input: &Value, prefix: &str) -> Result<(), AwsError> {
+/// If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since (a copy's
+/// source conditions, `copy`, answer 412 for both).
+fn check_conditions(o: &Obj, c: &Conditions<'_>, copy: bool) -> Result<(), AwsError> {
     let modified = (o.modified_ms / 1000) as f64;
-    let get = |n: &str| match prefix {
-        "" => input.get(n),
-        _ => input.get(format!("{prefix}{n}").as_str()),
-    };
-    let if_match = get("IfMatch").and_then(Value::as_str);
-    if let Some(m) = if_match {
+    if let Some(m) = c.if_match {
         if !etag_matches(m, &o.etag) {
             return Err(util::precondition_failed("If-Match"));
         }
-    } else if let Some(t) = get("IfUnmodifiedSince").and_then(Value::as_f64)
+    } else if let Some(t) = c.if_unmodified_since
         && modified > t
     {
         return Err(util::precondition_failed("If-Unmodified-Since"));
     }
     let not_modified = || {
-        if prefix.is_empty() {
+        if copy {
+            util::precondition_failed("x-amz-copy-source-If-None-Match")
+        } else {
             AwsError::new(304, "NotModified", "Not Modified")
                 .with_header("ETag", util::quoted(&o.etag))
-                .with_header(
-                    "Last-Modified",
-                    ruststack_sdk::protocol::time::format_rfc822(modified),
-                )
-        } else {
-            util::precondition_failed("x-amz-copy-source-If-None-Match")
+                .with_header("Last-Modified", time::format_rfc822(modified))
         }
     };
-    if let Some(m) = get("IfNoneMatch").and_then(Value::as_str) {
+    if let Some(m) = c.if_none_match {
         if etag_matches(m, &o.etag) {
             return Err(not_modified());
         }
-    } else if let Some(t) = get("IfModifiedSince").and_then(Value::as_f64)
+    } else if let Some(t) = c.if_modified_since
         && modified <= t
-        && (if_match.is_none() || prefix.is_empty())
+        && (c.if_match.is_none() || !copy)
     {
         return Err(not_modified());
     }
@@ -267,7 +443,7 @@ fn check_conditions(o: &Obj, input: &Value, prefix: &str) -> Result<(), AwsError
 /// for without sending a value. Returns the checksums to store.
 pub fn verify_body(
     ctx: &Ctx,
-    input: &Value,
+    sent: &SentChecksums<'_>,
     blob: &str,
     trailers: &[(String, String)],
 ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
@@ -290,16 +466,14 @@ pub fn verify_body(
         }
     }
     let mut out = std::collections::BTreeMap::new();
-    let asked = s(input, "ChecksumAlgorithm")
-        .map(str::to_string)
-        .or_else(|| {
-            ctx.header("x-amz-trailer")
-                .and_then(|t| t.strip_prefix("x-amz-checksum-"))
-                .map(str::to_ascii_uppercase)
-        });
-    for (member, alg, name) in CHECKSUMS {
+    let asked = sent.algorithm.map(str::to_string).or_else(|| {
+        ctx.header("x-amz-trailer")
+            .and_then(|t| t.strip_prefix("x-amz-checksum-"))
+            .map(str::to_ascii_uppercase)
+    });
+    for ((member, alg, name), value) in CHECKSUMS.into_iter().zip(sent.values) {
         let header = format!("x-amz-checksum-{}", name.to_ascii_lowercase());
-        let sent = s(input, member).map(str::to_string).or_else(|| {
+        let sent = value.map(str::to_string).or_else(|| {
             trailers
                 .iter()
                 .find(|(k, _)| *k == header)
@@ -323,10 +497,16 @@ pub fn verify_body(
     Ok(out)
 }
 
-/// Conditional writes: `If-None-Match: *` and `If-Match: <etag>`.
-pub fn check_write_conditions(b: &Bucket, key: &str, input: &Value) -> Result<(), AwsError> {
+/// Conditional writes: `If-None-Match: *` and `If-Match: <etag>` (the
+/// input's `IfNoneMatch` and `IfMatch`).
+pub fn check_write_conditions(
+    b: &Bucket,
+    key: &str,
+    if_none_match: Option<&str>,
+    if_match: Option<&str>,
+) -> Result<(), AwsError> {
     let current = store::object(&b.name, key);
-    if let Some(m) = s(input, "IfNoneMatch") {
+    if let Some(m) = if_none_match {
         if m.trim() != "*" {
             return Err(AwsError::new(
                 501,
@@ -339,7 +519,7 @@ pub fn check_write_conditions(b: &Bucket, key: &str, input: &Value) -> Result<()
             return Err(util::precondition_failed("If-None-Match"));
         }
     }
-    if let Some(m) = s(input, "IfMatch") {
+    if let Some(m) = if_match {
         match &current {
             None => return Err(util::no_such_key(key)),
             Some(o) if !etag_matches(m, &o.etag) => {
@@ -367,8 +547,8 @@ pub fn require_content_length(ctx: &Ctx) -> Result<(), AwsError> {
 }
 
 /// PutObject.
-pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
+pub fn put_object(ctx: &Ctx, input: input::PutObject<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
     if key.is_empty() {
         return Err(AwsError::client(
             "InvalidRequest",
@@ -380,12 +560,12 @@ pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
             .with_extra("MaxSizeAllowed", "1024")
             .with_extra("Size", key.len().to_string()));
     }
-    crate::config::check_acl_allowed(&b.name, input)?;
+    crate::config::check_acl_allowed(&b.name, &write_acl!(input))?;
     require_content_length(ctx)?;
-    let mut o = template(input, &key)?;
-    check_write_conditions(&b, &key, input)?;
+    let mut o = template(&write_input!(input), &key)?;
+    check_write_conditions(&b, &key, input.if_none_match(), input.if_match())?;
     let body = chunked::ingest(ctx.req)?;
-    o.checksums = match verify_body(ctx, input, &body.blob, &body.trailers) {
+    o.checksums = match verify_body(ctx, &sent_checksums!(input), &body.blob, &body.trailers) {
         Ok(c) => c,
         Err(e) => {
             let _ = blobs::delete(&body.blob);
@@ -398,80 +578,160 @@ pub fn put_object(ctx: &Ctx, input: &Value) -> OpResult {
     default_retention(&b, &mut o);
     let o = write(&b, o);
     crate::notify::object_event(ctx, &b, "ObjectCreated:Put", &o);
-    let mut out = json!({
-        "ETag": util::quoted(&o.etag),
-        "ServerSideEncryption": "AES256",
-    });
-    if b.versioning.is_some() {
-        out["VersionId"] = json!(o.vid());
-    }
-    for (k, v) in &o.checksums {
-        out[k] = json!(v);
-    }
+    let mut out = output::PutObject::new()
+        .e_tag(util::quoted(&o.etag))
+        .server_side_encryption("AES256")
+        .version_id(version_of(&b, &o));
+    set_checksums!(out, &o.checksums);
     if !o.checksums.is_empty() {
-        out["ChecksumType"] = json!("FULL_OBJECT");
+        out.set_checksum_type("FULL_OBJECT");
     }
-    Ok(out.into())
+    Ok(reply(out))
 }
 
-/// The output members describing a stored object (GetObject / HeadObject).
-pub fn describe(b: &Bucket, o: &Obj, checksums: bool) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("ETag".into(), json!(util::quoted(&o.etag)));
-    m.insert("LastModified".into(), util::ts(o.modified_ms));
-    m.insert("ContentLength".into(), json!(o.size));
-    m.insert("AcceptRanges".into(), json!("bytes"));
-    m.insert("ServerSideEncryption".into(), json!("AES256"));
-    if let Some(ct) = &o.content_type {
-        m.insert("ContentType".into(), json!(ct));
-    }
-    for (k, v) in &o.headers {
-        m.insert(k.clone(), v.clone());
-    }
-    if !o.metadata.is_empty() {
-        let encoded: std::collections::BTreeMap<&String, String> = o
-            .metadata
+/// The response overrides of a GetObject / HeadObject (`response-*` query
+/// parameters), each replacing the member it names.
+#[derive(Clone, Copy)]
+struct Overrides<'a> {
+    cache_control: Option<&'a str>,
+    content_disposition: Option<&'a str>,
+    content_encoding: Option<&'a str>,
+    content_language: Option<&'a str>,
+    content_type: Option<&'a str>,
+    expires: Option<f64>,
+}
+
+/// What GetObject and HeadObject read from their inputs.
+struct ObjectRead<'a> {
+    bucket: Option<&'a str>,
+    key: Option<&'a str>,
+    version_id: Option<&'a str>,
+    conditions: Conditions<'a>,
+    checksum_mode: Option<&'a str>,
+    part_number: Option<i64>,
+    overrides: Overrides<'a>,
+}
+
+/// The [`ObjectRead`] of a GetObject or HeadObject input view.
+macro_rules! object_read {
+    ($v:expr) => {{
+        let v = $v;
+        ObjectRead {
+            bucket: v.bucket(),
+            key: v.key(),
+            version_id: v.version_id(),
+            conditions: Conditions {
+                if_match: v.if_match(),
+                if_none_match: v.if_none_match(),
+                if_modified_since: v.if_modified_since(),
+                if_unmodified_since: v.if_unmodified_since(),
+            },
+            checksum_mode: v.checksum_mode(),
+            part_number: v.part_number(),
+            overrides: Overrides {
+                cache_control: v.response_cache_control(),
+                content_disposition: v.response_content_disposition(),
+                content_encoding: v.response_content_encoding(),
+                content_language: v.response_content_language(),
+                content_type: v.response_content_type(),
+                expires: v.response_expires(),
+            },
+        }
+    }};
+}
+
+/// What a GetObject / HeadObject answers besides the stored object: whether
+/// checksums show, the part count and range of a part or range read, its
+/// length, and the response overrides.
+struct Shown<'a> {
+    checksums: bool,
+    parts_count: Option<usize>,
+    content_range: Option<String>,
+    content_length: u64,
+    overrides: Overrides<'a>,
+}
+
+/// Defines `$name`, the `$builder` output of GetObject or HeadObject (whose
+/// members are the same) describing object `o` as `shown`.
+macro_rules! object_output {
+    ($name:ident, $builder:ty) => {
+        /// The output members describing a stored object.
+        fn $name(b: &Bucket, o: &Obj, shown: &Shown<'_>) -> $builder {
+            let mut m = <$builder>::new()
+                .e_tag(util::quoted(&o.etag))
+                .last_modified(util::ts(o.modified_ms))
+                .accept_ranges("bytes")
+                .server_side_encryption("AES256")
+                .content_type(o.content_type.as_deref());
+            for (k, v) in &o.headers {
+                let v = v.clone();
+                match k.as_str() {
+                    CACHE_CONTROL => m.set_cache_control(v),
+                    CONTENT_DISPOSITION => m.set_content_disposition(v),
+                    CONTENT_ENCODING => m.set_content_encoding(v),
+                    CONTENT_LANGUAGE => m.set_content_language(v),
+                    EXPIRES => m.set_expires(v),
+                    WEBSITE_REDIRECT_LOCATION => m.set_website_redirect_location(v),
+                    _ => &mut m,
+                };
+            }
+            if !o.metadata.is_empty() {
+                m.set_metadata(metadata(o));
+            }
+            m.set_version_id(version_of(b, o));
+            m.set_storage_class(o.storage_class.as_deref().filter(|s| *s != "STANDARD"));
+            if !o.tags.is_empty() {
+                m.set_tag_count(o.tags.len());
+            }
+            if let Some(r) = o.retention.as_ref().map(ObjectLockRetention) {
+                m.set_object_lock_mode(r.mode());
+                m.set_object_lock_retain_until_date(r.retain_until_date().map(time::epoch_json));
+            }
+            m.set_object_lock_legal_hold_status(o.legal_hold.as_deref());
+            if shown.checksums {
+                set_checksums!(m, &o.checksums);
+                if !o.checksums.is_empty() {
+                    m.set_checksum_type(crate::list::checksum_type(o));
+                }
+            }
+            m.set_parts_count(shown.parts_count);
+            m.set_content_range(shown.content_range.as_deref());
+            m.set_content_length(shown.content_length);
+            let ov = &shown.overrides;
+            if let Some(v) = ov.cache_control {
+                m.set_cache_control(v);
+            }
+            if let Some(v) = ov.content_disposition {
+                m.set_content_disposition(v);
+            }
+            if let Some(v) = ov.content_encoding {
+                m.set_content_encoding(v);
+            }
+            if let Some(v) = ov.content_language {
+                m.set_content_language(v);
+            }
+            if let Some(v) = ov.content_type {
+                m.set_content_type(v);
+            }
+            if let Some(v) = ov.expires {
+                // Passed on as decoded (epoch seconds), as it always was.
+                m.set_expires(time::epoch_json(v));
+            }
+            m
+        }
+    };
+}
+object_output!(get_output, output::GetObject);
+object_output!(head_output, output::HeadObject);
+
+/// The object's user metadata as the `Metadata` member.
+fn metadata(o: &Obj) -> Value {
+    Value::Object(
+        o.metadata
             .iter()
-            .map(|(k, v)| (k, crate::metadata::encode(v)))
-            .collect();
-        m.insert("Metadata".into(), json!(encoded));
-    }
-    if b.versioning.is_some() {
-        m.insert("VersionId".into(), json!(o.vid()));
-    }
-    if let Some(sc) = o.storage_class.as_deref().filter(|s| *s != "STANDARD") {
-        m.insert("StorageClass".into(), json!(sc));
-    }
-    if !o.tags.is_empty() {
-        m.insert("TagCount".into(), json!(o.tags.len()));
-    }
-    if let Some(r) = &o.retention {
-        if let Some(mode) = r.get("Mode") {
-            m.insert("ObjectLockMode".into(), mode.clone());
-        }
-        if let Some(d) = r.get("RetainUntilDate").filter(|d| !d.is_null()) {
-            m.insert("ObjectLockRetainUntilDate".into(), d.clone());
-        }
-    }
-    if let Some(h) = &o.legal_hold {
-        m.insert("ObjectLockLegalHoldStatus".into(), json!(h));
-    }
-    if checksums {
-        for (k, v) in &o.checksums {
-            m.insert(k.clone(), json!(v));
-        }
-        if !o.checksums.is_empty() {
-            m.insert(
-                "ChecksumType".into(),
-                json!(if o.parts.is_empty() {
-                    "FULL_OBJECT"
-                } else {
-                    "COMPOSITE"
-                }),
-            );
-        }
-    }
-    m
+            .map(|(k, v)| (k.clone(), Value::from(crate::metadata::encode(v))))
+            .collect(),
+    )
 }
 
 /// A parsed `Range` header: `Some(Ok((first, last)))`, `Some(Err)` when
@@ -505,10 +765,20 @@ pub fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     Some(Ok((a, z.unwrap_or(size - 1).min(size - 1))))
 }
 
-/// GetObject and HeadObject.
-pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let o = find(&b, &key, s(input, "VersionId"))?;
+/// GetObject.
+pub fn get_object(ctx: &Ctx, input: input::GetObject<'_>) -> OpResult {
+    read(ctx, object_read!(input), false)
+}
+
+/// HeadObject.
+pub fn head_object(ctx: &Ctx, input: input::HeadObject<'_>) -> OpResult {
+    read(ctx, object_read!(input), true)
+}
+
+/// GetObject and HeadObject (`head`).
+fn read(ctx: &Ctx, r: ObjectRead<'_>, head: bool) -> OpResult {
+    let (b, key) = bucket_key(r.bucket, r.key)?;
+    let o = find(&b, &key, r.version_id)?;
     if o.delete_marker {
         return Err(AwsError::new(
             405,
@@ -521,15 +791,16 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         .with_header("x-amz-version-id", o.vid())
         .with_header(
             "Last-Modified",
-            ruststack_sdk::protocol::time::format_rfc822((o.modified_ms / 1000) as f64),
+            time::format_rfc822((o.modified_ms / 1000) as f64),
         ));
     }
-    check_conditions(&o, input, "")?;
-    let checksums = s(input, "ChecksumMode") == Some("ENABLED");
-    let mut out = describe(&b, &o, checksums);
+    check_conditions(&o, &r.conditions, false)?;
+    let checksums = r.checksum_mode == Some("ENABLED");
     let mut window = (0, o.size);
     let mut status = None;
-    if let Some(pn) = util::n(input, "PartNumber") {
+    let mut parts_count = None;
+    let mut content_range = None;
+    if let Some(pn) = r.part_number {
         let parts: Vec<u64> = if o.parts.is_empty() {
             vec![o.size]
         } else {
@@ -547,21 +818,18 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         let start: u64 = parts[..pn as usize - 1].iter().sum();
         let len = parts[pn as usize - 1];
         window = (start, len);
-        out.insert("PartsCount".into(), json!(parts.len()));
+        parts_count = Some(parts.len());
         if !o.parts.is_empty() {
             status = Some(206);
-            out.insert(
-                "ContentRange".into(),
-                json!(format!(
-                    "bytes {}-{}/{}",
-                    start,
-                    start + len.max(1) - 1,
-                    o.size
-                )),
-            );
+            content_range = Some(format!(
+                "bytes {}-{}/{}",
+                start,
+                start + len.max(1) - 1,
+                o.size
+            ));
         }
-    } else if let Some(r) = ctx.header("range").and_then(|h| parse_range(h, o.size)) {
-        let (a, z) = r.map_err(|()| {
+    } else if let Some(rg) = ctx.header("range").and_then(|h| parse_range(h, o.size)) {
+        let (a, z) = rg.map_err(|()| {
             AwsError::new(
                 416,
                 "InvalidRange",
@@ -572,28 +840,21 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         })?;
         window = (a, z - a + 1);
         status = Some(206);
-        out.insert(
-            "ContentRange".into(),
-            json!(format!("bytes {a}-{z}/{}", o.size)),
-        );
+        content_range = Some(format!("bytes {a}-{z}/{}", o.size));
     }
-    out.insert("ContentLength".into(), json!(window.1));
-    if status == Some(206) {
+    let shown = Shown {
         // A full-object checksum cannot describe part of the object.
-        out.retain(|k, _| !k.starts_with("Checksum"));
-    }
-    for (q, member) in [
-        ("ResponseCacheControl", "CacheControl"),
-        ("ResponseContentDisposition", "ContentDisposition"),
-        ("ResponseContentEncoding", "ContentEncoding"),
-        ("ResponseContentLanguage", "ContentLanguage"),
-        ("ResponseContentType", "ContentType"),
-        ("ResponseExpires", "Expires"),
-    ] {
-        if let Some(v) = input.get(q) {
-            out.insert(member.into(), v.clone());
-        }
-    }
+        checksums: checksums && status != Some(206),
+        parts_count,
+        content_range,
+        content_length: window.1,
+        overrides: r.overrides,
+    };
+    let value = if head {
+        Value::from(head_output(&b, &o, &shown))
+    } else {
+        Value::from(get_output(&b, &o, &shown))
+    };
     let body = if head || window.1 == 0 {
         None
     } else {
@@ -604,14 +865,13 @@ pub fn get_object(ctx: &Ctx, input: &Value, head: bool) -> OpResult {
         }))
     };
     Ok(Reply {
-        value: Value::Object(out),
+        value,
         body,
         status,
         ..Reply::default()
     })
 }
 
-/// Removes `key` (or one version of it) by the bucket's versioning state.
 /// Returns (version id to report, whether a delete marker was made or
 /// removed).
 fn remove(
@@ -690,13 +950,10 @@ fn check_lock(ctx: &Ctx, o: &Obj) -> Result<(), AwsError> {
     if o.legal_hold.as_deref() == Some("ON") {
         return Err(denied());
     }
-    if let Some(r) = &o.retention {
-        let until = r
-            .get("RetainUntilDate")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
+    if let Some(r) = o.retention.as_ref().map(ObjectLockRetention) {
+        let until = r.retain_until_date().unwrap_or(0.0);
         let now = ctx.req.context.received_at_ms as f64 / 1000.0;
-        let bypass = r.get("Mode").and_then(Value::as_str) == Some("GOVERNANCE")
+        let bypass = r.mode() == Some("GOVERNANCE")
             && ctx
                 .header("x-amz-bypass-governance-retention")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -716,92 +973,101 @@ pub fn default_retention(b: &Bucket, o: &mut Obj) {
     let Some(cfg) = store::config(&b.name, "ObjectLock") else {
         return;
     };
-    let Some(d) = cfg.pointer("/Rule/DefaultRetention") else {
+    let Some(d) = ObjectLockConfiguration(&cfg)
+        .rule()
+        .and_then(|r| r.default_retention())
+    else {
         return;
     };
     let days = d
-        .get("Days")
-        .and_then(Value::as_f64)
-        .or_else(|| d.get("Years").and_then(Value::as_f64).map(|y| y * 365.0));
-    if let (Some(mode), Some(days)) = (d.get("Mode"), days) {
+        .days()
+        .map(|n| n as f64)
+        .or_else(|| d.years().map(|y| y as f64 * 365.0));
+    if let (Some(mode), Some(days)) = (d.mode(), days) {
         let until = (ids::now_ms() / 1000) as f64 + days * 86_400.0;
         o.retention = Some(json!({"Mode": mode, "RetainUntilDate": until}));
     }
 }
 
 /// DeleteObject.
-pub fn delete_object(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let (vid, marker) = remove(ctx, &b, &key, s(input, "VersionId"))?;
-    let mut out = json!({});
-    if let Some(v) = vid {
-        out["VersionId"] = json!(v);
-    }
-    if marker {
-        out["DeleteMarker"] = json!(true);
-    }
-    Ok(out.into())
+pub fn delete_object(ctx: &Ctx, input: input::DeleteObject<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let (vid, marker) = remove(ctx, &b, &key, input.version_id())?;
+    Ok(reply(
+        output::DeleteObject::new()
+            .version_id(vid)
+            .delete_marker(marker.then_some(true)),
+    ))
 }
 
 /// DeleteObjects (up to 1000 keys; `Quiet` reports errors only).
-pub fn delete_objects(ctx: &Ctx, input: &Value) -> OpResult {
-    let b = store::require_bucket(s(input, "Bucket").unwrap_or_default())?;
-    let objects = input
-        .pointer("/Delete/Objects")
-        .and_then(Value::as_array)
-        .cloned()
+pub fn delete_objects(ctx: &Ctx, input: input::DeleteObjects<'_>) -> OpResult {
+    let b = store::require_bucket(input.bucket().unwrap_or_default())?;
+    let delete = input.delete();
+    // Every object as decoded: one that is not a structure has no members.
+    let objects = delete
+        .and_then(|d| d.objects())
+        .map(|l| l.values())
         .unwrap_or_default();
     if objects.len() > 1000 {
         return Err(AwsError::malformed_xml());
     }
-    let quiet = input
-        .pointer("/Delete/Quiet")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let quiet = delete.and_then(|d| d.quiet()).unwrap_or(false);
     let (mut deleted, mut errors) = (Vec::new(), Vec::new());
-    for o in objects {
-        let key = s(&o, "Key").unwrap_or_default();
-        let vid = s(&o, "VersionId");
+    for o in objects.iter().map(ObjectIdentifier) {
+        let key = o.key().unwrap_or_default();
+        let vid = o.version_id();
         match remove(ctx, &b, key, vid) {
             Ok((v, marker)) => {
-                if quiet {
-                    continue;
+                if !quiet {
+                    deleted.push(deleted_entry(key, vid, v, marker));
                 }
-                let mut d = json!({"Key": key});
-                if vid.is_some() {
-                    d["VersionId"] = json!(vid);
-                    if marker {
-                        d["DeleteMarker"] = json!(true);
-                        d["DeleteMarkerVersionId"] = json!(vid);
-                    }
-                } else if marker {
-                    d["DeleteMarker"] = json!(true);
-                    d["DeleteMarkerVersionId"] = json!(v);
-                }
-                deleted.push(d);
             }
-            Err(e) => {
-                let mut er = json!({"Key": key, "Code": e.code, "Message": e.message});
-                if let Some(v) = vid {
-                    er["VersionId"] = json!(v);
-                }
-                errors.push(er);
-            }
+            Err(e) => errors.push(
+                out::Error::new()
+                    .key(key)
+                    .code(e.code)
+                    .message(e.message)
+                    .version_id(vid),
+            ),
         }
     }
-    let mut out = json!({});
-    if !deleted.is_empty() {
-        out["Deleted"] = json!(deleted);
-    }
-    if !errors.is_empty() {
-        out["Errors"] = json!(errors);
-    }
-    Ok(out.into())
+    Ok(reply(
+        output::DeleteObjects::new()
+            .deleted(non_empty(deleted))
+            .errors(non_empty(errors)),
+    ))
 }
 
-/// Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=v]`, URL-encoded).
-pub fn copy_source(input: &Value) -> Result<(Bucket, Obj), AwsError> {
-    let raw = s(input, "CopySource").unwrap_or_default();
+/// A `Deleted` entry of DeleteObjects: the key and version asked for
+/// (`vid`), and the delete marker made (`made`) or removed.
+fn deleted_entry(
+    key: &str,
+    vid: Option<&str>,
+    made: Option<String>,
+    marker: bool,
+) -> out::DeletedObject {
+    let mut d = out::DeletedObject::new().key(key);
+    if vid.is_some() {
+        d.set_version_id(vid);
+        if marker {
+            d.set_delete_marker(true);
+            d.set_delete_marker_version_id(vid);
+        }
+    } else if marker {
+        d.set_delete_marker(true);
+        d.set_delete_marker_version_id(made);
+    }
+    d
+}
+
+/// Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=v]`, URL-encoded:
+/// the input's `CopySource`) and checks the source's conditions.
+pub fn copy_source(
+    source: Option<&str>,
+    conditions: &Conditions<'_>,
+) -> Result<(Bucket, Obj), AwsError> {
+    let raw = source.unwrap_or_default();
     let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
     let path = percent_decode(path.trim_start_matches('/'));
     let bad = || {
@@ -825,37 +1091,43 @@ pub fn copy_source(input: &Value) -> Result<(Bucket, Obj), AwsError> {
             "The source of a copy request may not specifically refer to a delete marker by version id.",
         ));
     }
-    check_conditions(&o, input, "CopySource")?;
+    check_conditions(&o, conditions, true)?;
     Ok((b, o))
 }
 
 /// CopyObject: a new blob composed from the source (no bytes copied), with
 /// metadata and tags copied or replaced by the directives.
-pub fn copy_object(ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let (sb, src) = copy_source(input)?;
-    let replace_meta = s(input, "MetadataDirective") == Some("REPLACE");
-    let replace_tags = s(input, "TaggingDirective") == Some("REPLACE");
-    let same = sb.name == b.name && src.key == key && s(input, "VersionId").is_none();
+pub fn copy_object(ctx: &Ctx, input: input::CopyObject<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let (sb, src) = copy_source(input.copy_source(), &copy_conditions!(input))?;
+    let replace_meta = input.metadata_directive() == Some("REPLACE");
+    let replace_tags = input.tagging_directive() == Some("REPLACE");
+    // (CopyObject's input has no `VersionId`: the source's is in CopySource.)
+    let same = sb.name == b.name && src.key == key;
     let changes = replace_meta
-        || input.get("StorageClass").is_some()
-        || input.get("WebsiteRedirectLocation").is_some()
-        || input.get("ServerSideEncryption").is_some()
-        || input.get("SSEKMSKeyId").is_some();
-    if same && !changes && s(input, "CopySource").is_some_and(|c| !c.contains("versionId")) {
+        || input.storage_class().is_some()
+        || input.website_redirect_location().is_some()
+        || input.server_side_encryption().is_some()
+        || input.ssekms_key_id().is_some();
+    if same
+        && !changes
+        && input
+            .copy_source()
+            .is_some_and(|c| !c.contains("versionId"))
+    {
         return Err(AwsError::client(
             "InvalidRequest",
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         ));
     }
-    check_write_conditions(&b, &key, input)?;
-    crate::config::check_acl_allowed(&b.name, input)?;
+    check_write_conditions(&b, &key, input.if_none_match(), input.if_match())?;
+    crate::config::check_acl_allowed(&b.name, &write_acl!(input))?;
     let mut o = if replace_meta {
-        template(input, &key)?
+        template(&write_input!(input), &key)?
     } else {
         let mut o = src.clone();
         o.key = key.clone();
-        if let Some(sc) = s(input, "StorageClass") {
+        if let Some(sc) = input.storage_class() {
             o.storage_class = Some(sc.to_string());
         }
         o.retention = None;
@@ -863,7 +1135,7 @@ pub fn copy_object(ctx: &Ctx, input: &Value) -> OpResult {
         o
     };
     if replace_tags {
-        o.tags = match s(input, "Tagging") {
+        o.tags = match input.tagging() {
             Some(t) => util::parse_tagging(t),
             None => Vec::new(),
         };
@@ -879,36 +1151,29 @@ pub fn copy_object(ctx: &Ctx, input: &Value) -> OpResult {
     o.delete_marker = false;
     let o = write(&b, o);
     crate::notify::object_event(ctx, &b, "ObjectCreated:Copy", &o);
-    let mut result =
-        json!({"ETag": util::quoted(&o.etag), "LastModified": util::ts(o.modified_ms)});
-    for (k, v) in &o.checksums {
-        result[k] = json!(v);
-    }
-    let mut out = json!({"CopyObjectResult": result, "ServerSideEncryption": "AES256"});
-    if b.versioning.is_some() {
-        out["VersionId"] = json!(o.vid());
-    }
-    if sb.versioning.is_some() {
-        out["CopySourceVersionId"] = json!(src.vid());
-    }
-    Ok(out.into())
+    let mut result = out::CopyObjectResult::new()
+        .e_tag(util::quoted(&o.etag))
+        .last_modified(util::ts(o.modified_ms));
+    set_checksums!(result, &o.checksums);
+    Ok(reply(
+        output::CopyObject::new()
+            .copy_object_result(result)
+            .server_side_encryption("AES256")
+            .version_id(version_of(&b, &o))
+            .copy_source_version_id(version_of(&sb, &src)),
+    ))
 }
 
 /// GetObjectAttributes.
-pub fn get_object_attributes(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let o = find(&b, &key, s(input, "VersionId"))?;
+pub fn get_object_attributes(_ctx: &Ctx, input: input::GetObjectAttributes<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let o = find(&b, &key, input.version_id())?;
     if o.delete_marker {
         return Err(util::no_such_key(&key));
     }
-    let wanted: Vec<String> = input
-        .get("ObjectAttributes")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+    let wanted: Vec<&str> = input
+        .object_attributes()
+        .map(|a| a.iter().collect())
         .unwrap_or_default();
     if wanted.is_empty() {
         return Err(AwsError::client(
@@ -916,28 +1181,28 @@ pub fn get_object_attributes(_ctx: &Ctx, input: &Value) -> OpResult {
             "Invalid attribute name specified.",
         ));
     }
-    let mut out = json!({"LastModified": util::ts(o.modified_ms)});
-    if b.versioning.is_some() {
-        out["VersionId"] = json!(o.vid());
-    }
-    for w in &wanted {
-        match w.as_str() {
-            "ETag" => out["ETag"] = json!(o.etag),
-            "ObjectSize" => out["ObjectSize"] = json!(o.size),
+    let mut out = output::GetObjectAttributes::new()
+        .last_modified(util::ts(o.modified_ms))
+        .version_id(version_of(&b, &o));
+    for w in wanted {
+        match w {
+            "ETag" => {
+                out.set_e_tag(o.etag.as_str());
+            }
+            "ObjectSize" => {
+                out.set_object_size(o.size);
+            }
             "StorageClass" => {
-                out["StorageClass"] = json!(o.storage_class.clone().unwrap_or("STANDARD".into()))
+                out.set_storage_class(o.storage_class.as_deref().unwrap_or("STANDARD"));
             }
             "Checksum" if !o.checksums.is_empty() => {
-                let mut c = json!(o.checksums);
-                c["ChecksumType"] = json!(if o.parts.is_empty() {
-                    "FULL_OBJECT"
-                } else {
-                    "COMPOSITE"
-                });
-                out["Checksum"] = c;
+                let mut c = out::Checksum::new();
+                set_checksums!(c, &o.checksums);
+                out.set_checksum(c.checksum_type(crate::list::checksum_type(&o)));
             }
             "ObjectParts" if !o.parts.is_empty() => {
-                out["ObjectParts"] = json!({"TotalPartsCount": o.parts.len()});
+                let parts = out::GetObjectAttributesParts::new().total_parts_count(o.parts.len());
+                out.set_object_parts(parts);
             }
             "Checksum" | "ObjectParts" => {}
             other => {
@@ -949,7 +1214,7 @@ pub fn get_object_attributes(_ctx: &Ctx, input: &Value) -> OpResult {
             }
         }
     }
-    Ok(out.into())
+    Ok(reply(out))
 }
 
 /// Applies `f` to the version a request names and stores it back.
@@ -977,109 +1242,133 @@ fn update_version(
     Ok(o)
 }
 
-fn with_version(b: &Bucket, o: &Obj, mut v: Value) -> Value {
-    if b.versioning.is_some() {
-        v["VersionId"] = json!(o.vid());
-    }
-    v
-}
-
 /// GetObjectTagging (an untagged object has an empty TagSet).
-pub fn get_object_tagging(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let o = find(&b, &key, s(input, "VersionId"))?;
-    Ok(with_version(&b, &o, json!({"TagSet": util::tag_set(&o.tags)})).into())
+pub fn get_object_tagging(_ctx: &Ctx, input: input::GetObjectTagging<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let o = find(&b, &key, input.version_id())?;
+    Ok(reply(
+        output::GetObjectTagging::new()
+            .tag_set(util::tag_set(&o.tags))
+            .version_id(version_of(&b, &o)),
+    ))
 }
 
 /// PutObjectTagging.
-pub fn put_object_tagging(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let tags = util::tags_from(input.pointer("/Tagging/TagSet"))?;
+pub fn put_object_tagging(_ctx: &Ctx, input: input::PutObjectTagging<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let tags = util::tags_from(input.tagging().and_then(|t| t.tag_set()))?;
     if tags.len() > 10 {
         return Err(AwsError::client(
             "BadRequest",
             "Object tags cannot be greater than 10",
         ));
     }
-    let o = update_version(&b, &key, s(input, "VersionId"), |o| o.tags = tags)?;
-    Ok(with_version(&b, &o, json!({})).into())
+    let o = update_version(&b, &key, input.version_id(), |o| o.tags = tags)?;
+    Ok(reply(
+        output::PutObjectTagging::new().version_id(version_of(&b, &o)),
+    ))
 }
 
 /// DeleteObjectTagging.
-pub fn delete_object_tagging(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let o = update_version(&b, &key, s(input, "VersionId"), |o| o.tags.clear())?;
-    Ok(with_version(&b, &o, json!({})).into())
+pub fn delete_object_tagging(_ctx: &Ctx, input: input::DeleteObjectTagging<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let o = update_version(&b, &key, input.version_id(), |o| o.tags.clear())?;
+    Ok(reply(
+        output::DeleteObjectTagging::new().version_id(version_of(&b, &o)),
+    ))
 }
 
-/// GetObjectAcl.
-pub fn get_object_acl(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    let o = find(&b, &key, s(input, "VersionId"))?;
+/// GetObjectAcl: the stored ACL document is the output.
+pub fn get_object_acl(_ctx: &Ctx, input: input::GetObjectAcl<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let o = find(&b, &key, input.version_id())?;
     let acl = o
         .acl
         .clone()
         .unwrap_or_else(|| crate::config::canned_acl("private"));
-    Ok(acl.into())
+    Ok(reply(acl))
 }
 
 /// PutObjectAcl (canned ACL header or an AccessControlPolicy document).
-pub fn put_object_acl(_ctx: &Ctx, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
-    crate::config::check_acl_allowed(&b.name, input)?;
-    let acl = crate::config::acl_from_input(input)?;
-    let o = update_version(&b, &key, s(input, "VersionId"), |o| o.acl = Some(acl))?;
-    Ok(with_version(&b, &o, json!({})).into())
+pub fn put_object_acl(_ctx: &Ctx, input: input::PutObjectAcl<'_>) -> OpResult {
+    let (b, key) = bucket_key(input.bucket(), input.key())?;
+    let acl = AclInput {
+        canned: input.acl(),
+        grants: [
+            input.grant_read(),
+            input.grant_write(),
+            input.grant_read_acp(),
+            input.grant_write_acp(),
+            input.grant_full_control(),
+        ]
+        .iter()
+        .any(Option::is_some),
+        policy: input.access_control_policy(),
+    };
+    crate::config::check_acl_allowed(&b.name, &acl)?;
+    let acl = crate::config::acl_from_input(&acl)?;
+    update_version(&b, &key, input.version_id(), |o| o.acl = Some(acl))?;
+    // (PutObjectAcl's output has no VersionId.)
+    Ok(reply(output::PutObjectAcl::new()))
 }
 
-/// Get/PutObjectRetention and Get/PutObjectLegalHold.
-pub fn lock(_ctx: &Ctx, op: Op, input: &Value) -> OpResult {
-    let (b, key) = bucket_key(input)?;
+/// The bucket and key of an Object Lock operation, whose bucket must have
+/// Object Lock.
+fn locked(bucket: Option<&str>, key: Option<&str>) -> Result<(Bucket, String), AwsError> {
+    let (b, key) = bucket_key(bucket, key)?;
     if !b.object_lock {
         return Err(AwsError::client(
             "InvalidRequest",
             "Bucket is missing Object Lock Configuration",
         ));
     }
-    let vid = s(input, "VersionId");
-    match op {
-        Op::GetObjectRetention => {
-            let o = find(&b, &key, vid)?;
-            let r = o.retention.ok_or_else(|| {
-                AwsError::new(
-                    404,
-                    "NoSuchObjectLockConfiguration",
-                    "The specified object does not have a ObjectLock configuration",
-                )
-            })?;
-            Ok(json!({"Retention": r}).into())
-        }
-        Op::PutObjectRetention => {
-            let r = input.get("Retention").cloned().unwrap_or(json!({}));
-            update_version(&b, &key, vid, |o| o.retention = Some(r))?;
-            Ok(Reply::default())
-        }
-        Op::GetObjectLegalHold => {
-            let o = find(&b, &key, vid)?;
-            let h = o.legal_hold.ok_or_else(|| {
-                AwsError::new(
-                    404,
-                    "NoSuchObjectLockConfiguration",
-                    "The specified object does not have a ObjectLock configuration",
-                )
-            })?;
-            Ok(json!({"LegalHold": {"Status": h}}).into())
-        }
-        _ => {
-            let st = input
-                .pointer("/LegalHold/Status")
-                .and_then(Value::as_str)
-                .ok_or_else(AwsError::malformed_xml)?
-                .to_string();
-            update_version(&b, &key, vid, |o| o.legal_hold = Some(st))?;
-            Ok(Reply::default())
-        }
-    }
+    Ok((b, key))
+}
+
+/// S3's error for a version without retention or legal hold.
+fn no_lock_configuration() -> AwsError {
+    AwsError::new(
+        404,
+        "NoSuchObjectLockConfiguration",
+        "The specified object does not have a ObjectLock configuration",
+    )
+}
+
+/// GetObjectRetention.
+pub fn get_object_retention(_ctx: &Ctx, input: input::GetObjectRetention<'_>) -> OpResult {
+    let (b, key) = locked(input.bucket(), input.key())?;
+    let o = find(&b, &key, input.version_id())?;
+    let r = o.retention.ok_or_else(no_lock_configuration)?;
+    Ok(reply(output::GetObjectRetention::new().retention(r)))
+}
+
+/// PutObjectRetention: the `Retention` document is stored as given.
+pub fn put_object_retention(_ctx: &Ctx, input: input::PutObjectRetention<'_>) -> OpResult {
+    let (b, key) = locked(input.bucket(), input.key())?;
+    let r = input.retention().map_or_else(|| json!({}), |r| r.0.clone());
+    update_version(&b, &key, input.version_id(), |o| o.retention = Some(r))?;
+    Ok(Reply::default())
+}
+
+/// GetObjectLegalHold.
+pub fn get_object_legal_hold(_ctx: &Ctx, input: input::GetObjectLegalHold<'_>) -> OpResult {
+    let (b, key) = locked(input.bucket(), input.key())?;
+    let o = find(&b, &key, input.version_id())?;
+    let h = o.legal_hold.ok_or_else(no_lock_configuration)?;
+    let hold = out::ObjectLockLegalHold::new().status(h);
+    Ok(reply(output::GetObjectLegalHold::new().legal_hold(hold)))
+}
+
+/// PutObjectLegalHold.
+pub fn put_object_legal_hold(_ctx: &Ctx, input: input::PutObjectLegalHold<'_>) -> OpResult {
+    let (b, key) = locked(input.bucket(), input.key())?;
+    let st = input
+        .legal_hold()
+        .and_then(|h| h.status())
+        .ok_or_else(AwsError::malformed_xml)?
+        .to_string();
+    update_version(&b, &key, input.version_id(), |o| o.legal_hold = Some(st))?;
+    Ok(Reply::default())
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 
 use ruststack_sdk::protocol::encoding::parse_form;
 use ruststack_sdk::protocol::ops::sts::Op;
+use ruststack_sdk::protocol::shapes::sts::output;
 use ruststack_sdk::protocol::{Codec, models};
 use ruststack_sdk::{AwsError, Body, Outcome, Request};
-use serde_json::json;
 
 /// The STS API version (query `Version`).
 pub const VERSION: &str = "2011-06-15";
@@ -49,15 +49,11 @@ pub fn handle(req: &Request) -> Outcome {
     let resp = match decoded {
         Ok((op, _)) if Op::from_name(&op.name) == Some(Op::GetCallerIdentity) => {
             let account = &req.context.account;
-            codec.encode_output(
-                op,
-                &json!({
-                    "UserId": account,
-                    "Account": account,
-                    "Arn": format!("arn:aws:iam::{account}:root"),
-                }),
-                rid,
-            )
+            let identity = output::GetCallerIdentity::new()
+                .user_id(account.as_str())
+                .account(account.as_str())
+                .arn(format!("arn:aws:iam::{account}:root"));
+            codec.encode_output(op, &identity.into(), rid)
         }
         Ok((op, _)) => codec.encode_error(&AwsError::not_implemented(&op.name), rid),
         Err(e) => codec.encode_error(&e, rid),

@@ -3,6 +3,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use ruststack_sdk::AwsError;
+use ruststack_sdk::protocol::shapes::s3::{Tag, out};
+use ruststack_sdk::protocol::typed::List;
 use serde_json::{Value, json};
 
 /// The canonical user id of account `000000000000` (the one LocalStack uses).
@@ -20,11 +22,25 @@ pub fn owner_id(account: &str) -> String {
     half("ruststack-owner") + &half("ruststack-owner-2")
 }
 
+/// The canonical user id of the calling account.
+pub fn caller_id() -> String {
+    owner_id(&ruststack_sdk::scope::caller_account())
+}
+
+/// The display name S3 gives every owner here.
+const DISPLAY_NAME: &str = "webfile";
+
 /// The `Owner` of what the calling account owns (a request reaches a
 /// bucket's contents only as its owner).
-pub fn owner() -> Value {
-    let account = ruststack_sdk::scope::caller_account();
-    json!({"ID": owner_id(&account), "DisplayName": "webfile"})
+pub fn owner() -> out::Owner {
+    out::Owner::new().id(caller_id()).display_name(DISPLAY_NAME)
+}
+
+/// The `Initiator` of the calling account's multipart uploads.
+pub fn initiator() -> out::Initiator {
+    out::Initiator::new()
+        .id(caller_id())
+        .display_name(DISPLAY_NAME)
 }
 
 /// `NoSuchBucket` (404).
@@ -85,21 +101,6 @@ pub fn ts(ms: u64) -> Value {
     json!(ms / 1000)
 }
 
-/// A string member of a decoded input.
-pub fn s<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v.get(name).and_then(Value::as_str)
-}
-
-/// An integer member of a decoded input.
-pub fn n(v: &Value, name: &str) -> Option<i64> {
-    v.get(name).and_then(Value::as_i64)
-}
-
-/// A boolean member of a decoded input.
-pub fn flag(v: &Value, name: &str) -> bool {
-    v.get(name).and_then(Value::as_bool).unwrap_or(false)
-}
-
 /// Whether `name` follows S3's general purpose bucket naming rules.
 pub fn valid_bucket_name(name: &str) -> bool {
     let b = name.as_bytes();
@@ -137,20 +138,31 @@ pub fn parse_tagging(s: &str) -> Vec<(String, String)> {
 }
 
 /// Tags as the model's `TagSet` value.
-pub fn tag_set(tags: &[(String, String)]) -> Value {
-    Value::Array(
-        tags.iter()
-            .map(|(k, v)| json!({"Key": k, "Value": v}))
-            .collect(),
-    )
+pub fn tag_set(tags: &[(String, String)]) -> Vec<out::Tag> {
+    tags.iter()
+        .map(|(k, v)| out::Tag::new().key(k.as_str()).value(v.as_str()))
+        .collect()
 }
 
 /// Reads a model `TagSet` value into pairs, validating as S3 does.
-pub fn tags_from(v: Option<&Value>) -> Result<Vec<(String, String)>, AwsError> {
+pub fn tags_from(set: Option<List<'_, Tag<'_>>>) -> Result<Vec<(String, String)>, AwsError> {
+    // Every tag as decoded: one that is not a structure has no members.
+    let tags = set.map(|l| l.values()).unwrap_or_default();
+    check_tags(tags.iter().map(Tag).map(|t| {
+        (
+            t.key().unwrap_or_default().to_string(),
+            t.value().unwrap_or_default().to_string(),
+        )
+    }))
+}
+
+/// Validates tag pairs as S3 does (key length, value length, no repeated
+/// key), keeping them in order.
+pub fn check_tags(
+    tags: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<(String, String)>, AwsError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for t in v.and_then(Value::as_array).into_iter().flatten() {
-        let k = s(t, "Key").unwrap_or_default().to_string();
-        let val = s(t, "Value").unwrap_or_default().to_string();
+    for (k, val) in tags {
         if k.is_empty() || k.chars().count() > 128 || val.chars().count() > 256 {
             return Err(AwsError::client(
                 "InvalidTag",
@@ -166,6 +178,11 @@ pub fn tags_from(v: Option<&Value>) -> Result<Vec<(String, String)>, AwsError> {
         out.push((k, val));
     }
     Ok(out)
+}
+
+/// `v` when it has elements: answers leave empty lists out.
+pub fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
 }
 
 /// Percent-encodes a key for `EncodingType=url` listings.
