@@ -1,7 +1,8 @@
 //! S3 details through the AWS SDK for Rust where AWS's behaviour is easy to
 //! get wrong: conditional writes (PutObject and CompleteMultipartUpload, with
 //! If-Match and If-None-Match, on present and absent objects), completing an
-//! upload twice, non-ASCII metadata, and bodies without a length.
+//! upload twice, non-ASCII metadata, bodies without a length, and values
+//! outside the model's enums (each answered with S3's own error).
 
 mod s3_common;
 
@@ -340,4 +341,134 @@ fn listing_prefixes_with_control_characters_reach_the_cli_as_sent() {
         );
     }
     let _ = std::fs::remove_file(body);
+}
+
+/// (HTTP status, error code, message, raw XML body) of a failed call.
+fn failure_body<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    r: Result<R, aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>>,
+) -> (u16, String, String, String) {
+    let e = r.expect_err("the call must fail");
+    let raw = e.raw_response().expect("an answer from the server");
+    let status = raw.status().as_u16();
+    let body = String::from_utf8_lossy(raw.body().bytes().unwrap_or_default()).into_owned();
+    let service = e.as_service_error();
+    let code = service
+        .and_then(|s| s.code())
+        .unwrap_or_default()
+        .to_string();
+    let message = service
+        .and_then(|s| s.message())
+        .unwrap_or_default()
+        .to_string();
+    (status, code, message, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn values_outside_the_model_enums_get_s3_own_errors() {
+    use aws_sdk_s3::types::{
+        BucketVersioningStatus, ChecksumAlgorithm, EncodingType, ObjectCannedAcl, ObjectOwnership,
+        ServerSideEncryption, VersioningConfiguration,
+    };
+    let s3 = S3::start();
+    let c = sdk(&s3.url());
+    let (status, code, message, body) = failure_body(
+        c.create_bucket()
+            .bucket("enums")
+            .object_ownership(ObjectOwnership::from("RandomValue"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
+    assert_eq!(
+        message,
+        "Invalid x-amz-object-ownership header: RandomValue"
+    );
+    assert!(
+        body.contains("<ArgumentName>x-amz-object-ownership</ArgumentName>"),
+        "{body}"
+    );
+    assert!(!body.contains("<ArgumentValue>"), "{body}");
+
+    c.create_bucket()
+        .bucket("enums")
+        .object_ownership(ObjectOwnership::ObjectWriter)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, message, body) = failure_body(
+        c.put_object()
+            .bucket("enums")
+            .key("k")
+            .acl(ObjectCannedAcl::from("fake-acl"))
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, code.as_str(), message.as_str()),
+        (400, "InvalidArgument", "")
+    );
+    assert!(
+        body.contains(
+            "<ArgumentName>x-amz-acl</ArgumentName><ArgumentValue>fake-acl</ArgumentValue>"
+        ),
+        "{body}"
+    );
+
+    let (status, code, message, _) = failure_body(
+        c.put_object()
+            .bucket("enums")
+            .key("k")
+            .server_side_encryption(ServerSideEncryption::from("foo"))
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
+    assert_eq!(message, "The encryption method specified is not supported");
+
+    let (status, code, _, _) = failure_body(
+        c.put_bucket_versioning()
+            .bucket("enums")
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::from("Disabled"))
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "MalformedXML"));
+
+    let (status, code, message, _) = failure_body(
+        c.create_multipart_upload()
+            .bucket("enums")
+            .key("k")
+            .checksum_algorithm(ChecksumAlgorithm::from("FOO"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "InvalidRequest"));
+    assert!(
+        message.starts_with("Checksum algorithm provided is unsupported."),
+        "{message}"
+    );
+
+    let (status, code, message, body) = failure_body(
+        c.list_objects_v2()
+            .bucket("enums")
+            .encoding_type(EncodingType::from("foo"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
+    assert_eq!(message, "Invalid Encoding Method specified in Request");
+    assert!(
+        body.contains("<ArgumentValue>foo</ArgumentValue>"),
+        "{body}"
+    );
+
+    // Nothing was stored by the refused calls.
+    let listed = c.list_objects_v2().bucket("enums").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0));
 }

@@ -147,6 +147,7 @@ fn serve(req: &Request, vbucket: Option<&str>) -> Result<(&'static Operation, Re
         ..probe
     };
     let value = ruststack_sdk::protocol::decode_input(model, op, &http)?;
+    crate::validation::check(op, &value)?;
     check_owner(req, which, &value)?;
     let ctx = Ctx {
         req,

@@ -22,6 +22,7 @@ mod sts;
 #[cfg(test)]
 mod tests;
 mod util;
+mod validation;
 
 /// What `ruststack-fuzz` (`fuzz/`, run by `just fuzz`) calls directly: the
 /// aws-chunked unframing of upload bodies, and the object store to seed

@@ -190,10 +190,7 @@ pub fn complete(ctx: &Ctx, input: input::CompleteMultipartUpload<'_>) -> OpResul
             .ok_or_else(|| util::no_such_upload(id));
     };
     if listed.is_empty() {
-        return Err(AwsError::client(
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-        ));
+        return Err(AwsError::malformed_xml());
     }
     let stored = store::parts(&u.id);
     let mut chosen: Vec<Part> = Vec::new();

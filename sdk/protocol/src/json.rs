@@ -107,11 +107,17 @@ fn check_base64(text: &str) -> Result<(), ReadError> {
 /// [`read`] on the value where it lies: a request's tree is checked and
 /// trimmed without being rebuilt node by node.
 fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), ReadError> {
-    let wrong = |what: &str| {
-        Err(ReadError::Shape(format!(
+    let wrong = |what: &str| match (&*v, java_type(shape.kind)) {
+        // AWS's JSON framework names the token and the Java type it wanted,
+        // always with "an" (recorded from SQS: `STRING_VALUE can not be
+        // converted to an Integer`).
+        (Value::String(_), Some(java)) => Err(ReadError::Value(format!(
+            "STRING_VALUE can not be converted to an {java}"
+        ))),
+        _ => Err(ReadError::Shape(format!(
             "expected {what} for a {:?} shape",
             shape.kind
-        )))
+        ))),
     };
     match shape.kind {
         ShapeType::Structure => {
@@ -178,6 +184,19 @@ fn read_in_place(model: &Model, shape: &Shape, v: &mut Value) -> Result<(), Read
             _ => wrong("a string"),
         },
     }
+}
+
+/// The Java type AWS's JSON framework reads a number or boolean shape as,
+/// for its type-mismatch message.
+fn java_type(kind: ShapeType) -> Option<&'static str> {
+    Some(match kind {
+        ShapeType::Integer | ShapeType::Short | ShapeType::Byte => "Integer",
+        ShapeType::Long => "Long",
+        ShapeType::Boolean => "Boolean",
+        ShapeType::Float => "Float",
+        ShapeType::Double => "Double",
+        _ => return None,
+    })
 }
 
 /// A member's name in output JSON. Query-compatible models (SQS) carry
@@ -477,6 +496,29 @@ mod tests {
         assert_eq!(
             body,
             json!({"Table": {"TableName": "t", "CreationDateTime": 1_445_412_480, "ItemCount": 3}})
+        );
+    }
+
+    #[test]
+    fn a_string_for_a_number_is_worded_as_aws_json_services_do() {
+        let mut h = vec![];
+        let body = br#"{"QueueUrl":"u","VisibilityTimeout":"abc"}"#;
+        let r = req("AmazonSQS.ReceiveMessage", body, &mut h);
+        let err = decode_request(models::sqs(), &r, None).unwrap_err();
+        assert_eq!(err.code, "SerializationException");
+        assert_eq!(
+            err.message,
+            "STRING_VALUE can not be converted to an Integer"
+        );
+        // Other mismatches keep naming the member.
+        let mut h = vec![];
+        let body = br#"{"QueueUrl":"u","VisibilityTimeout":[1]}"#;
+        let r = req("AmazonSQS.ReceiveMessage", body, &mut h);
+        let err = decode_request(models::sqs(), &r, None).unwrap_err();
+        assert!(
+            err.message.starts_with("VisibilityTimeout: "),
+            "{}",
+            err.message
         );
     }
 
