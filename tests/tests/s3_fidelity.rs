@@ -472,3 +472,26 @@ async fn values_outside_the_model_enums_get_s3_own_errors() {
     let listed = c.list_objects_v2().bucket("enums").send().await.unwrap();
     assert_eq!(listed.key_count(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn response_expires_is_answered_as_an_http_date() {
+    let s3 = S3::start();
+    let c = sdk(&s3.url());
+    c.create_bucket().bucket("overrides").send().await.unwrap();
+    c.put_object()
+        .bucket("overrides")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_object()
+        .bucket("overrides")
+        .key("k")
+        .response_expires(aws_sdk_s3::primitives::DateTime::from_secs(1_445_412_480))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.expires_string(), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+}

@@ -714,8 +714,10 @@ macro_rules! object_output {
                 m.set_content_type(v);
             }
             if let Some(v) = ov.expires {
-                // Passed on as decoded (epoch seconds), as it always was.
-                m.set_expires(time::epoch_json(v));
+                // `Expires` is a string member (a stored object's header is
+                // kept as sent); `response-expires` is a timestamp, answered
+                // as an HTTP date.
+                m.set_expires(time::format_rfc822(v));
             }
             m
         }
