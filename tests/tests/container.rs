@@ -21,7 +21,8 @@ const READY_LIMIT: Duration = Duration::from_secs(60);
 /// `made-when-ready` with what the image has (busybox's `nc` and `wget`: the
 /// image carries no AWS CLI),
 /// readable by the image's user. After a restart the bucket is there
-/// already: 409 `BucketAlreadyOwnedByYou` is fine too.
+/// already: re-creating it answers 200 in us-east-1 (409
+/// `BucketAlreadyOwnedByYou` in other regions), so both are fine.
 fn ready_scripts() -> tempfile::TempDir {
     let dir = tempdir();
     let script = dir.path().join("01-bucket.sh");

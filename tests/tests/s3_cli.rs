@@ -22,8 +22,19 @@ fn buckets_are_created_listed_located_and_deleted_as_aws_does() {
         "--create-bucket-configuration",
         "LocationConstraint=eu-west-1",
     ]);
+    // Re-creating a bucket you own: 200 in us-east-1 (AWS's legacy
+    // behaviour), BucketAlreadyOwnedByYou in any other region.
+    let again = s.ok(&["s3api", "create-bucket", "--bucket", "alpha-bucket"]);
+    assert!(again.contains("/alpha-bucket"), "{again}");
     s.fails_with(
-        &["s3api", "create-bucket", "--bucket", "alpha-bucket"],
+        &[
+            "s3api",
+            "create-bucket",
+            "--bucket",
+            "gamma-eu",
+            "--create-bucket-configuration",
+            "LocationConstraint=eu-west-1",
+        ],
         "BucketAlreadyOwnedByYou",
     );
     for bad in ["ab", "Upper-Case", "under_score", "a..b", "192.168.0.1"] {

@@ -184,7 +184,22 @@ async fn sdk_bucket_lifecycle_and_errors() {
     c.create_bucket().bucket("sdk-b1").send().await.unwrap();
     c.create_bucket().bucket("sdk-b2").send().await.unwrap();
 
-    let err = c.create_bucket().bucket("sdk-b1").send().await.unwrap_err();
+    // Re-creating a bucket you own answers 200 in us-east-1 (AWS's legacy
+    // behaviour), BucketAlreadyOwnedByYou for a bucket of another region.
+    let again = c.create_bucket().bucket("sdk-b1").send().await.unwrap();
+    assert_eq!(again.location(), Some("/sdk-b1"));
+    let in_eu = || {
+        c.create_bucket()
+            .bucket("sdk-eu")
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                    .build(),
+            )
+            .send()
+    };
+    in_eu().await.unwrap();
+    let err = in_eu().await.unwrap_err();
     assert!(
         err.as_service_error()
             .is_some_and(|e| e.is_bucket_already_owned_by_you()),
@@ -201,7 +216,7 @@ async fn sdk_bucket_lifecycle_and_errors() {
 
     let listed = c.list_buckets().send().await.unwrap();
     let names: Vec<_> = listed.buckets().iter().filter_map(|b| b.name()).collect();
-    assert_eq!(names, ["sdk-b1", "sdk-b2"]);
+    assert_eq!(names, ["sdk-b1", "sdk-b2", "sdk-eu"]);
     assert!(listed.buckets()[0].creation_date().is_some());
 
     c.put_object()
@@ -244,7 +259,7 @@ async fn sdk_bucket_lifecycle_and_errors() {
     );
     let listed = c.list_buckets().send().await.unwrap();
     let names: Vec<_> = listed.buckets().iter().filter_map(|b| b.name()).collect();
-    assert_eq!(names, ["sdk-b2"]);
+    assert_eq!(names, ["sdk-b2", "sdk-eu"]);
 }
 
 /// Put/get/head/delete, ranges, conditional get and copy, in one addressing

@@ -95,7 +95,18 @@ pub fn create_bucket(ctx: &Ctx, input: input::CreateBucket<'_>) -> OpResult {
         owner: ctx.req.context.account.clone(),
     };
     if !store::insert_bucket(&b) {
-        let theirs = store::bucket(name).is_some_and(|old| old.owner != b.owner);
+        let old = store::bucket(name);
+        let theirs = old.as_ref().is_some_and(|old| old.owner != b.owner);
+        // For legacy compatibility, re-creating a bucket you own in North
+        // Virginia succeeds (AWS's CreateBucket reference); every other
+        // region answers BucketAlreadyOwnedByYou.
+        if !theirs && region == "us-east-1" && old.is_some_and(|o| o.region == "us-east-1") {
+            return Ok(reply(
+                output::CreateBucket::new()
+                    .location(format!("/{name}"))
+                    .bucket_arn(arn(name)),
+            ));
+        }
         return Err(if theirs {
             AwsError::new(
                 409,

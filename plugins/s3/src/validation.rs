@@ -1,8 +1,10 @@
 //! S3's answer to input outside the model's enums, checked against the
 //! model before an operation runs, in S3's own words (S3 has no
 //! `ValidationException`; responses recorded against AWS):
-//! - an enum value inside an XML request body: `400 MalformedXML`, as for
-//!   any document that does not fit S3's schema;
+//! - an enum value inside the XML request body of a configuration whose
+//!   answer is recorded (versioning, ownership controls, request payment,
+//!   acceleration, inventory, object lock, retention, legal hold):
+//!   `400 MalformedXML`, as for any document that does not fit S3's schema;
 //! - a header or query parameter: the error S3 gives for that parameter,
 //!   usually `InvalidArgument` naming it in `ArgumentName`.
 //!
@@ -51,7 +53,7 @@ fn error_for(op: &Operation, v: &Violation) -> Option<AwsError> {
     }
     if v.path.contains('.') {
         // Below a top-level member: inside the XML document of the body.
-        return Some(AwsError::malformed_xml());
+        return body_error(op);
     }
     let shape = models::s3().input_shape(op)?;
     let member = shape.member_named(&v.member)?;
@@ -61,9 +63,31 @@ fn error_for(op: &Operation, v: &Violation) -> Option<AwsError> {
             parameter_error(member.wire_name(), value)
         }
         // A member of the body's XML document.
-        None => Some(AwsError::malformed_xml()),
+        None => body_error(op),
         Some(_) => None,
     }
+}
+
+/// The operations whose XML documents S3 refuses as `MalformedXML` for a
+/// value outside an enum (recorded); others answer errors of their own
+/// (CreateBucket's `InvalidLocationConstraint`, notifications' events), so
+/// their operations decide.
+const MALFORMED_WHEN_OUT_OF_ENUM: &[&str] = &[
+    "PutBucketVersioning",
+    "PutBucketOwnershipControls",
+    "PutBucketRequestPayment",
+    "PutBucketAccelerateConfiguration",
+    "PutBucketInventoryConfiguration",
+    "PutObjectLockConfiguration",
+    "PutObjectRetention",
+    "PutObjectLegalHold",
+];
+
+/// S3's error for a value outside an enum in the XML body of `op`.
+fn body_error(op: &Operation) -> Option<AwsError> {
+    MALFORMED_WHEN_OUT_OF_ENUM
+        .contains(&op.name.as_str())
+        .then(AwsError::malformed_xml)
 }
 
 /// S3's error for a header or query parameter holding a value outside its
@@ -178,6 +202,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(extra(&e, "ArgumentName"), Some("encoding-type"));
+    }
+
+    #[test]
+    fn create_bucket_leaves_its_location_constraint_to_the_operation() {
+        let input = json!({"Bucket": "b", "CreateBucketConfiguration": {"LocationConstraint": "us-east-1"}});
+        assert!(check(op("CreateBucket"), &input).is_ok());
     }
 
     #[test]
