@@ -31,8 +31,8 @@ fn in_partition<R>(f: impl FnOnce() -> R) -> R {
 fn buckets_follow_the_naming_and_emptiness_rules() {
     testkit::reset();
     assert_eq!(call("PUT", "/unit-bucket", "", b"").0, 200);
-    let (st, b) = call("PUT", "/unit-bucket", "", b"");
-    assert_eq!((st, code(&b)), (409, "BucketAlreadyOwnedByYou"));
+    // Re-created by its owner in us-east-1: 200, as AWS answers there.
+    assert_eq!(call("PUT", "/unit-bucket", "", b"").0, 200);
     let (st, b) = call("PUT", "/No_Good", "", b"");
     assert_eq!((st, code(&b)), (400, "InvalidBucketName"));
     let (st, b) = call("GET", "/", "", b"");
