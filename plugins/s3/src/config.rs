@@ -405,6 +405,28 @@ impl<'a> AclInput<'a> {
     }
 }
 
+/// The [`AclInput`] of a PutBucketAcl or PutObjectAcl input view (two
+/// generated types with the same ACL members).
+macro_rules! put_acl_input {
+    ($input:expr) => {{
+        let input = $input;
+        $crate::config::AclInput {
+            policy: input.access_control_policy(),
+            ..$crate::config::AclInput::headers(
+                input.acl(),
+                &[
+                    input.grant_read(),
+                    input.grant_write(),
+                    input.grant_read_acp(),
+                    input.grant_write_acp(),
+                    input.grant_full_control(),
+                ],
+            )
+        }
+    }};
+}
+pub(crate) use put_acl_input;
+
 /// The ACL a Put*Acl request sets: a canned `x-amz-acl` or a document.
 pub fn acl_from_input(acl: &AclInput<'_>) -> Result<Value, AwsError> {
     if let Some(c) = acl.canned {
@@ -531,19 +553,7 @@ pub fn handle(_ctx: &Ctx, op: Op, input: &Value) -> Option<OpResult> {
 
 /// The ACL input of a PutBucketAcl.
 fn bucket_acl(input: input::PutBucketAcl<'_>) -> AclInput<'_> {
-    AclInput {
-        canned: input.acl(),
-        grants: [
-            input.grant_read(),
-            input.grant_write(),
-            input.grant_read_acp(),
-            input.grant_write_acp(),
-            input.grant_full_control(),
-        ]
-        .iter()
-        .any(Option::is_some),
-        policy: input.access_control_policy(),
-    }
+    put_acl_input!(input)
 }
 
 /// Put, Get or Delete of one sub-resource.

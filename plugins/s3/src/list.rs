@@ -182,6 +182,20 @@ struct Listing<'a> {
     encoding_type: Option<&'a str>,
 }
 
+/// The [`Listing`] of a ListObjects or ListObjectsV2 input view (two
+/// generated types with these members in common).
+macro_rules! listing {
+    ($input:expr) => {
+        Listing {
+            bucket: $input.bucket().unwrap_or_default(),
+            prefix: $input.prefix().unwrap_or_default(),
+            delimiter: $input.delimiter().unwrap_or_default(),
+            max_keys: $input.max_keys(),
+            encoding_type: $input.encoding_type(),
+        }
+    };
+}
+
 /// Checks a listing's bucket, encoding and page size (in S3's order) and
 /// returns whether keys are URL-encoded and the page size.
 fn check_listing(l: &Listing<'_>) -> Result<(bool, usize), AwsError> {
@@ -219,13 +233,7 @@ fn page(l: &Listing<'_>, after: &str, max: usize, url: bool, owner: bool) -> Pag
 
 /// ListObjects (v1: Marker, NextMarker only with a delimiter).
 pub fn list_objects(_ctx: &Ctx, input: input::ListObjects<'_>) -> OpResult {
-    let l = Listing {
-        bucket: input.bucket().unwrap_or_default(),
-        prefix: input.prefix().unwrap_or_default(),
-        delimiter: input.delimiter().unwrap_or_default(),
-        max_keys: input.max_keys(),
-        encoding_type: input.encoding_type(),
-    };
+    let l = listing!(input);
     let (url, max) = check_listing(&l)?;
     let marker = input.marker().unwrap_or_default();
     let p = page(&l, marker, max, url, true);
@@ -249,13 +257,7 @@ pub fn list_objects(_ctx: &Ctx, input: input::ListObjects<'_>) -> OpResult {
 
 /// ListObjectsV2 (ContinuationToken, StartAfter, FetchOwner).
 pub fn list_objects_v2(_ctx: &Ctx, input: input::ListObjectsV2<'_>) -> OpResult {
-    let l = Listing {
-        bucket: input.bucket().unwrap_or_default(),
-        prefix: input.prefix().unwrap_or_default(),
-        delimiter: input.delimiter().unwrap_or_default(),
-        max_keys: input.max_keys(),
-        encoding_type: input.encoding_type(),
-    };
+    let l = listing!(input);
     let (url, max) = check_listing(&l)?;
     let after = match input.continuation_token() {
         Some(t) => util::unb64(t)

@@ -13,7 +13,6 @@ use ruststack_sdk::{AwsError, BlobSlice, Body, ids};
 use serde_json::{Value, json};
 
 use crate::chunked;
-use crate::config::AclInput;
 use crate::dispatch::{Ctx, OpResult, reply};
 use crate::store::{self, Bucket, Obj};
 use crate::util::{self, non_empty};
@@ -1294,19 +1293,7 @@ pub fn get_object_acl(_ctx: &Ctx, input: input::GetObjectAcl<'_>) -> OpResult {
 /// PutObjectAcl (canned ACL header or an AccessControlPolicy document).
 pub fn put_object_acl(_ctx: &Ctx, input: input::PutObjectAcl<'_>) -> OpResult {
     let (b, key) = bucket_key(input.bucket(), input.key())?;
-    let acl = AclInput {
-        canned: input.acl(),
-        grants: [
-            input.grant_read(),
-            input.grant_write(),
-            input.grant_read_acp(),
-            input.grant_write_acp(),
-            input.grant_full_control(),
-        ]
-        .iter()
-        .any(Option::is_some),
-        policy: input.access_control_policy(),
-    };
+    let acl = crate::config::put_acl_input!(input);
     crate::config::check_acl_allowed(&b.name, &acl)?;
     let acl = crate::config::acl_from_input(&acl)?;
     update_version(&b, &key, input.version_id(), |o| o.acl = Some(acl))?;
