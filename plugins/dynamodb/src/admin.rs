@@ -3,12 +3,12 @@
 
 use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::shapes::dynamodb::{Tag, input, out, output};
+use ruststack_sdk::protocol::typed::each;
 use serde_json::{Map, Value};
 
 use crate::Ctx;
 use crate::error::{Res, validation};
 use crate::table::{self, TableMeta};
-use crate::view::each;
 
 /// Validates tags as AWS does (at most 50, key 1–128 and value 0–256 characters).
 pub fn check_tags(tags: &[Value]) -> Res<()> {

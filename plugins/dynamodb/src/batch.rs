@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use ruststack_sdk::protocol::shapes::dynamodb::{input, output};
+use ruststack_sdk::protocol::typed::{each, entries};
 use serde_json::{Map, Value};
 
 use crate::error::{Res, validation};
@@ -12,7 +13,7 @@ use crate::expr::eval::project;
 use crate::items::{consumed, parse_exprs, plan_key, plan_put};
 use crate::storage;
 use crate::table;
-use crate::view::{attrs, each, entries};
+use crate::view::attrs;
 
 /// BatchGetItem.
 pub fn get(input: input::BatchGetItem<'_>) -> Res<Value> {

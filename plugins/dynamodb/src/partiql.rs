@@ -13,7 +13,7 @@ use ruststack_sdk::AwsError;
 use ruststack_sdk::protocol::shapes::dynamodb::{
     self as ddb, AttributeValue, ScanOutput, input, out, output,
 };
-use ruststack_sdk::protocol::typed::List;
+use ruststack_sdk::protocol::typed::{List, each};
 
 use crate::Ctx;
 use crate::attr::{self, Item};
@@ -24,7 +24,6 @@ use crate::expr::parser::{Kind, Placeholders, parse_condition, parse_projection,
 use crate::items::{plan_put, updated_item};
 use crate::storage;
 use crate::table::{self, TableMeta};
-use crate::view::each;
 
 #[derive(Debug, Clone, PartialEq)]
 enum T {

@@ -8,7 +8,7 @@ use ruststack_sdk::protocol::shapes::dynamodb::{
     Projection, ProvisionedThroughput, SSESpecification, StreamSpecification, TableDescription,
     input, out, output,
 };
-use ruststack_sdk::protocol::typed::{FromValue, List};
+use ruststack_sdk::protocol::typed::{FromValue, List, each};
 use ruststack_sdk::table::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +16,6 @@ use serde_json::Value;
 use crate::Ctx;
 use crate::error::{Res, table_not_found, validation};
 use crate::storage;
-use crate::view::each;
 
 /// What is stored per table: its TableDescription (as DescribeTable returns
 /// it, minus the live counts) and the settings other operations describe.

@@ -9,6 +9,7 @@ use ruststack_sdk::AwsError;
 use ruststack_sdk::keys::Key;
 use ruststack_sdk::kv;
 use ruststack_sdk::protocol::shapes::dynamodb::{self as ddb, input, out, output};
+use ruststack_sdk::protocol::typed::each;
 use serde_json::{Value, json};
 
 use crate::Ctx;
@@ -18,7 +19,7 @@ use crate::expr::eval::{eval, project};
 use crate::items::{ExprInput, parse_exprs, plan_key, plan_put, updated_item};
 use crate::storage;
 use crate::table::{self, TableMeta};
-use crate::view::{AttrMap, attrs, each};
+use crate::view::{AttrMap, attrs};
 
 /// How long a ClientRequestToken is remembered.
 const TOKEN_TTL_MS: u64 = 10 * 60 * 1000;

@@ -18,7 +18,7 @@ use ruststack_sdk::protocol::shapes::sqs::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
     SendMessageBatchRequestEntry, input, out, output,
 };
-use ruststack_sdk::protocol::typed::List;
+use ruststack_sdk::protocol::typed::{self, List};
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Request};
 use serde::{Deserialize, Serialize};
@@ -707,8 +707,7 @@ pub fn send_batch(req: &Request, input: input::SendMessageBatch<'_>) -> Result<V
 // ----- receive -----
 
 fn names(v: Option<List<'_, &str>>) -> Vec<String> {
-    v.map(|a| a.iter().map(str::to_string).collect())
-        .unwrap_or_default()
+    typed::each(v).map(str::to_string).collect()
 }
 
 /// The system attributes of a received message that were asked for.

@@ -96,7 +96,8 @@ impl<'a, T: FromValue<'a>> FromValue<'a> for List<'a, T> {
 
 impl<'a, T: FromValue<'a> + 'a> List<'a, T> {
     /// The elements, in order (an element of another type is skipped).
-    pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
+    /// Takes the (copyable) handle, so the iterator outlives it.
+    pub fn iter(self) -> impl Iterator<Item = T> + 'a {
         self.items.iter().filter_map(T::from_value)
     }
 
@@ -140,8 +141,10 @@ impl<'a, T: FromValue<'a>> FromValue<'a> for Map<'a, T> {
 }
 
 impl<'a, T: FromValue<'a> + 'a> Map<'a, T> {
-    /// The entries, in the order they were decoded.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, T)> + 'a {
+    /// The entries, in the order they were decoded (a value of another
+    /// type is skipped). Takes the (copyable) handle, so the iterator
+    /// outlives it.
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, T)> + 'a {
         self.map
             .iter()
             .filter_map(|(k, v)| T::from_value(v).map(|v| (k.as_str(), v)))
@@ -166,6 +169,20 @@ impl<'a, T: FromValue<'a> + 'a> Map<'a, T> {
     pub fn values(&self) -> &'a serde_json::Map<String, Value> {
         self.map
     }
+}
+
+/// The elements of an optional list member, in order: none when it is
+/// absent (most list members are optional).
+pub fn each<'a, T: FromValue<'a> + 'a>(list: Option<List<'a, T>>) -> impl Iterator<Item = T> + 'a {
+    list.into_iter().flat_map(List::iter)
+}
+
+/// The entries of an optional map member, in decoded order: none when it
+/// is absent.
+pub fn entries<'a, T: FromValue<'a> + 'a>(
+    map: Option<Map<'a, T>>,
+) -> impl Iterator<Item = (&'a str, T)> + 'a {
+    map.into_iter().flat_map(Map::iter)
 }
 
 /// What the generated output builders hold: members by model name, in the
