@@ -427,6 +427,22 @@ async fn values_outside_the_model_enums_get_s3_own_errors() {
     assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
     assert_eq!(message, "The encryption method specified is not supported");
 
+    let (status, code, message, body) = failure_body(
+        c.put_object()
+            .bucket("enums")
+            .key("k")
+            .storage_class(aws_sdk_s3::types::StorageClass::from("FakeClass"))
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "InvalidStorageClass"));
+    assert_eq!(message, "The storage class you specified is not valid");
+    assert!(
+        body.contains("<StorageClassRequested>FakeClass</StorageClassRequested>"),
+        "{body}"
+    );
+
     let (status, code, _, _) = failure_body(
         c.put_bucket_versioning()
             .bucket("enums")

@@ -1870,3 +1870,21 @@ fn an_expired_fifo_receipt_handle_cannot_delete() {
     assert_eq!(attr(u, &plain, "ApproximateNumberOfMessages"), "0");
     assert_eq!(attr(u, &fifo, "ApproximateNumberOfMessages"), "1");
 }
+
+// ----- wrong JSON types -----
+
+#[test]
+fn a_string_for_a_number_is_a_serialization_exception_in_aws_words() {
+    let (s, _p) = start(&[]);
+    let u = &s.url;
+    let q = create(u, "typed", json!({}));
+    json_err(
+        u,
+        "ReceiveMessage",
+        json!({"QueueUrl": q, "VisibilityTimeout": "abc"}),
+        400,
+        "SerializationException",
+        "SerializationException",
+        "STRING_VALUE can not be converted to an Integer",
+    );
+}
