@@ -32,6 +32,7 @@ const COMMON: &[(&str, &str)] = &[
 /// The JSON-protocol template's own files.
 const JSON: &[(&str, &str)] = &[
     ("model.json", include_str!("../templates/json/model.json")),
+    ("build.rs", include_str!("../templates/json/build.rs")),
     ("src/lib.rs", include_str!("../templates/json/src/lib.rs")),
     (
         "src/{{module}}.rs",
@@ -162,6 +163,26 @@ impl Names {
                 workspace_dependency("serde_json").to_string(),
             ),
             ("{{plugin_profile}}", plugin_profile()),
+            (
+                "{{item_member}}",
+                ruststack_codegen::member_method(&self.item),
+            ),
+            (
+                "{{items_member}}",
+                ruststack_codegen::member_method(&self.items),
+            ),
+            (
+                "{{build_dependencies}}",
+                match template {
+                    Template::Json => format!(
+                        "\n[build-dependencies]\n\
+                         # Generates the typed operations of model.json (build.rs).\n\
+                         ruststack-codegen = {{ path = \"{}/codegen\" }}\n",
+                        toml_string(sdk_path)
+                    ),
+                    Template::Rest => String::new(),
+                },
+            ),
         ]
     }
 }
@@ -340,6 +361,9 @@ const RESERVED: &[&str] = &[
     "serde",
     "serde-json",
     "ruststack-sdk",
+    "ruststack-codegen",
+    // The JSON template's generated module.
+    "api",
 ];
 
 /// Why `name` cannot name a service (`None`: it can).

@@ -135,6 +135,31 @@ pub mod entry {
 /// impl ruststack_sdk::Service for Notes { /* ... */ }
 /// ruststack_sdk::plugin!(Notes);
 /// ```
+/// Includes the typed operations of the plugin's own model as a module:
+/// the `Op` enum to dispatch on, a view per input structure and a builder
+/// per output structure (`input::<Op>`, `output::<Op>`, `out::<Shape>`),
+/// so that a misspelt operation or member does not compile.
+///
+/// The module is written by the plugin's `build.rs` with
+/// `ruststack_codegen::plugin("model.json")`; items the plugin does not
+/// use are not warned about.
+///
+/// ```ignore
+/// // build.rs: fn main() { ruststack_codegen::plugin("model.json"); }
+/// ruststack_sdk::include_model!(mod api);
+/// use api::{Op, input, output};
+/// ```
+#[macro_export]
+macro_rules! include_model {
+    ($(#[$attr:meta])* $vis:vis mod $name:ident) => {
+        $(#[$attr])*
+        #[allow(dead_code, unused_imports, missing_docs, clippy::all)]
+        $vis mod $name {
+            include!(concat!(env!("OUT_DIR"), "/model.rs"));
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! plugin {
     ($ty:ty) => {

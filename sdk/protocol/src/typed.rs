@@ -23,7 +23,9 @@
 
 use std::marker::PhantomData;
 
-use serde_json::Value;
+/// The decoded value views read and builders make (re-exported so generated
+/// code names one path, whatever its crate depends on).
+pub use serde_json::Value;
 
 /// A decoded value read as a Rust type: the member types of the generated
 /// views (`&str` for strings, enums and base64 blobs, `i64` for whole

@@ -11,7 +11,12 @@ use ruststack_sdk::protocol::Value;
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Outcome, Request};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+
+// Generated from `model.json` when the crate builds (`build.rs`): `Op` has a
+// variant per operation, `input::<Op>` reads an operation's input member by
+// member, `output::<Op>` and `out::<Shape>` build answers member by member.
+// A misspelt operation or member does not compile.
+use crate::api::{Op, input, out, output};
 
 /// A stored {{item}}, kept as JSON in the plugin's kv namespace.
 ///
@@ -43,17 +48,17 @@ fn key(name: &str) -> Key {
 }
 
 /// A record as the model's `{{Item}}` shape (timestamps in epoch seconds).
-fn shape(record: &{{Item}}) -> Value {
-    json!({
-        "Name": record.name,
-        "Description": record.description,
-        "CreatedAt": record.created_ms as f64 / 1000.0,
-        "UpdatedAt": record.updated_ms as f64 / 1000.0,
-    })
+fn shape(record: &{{Item}}) -> out::{{Item}} {
+    out::{{Item}}::new()
+        .name(record.name.as_str())
+        .description(record.description.as_str())
+        .created_at(record.created_ms as f64 / 1000.0)
+        .updated_at(record.updated_ms as f64 / 1000.0)
 }
 
-fn output(record: &{{Item}}) -> Reply {
-    json!({ "{{Item}}": shape(record) }).into()
+/// The output of the operations that answer with one record.
+fn output(record: &{{Item}}) -> out::{{Item}}Output {
+    out::{{Item}}Output::new().{{item_member}}(shape(record))
 }
 
 fn not_found(name: &str) -> AwsError {
@@ -63,29 +68,36 @@ fn not_found(name: &str) -> AwsError {
     )
 }
 
-fn str_field<'a>(input: &'a Value, name: &str) -> &'a str {
-    input[name].as_str().unwrap_or_default()
-}
-
-/// Serves a request: decodes it by the model, calls the operation's
-/// function, answers with its output or error.
+/// Serves a request: the sdk decodes it and checks it against the model,
+/// [`dispatch`] runs the operation, the sdk answers with its output or error.
 pub fn handle(req: &Request) -> Outcome {
-    serve_model(crate::model(), req, |op, input| match op.name.as_str() {
-        "Create{{Item}}" => create(&input),
-        "Get{{Item}}" => get(&input),
-        "List{{Items}}" => list(&input),
-        "Update{{Item}}" => update(&input),
-        "Delete{{Item}}" => delete(&input),
-        other => Err(AwsError::not_implemented(other)),
-    })
+    serve_model(crate::model(), req, |op, input| dispatch(&op.name, &input))
 }
 
-fn create(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+/// Runs an operation. The `match` is exhaustive: an operation added to
+/// `model.json` does not compile until it has an arm here.
+fn dispatch(op: &str, v: &Value) -> Result<Reply, AwsError> {
+    let Some(op) = Op::from_name(op) else {
+        return Err(AwsError::not_implemented(op));
+    };
+    let answer: Value = match op {
+        Op::Create{{Item}} => create(input::Create{{Item}}(v))?.into(),
+        Op::Get{{Item}} => get(input::Get{{Item}}(v))?.into(),
+        Op::List{{Items}} => list(input::List{{Items}}(v))?.into(),
+        Op::Update{{Item}} => update(input::Update{{Item}}(v))?.into(),
+        Op::Delete{{Item}} => delete(input::Delete{{Item}}(v))?.into(),
+    };
+    Ok(answer.into())
+}
+
+fn create(input: input::Create{{Item}}) -> Result<output::Create{{Item}}, AwsError> {
+    // The model makes `Name` required: the sdk has refused a request
+    // without it before this runs.
+    let name = input.name().unwrap_or_default();
     let now = now_ms();
     let record = {{Item}} {
         name: name.into(),
-        description: str_field(input, "Description").into(),
+        description: input.description().unwrap_or_default().into(),
         created_ms: now,
         updated_ms: now,
     };
@@ -99,17 +111,17 @@ fn create(input: &Value) -> Result<Reply, AwsError> {
     Ok(output(&record))
 }
 
-fn get(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+fn get(input: input::Get{{Item}}) -> Result<output::Get{{Item}}, AwsError> {
+    let name = input.name().unwrap_or_default();
     table()
         .get(&key(name))
         .map(|record| output(&record))
         .ok_or_else(|| not_found(name))
 }
 
-fn update(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
-    let description = str_field(input, "Description");
+fn update(input: input::Update{{Item}}) -> Result<output::Update{{Item}}, AwsError> {
+    let name = input.name().unwrap_or_default();
+    let description = input.description().unwrap_or_default();
     // A read-modify-write: `Table::update` reads the record, applies the
     // change and writes it back only if nothing changed it meanwhile (else it
     // reads again), so concurrent updates never lose one another's writes.
@@ -126,18 +138,18 @@ fn update(input: &Value) -> Result<Reply, AwsError> {
         .ok_or_else(|| not_found(name))
 }
 
-fn delete(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+fn delete(input: input::Delete{{Item}}) -> Result<output::Delete{{Item}}, AwsError> {
+    let name = input.name().unwrap_or_default();
     if !table().delete(&key(name)) {
         return Err(not_found(name));
     }
-    Ok(json!({}).into())
+    Ok(output::Delete{{Item}}::new())
 }
 
 /// A page of records in name order; `NextToken` continues after the last.
-fn list(input: &Value) -> Result<Reply, AwsError> {
-    let limit = input["MaxResults"].as_u64().unwrap_or(100).clamp(1, 1000) as u32;
-    let after = match input["NextToken"].as_str() {
+fn list(input: input::List{{Items}}) -> Result<output::List{{Items}}, AwsError> {
+    let limit = input.max_results().unwrap_or(100).clamp(1, 1000) as u32;
+    let after = match input.next_token() {
         Some(token) => Some(
             decode_token(token)
                 .ok_or_else(|| AwsError::validation("The NextToken is not valid"))?,
@@ -145,12 +157,14 @@ fn list(input: &Value) -> Result<Reply, AwsError> {
         None => None,
     };
     let page = table().list(&Key::new(), after.as_deref(), limit);
-    let records: Vec<Value> = page.items.iter().map(|(_, record)| shape(record)).collect();
-    let mut out = json!({ "{{Items}}": records });
-    if let Some(next) = page.next {
-        out["NextToken"] = json!(encode_token(&next));
-    }
-    Ok(out.into())
+    let records: Vec<Value> = page
+        .items
+        .iter()
+        .map(|(_, record)| shape(record).into())
+        .collect();
+    Ok(output::List{{Items}}::new()
+        .{{items_member}}(records)
+        .next_token(page.next.map(|next| encode_token(&next))))
 }
 
 /// A page's last key, as hex text.

@@ -7,7 +7,8 @@ use ruststack_sdk::protocol::Value;
 use ruststack_sdk::table::Table;
 use ruststack_sdk::{AwsError, Outcome, Request};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+
+use crate::api::{Op, input, out, output};
 
 /// A stored counter.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -28,12 +29,19 @@ fn key(name: &str) -> Key {
     Key::new().str(name)
 }
 
-fn shape(c: &Counter) -> Value {
-    json!({"Name": c.name, "Value": c.value, "UpdatedAt": c.updated_ms as f64 / 1000.0})
+/// A counter as the model's `Counter` shape (time in epoch seconds).
+fn shape(c: &Counter) -> out::Counter {
+    out::Counter::new()
+        .name(c.name.as_str())
+        .value(c.value)
+        .updated_at(c.updated_ms as f64 / 1000.0)
 }
 
-fn output(c: &Counter) -> Reply {
-    json!({"Counter": shape(c), "ServedBy": format!("counters {}", crate::VERSION)}).into()
+/// The output of the operations that answer with one counter.
+fn output(c: &Counter) -> out::CounterOutput {
+    out::CounterOutput::new()
+        .counter(shape(c))
+        .served_by(format!("counters {}", crate::VERSION))
 }
 
 fn not_found(name: &str) -> AwsError {
@@ -43,29 +51,36 @@ fn not_found(name: &str) -> AwsError {
     )
 }
 
-fn str_field<'a>(input: &'a Value, name: &str) -> &'a str {
-    input[name].as_str().unwrap_or_default()
-}
-
-/// Serves a JSON-protocol request.
+/// Serves a JSON-protocol request: the sdk decodes and checks the input by
+/// the model, [`dispatch`] runs the operation.
 pub fn handle(req: &Request) -> Outcome {
-    serve_model(crate::model(), req, |op, input| match op.name.as_str() {
-        "CreateCounter" => create(&input),
-        "GetCounter" => get(&input),
-        "IncrementCounter" => increment(&input),
-        "SetCounter" => set(&input),
-        "DeleteCounter" => delete(&input),
-        "ListCounters" => list(&input),
-        "WaitForCounter" => wait_for(req, &input),
-        other => Err(AwsError::not_implemented(other)),
-    })
+    serve_model(crate::model(), req, |op, v| dispatch(req, &op.name, &v))
 }
 
-fn create(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+/// Runs an operation of the model. The `match` is exhaustive: an operation
+/// added to `model.json` does not compile until it has an arm, and each arm
+/// reads its input through the view generated for it (`build.rs`).
+fn dispatch(req: &Request, op: &str, v: &Value) -> Result<Reply, AwsError> {
+    let Some(op) = Op::from_name(op) else {
+        return Err(AwsError::not_implemented(op));
+    };
+    let value: Value = match op {
+        Op::CreateCounter => create(input::CreateCounter(v))?.into(),
+        Op::GetCounter => get(input::GetCounter(v))?.into(),
+        Op::IncrementCounter => increment(input::IncrementCounter(v)).into(),
+        Op::SetCounter => set(input::SetCounter(v))?.into(),
+        Op::DeleteCounter => delete(input::DeleteCounter(v))?.into(),
+        Op::ListCounters => list(input::ListCounters(v))?.into(),
+        Op::WaitForCounter => return wait_for(req, input::WaitForCounter(v)),
+    };
+    Ok(value.into())
+}
+
+fn create(input: input::CreateCounter) -> Result<output::CreateCounter, AwsError> {
+    let name = input.name().unwrap_or_default();
     let c = Counter {
         name: name.into(),
-        value: input["InitialValue"].as_i64().unwrap_or(0),
+        value: input.initial_value().unwrap_or(0),
         updated_ms: now_ms(),
     };
     if !table().insert_new(&key(name), &c) {
@@ -77,17 +92,17 @@ fn create(input: &Value) -> Result<Reply, AwsError> {
     Ok(output(&c))
 }
 
-fn get(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+fn get(input: input::GetCounter) -> Result<output::GetCounter, AwsError> {
+    let name = input.name().unwrap_or_default();
     table()
         .get(&key(name))
         .map(|c| output(&c))
         .ok_or_else(|| not_found(name))
 }
 
-fn increment(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
-    let by = input["By"].as_i64().unwrap_or(1);
+fn increment(input: input::IncrementCounter) -> output::IncrementCounter {
+    let name = input.name().unwrap_or_default();
+    let by = input.by().unwrap_or(1);
     let c = table().update(&key(name), |c| {
         let mut c = c.unwrap_or(Counter {
             name: name.into(),
@@ -98,18 +113,18 @@ fn increment(input: &Value) -> Result<Reply, AwsError> {
         c.updated_ms = now_ms();
         Some(c)
     });
-    Ok(output(&c.expect("update always stores a counter")))
+    output(&c.expect("update always stores a counter"))
 }
 
-fn set(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+fn set(input: input::SetCounter) -> Result<output::SetCounter, AwsError> {
+    let name = input.name().unwrap_or_default();
     let t = table();
     let next = Counter {
         name: name.into(),
-        value: input["Value"].as_i64().unwrap_or(0),
+        value: input.value().unwrap_or(0),
         updated_ms: now_ms(),
     };
-    let written = match input["ExpectedValue"].as_i64() {
+    let written = match input.expected_value() {
         None => {
             t.put(&key(name), &next);
             true
@@ -130,49 +145,49 @@ fn set(input: &Value) -> Result<Reply, AwsError> {
     Ok(output(&next))
 }
 
-fn delete(input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
+fn delete(input: input::DeleteCounter) -> Result<output::DeleteCounter, AwsError> {
+    let name = input.name().unwrap_or_default();
     if !table().delete(&key(name)) {
         return Err(not_found(name));
     }
-    Ok(json!({}).into())
+    Ok(output::DeleteCounter::new())
 }
 
-fn list(input: &Value) -> Result<Reply, AwsError> {
-    let limit = input["MaxResults"].as_u64().unwrap_or(100).clamp(1, 1000) as u32;
-    let after = match input["NextToken"].as_str() {
+fn list(input: input::ListCounters) -> Result<output::ListCounters, AwsError> {
+    let limit = input.max_results().unwrap_or(100).clamp(1, 1000) as u32;
+    let after = match input.next_token() {
         Some(t) => Some(
             decode_token(t).ok_or_else(|| AwsError::validation("The NextToken is not valid"))?,
         ),
         None => None,
     };
     let page = table().list(&Key::new(), after.as_deref(), limit);
-    let counters: Vec<Value> = page.items.iter().map(|(_, c)| shape(c)).collect();
-    let mut out = json!({ "Counters": counters });
-    if let Some(next) = page.next {
-        out["NextToken"] = json!(encode_token(&next));
-    }
-    Ok(out.into())
+    let counters: Vec<Value> = page.items.iter().map(|(_, c)| shape(c).into()).collect();
+    Ok(output::ListCounters::new()
+        .counters(counters)
+        .next_token(page.next.map(|next| encode_token(&next))))
 }
 
 /// Waits (without holding anything) until the counter reaches `AtLeast` or
 /// `WaitTimeSeconds` pass since the request arrived.
-fn wait_for(req: &Request, input: &Value) -> Result<Reply, AwsError> {
-    let name = str_field(input, "Name");
-    let at_least = input["AtLeast"].as_i64().unwrap_or(0);
-    let wait_ms = input["WaitTimeSeconds"].as_u64().unwrap_or(0).min(20) * 1000;
+fn wait_for(req: &Request, input: input::WaitForCounter) -> Result<Reply, AwsError> {
+    let name = input.name().unwrap_or_default();
+    let at_least = input.at_least().unwrap_or(0);
+    let wait_ms = input.wait_time_seconds().unwrap_or(0).clamp(0, 20) as u64 * 1000;
     let current = table().get(&key(name));
     if let Some(c) = current.as_ref().filter(|c| c.value >= at_least) {
-        return Ok(json!({"Counter": shape(c), "TimedOut": false}).into());
+        let done = output::WaitForCounter::new()
+            .counter(shape(c))
+            .timed_out(false);
+        return Ok(Value::from(done).into());
     }
     let deadline = req.context.received_at_ms + wait_ms;
     let now = now_ms();
     if now >= deadline || req.context.final_call {
-        let mut out = json!({"TimedOut": true});
-        if let Some(c) = current {
-            out["Counter"] = shape(&c);
-        }
-        return Ok(out.into());
+        let timed_out = output::WaitForCounter::new()
+            .counter(current.as_ref().map(shape))
+            .timed_out(true);
+        return Ok(Value::from(timed_out).into());
     }
     let remaining = (deadline - now) as u32;
     Ok(Reply::wait(&table().raw_key(&key(name)), remaining))
