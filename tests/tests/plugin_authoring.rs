@@ -505,8 +505,28 @@ fn reloads_keep_records_across_a_new_field_and_refuse_a_broken_model() {
         "{got}"
     );
 
-    // A model that does not parse: the running version stays.
+    // A model that is not JSON does not build: `build.rs` generates the
+    // typed operations from it, and cargo says why.
     crate_.edit("model.json", "{", "{ this is not JSON");
+    let out = sh(
+        &crate_.command("cd "),
+        &[("CARGO_TARGET_DIR", target_dir().to_str().unwrap())],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("the model model.json is not JSON"),
+        "{}",
+        stderr(&out)
+    );
+    crate_.edit("model.json", "{ this is not JSON", "{");
+
+    // A model the sdk refuses when the plugin loads (a protocol it does not
+    // speak): the running version stays.
+    crate_.edit(
+        "model.json",
+        "\"protocol\": \"json\"",
+        "\"protocol\": \"json-rpc\"",
+    );
     crate_.edit("Cargo.toml", "version = \"0.2.0\"", "version = \"0.3.0\"");
     crate_.rebuild_into("notes", plugins.path());
     let p = wait_for(&s, "notes", |p| p["state"] == "degraded");
@@ -519,7 +539,11 @@ fn reloads_keep_records_across_a_new_field_and_refuse_a_broken_model() {
     let reason = health["services"]["notes"]["reload_error"]
         .as_str()
         .unwrap();
-    assert!(reason.contains("panicked: model.json"), "{reason}");
+    assert!(
+        reason
+            .contains("panicked: model.json: invalid service model: unsupported protocol json-rpc"),
+        "{reason}"
+    );
     let (status, _) = call("GetNote", json!({"Name": "first"}));
     assert_eq!(status, 200);
 }

@@ -11,7 +11,10 @@ use serde_json::Value;
 /// aliases) of `model`'s structures; the generated code reaches the typed
 /// runtime at the path `rt`.
 pub fn write(out: &mut String, service: &str, model: &Value, rt: &str) {
-    let shapes = model["shapes"].as_object().expect("shapes");
+    let shapes = model["shapes"].as_object().expect("a model's shapes");
+    if let Some(e) = unknown_reference(model, shapes) {
+        panic!("{service}: {e}");
+    }
     let structures: BTreeMap<&str, &Value> = shapes
         .iter()
         .filter(|(_, s)| s["type"] == "structure" && !is_document(s))
@@ -54,6 +57,29 @@ pub fn write(out: &mut String, service: &str, model: &Value, rt: &str) {
         "Each operation's output builder, named after the operation.",
         "out::",
     );
+}
+
+/// The first reference to a shape the model does not have, in the words
+/// the sdk's model loader uses.
+fn unknown_reference(model: &Value, shapes: &serde_json::Map<String, Value>) -> Option<String> {
+    let ops = model["operations"].as_object().into_iter().flatten();
+    let from_ops = ops.flat_map(|(name, op)| {
+        ["input", "output"]
+            .into_iter()
+            .filter_map(move |k| op[k]["shape"].as_str().map(|s| (name, s)))
+    });
+    let from_shapes = shapes.iter().flat_map(|(name, shape)| {
+        let members = shape["members"].as_object().into_iter().flatten();
+        let elements = ["member", "key", "value"].map(|k| &shape[k]).into_iter();
+        members
+            .map(|(_, r)| r)
+            .chain(elements)
+            .filter_map(move |r| r["shape"].as_str().map(|s| (name, s)))
+    });
+    from_ops
+        .chain(from_shapes)
+        .find(|(_, s)| !shapes.contains_key(*s))
+        .map(|(from, s)| format!("{from} refers to unknown shape {s}"))
 }
 
 /// What every generated item needs: the model's name for doc comments, the

@@ -73,3 +73,11 @@ fn members_are_typed_after_their_shapes_through_the_given_runtime() {
     assert!(input.contains("as PutThing;"), "{input}");
     assert!(!input.contains("ListThings"), "{input}");
 }
+
+#[test]
+#[should_panic(expected = "things: Thing refers to unknown shape Strin")]
+fn a_reference_to_a_missing_shape_is_refused_by_name() {
+    let mut m = model();
+    m["shapes"]["Thing"]["members"]["Name"]["shape"] = json!("Strin");
+    crate::shapes("things", &m, "rt");
+}
