@@ -91,7 +91,7 @@ pub fn request_id() -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn handle(State(app): State<App>, req: axum::extract::Request) -> AxumResponse {
+async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> AxumResponse {
     let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -715,8 +715,9 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Resul
     axum::serve(
         listener,
         // One handler for every path (the host has no routes of its own
-        // beyond health), served without a router in front.
-        axum::handler::Handler::with_state(handle, app).into_make_service(),
+        // beyond health), served without a router in front. The state is
+        // cloned per request: one shared count, not one per field.
+        axum::handler::Handler::with_state(handle, Arc::new(app)).into_make_service(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
