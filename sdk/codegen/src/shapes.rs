@@ -2,7 +2,7 @@
 //! method per member, typed after the member's shape) and an output builder
 //! (a setter per member). The runtime half is `ruststack_protocol::typed`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -242,29 +242,34 @@ impl Gen<'_> {
     }
 }
 
-/// (method name, (member name, target shape name)) per member; names that
-/// collide once in snake case get the next free numbered suffix.
+/// (method name, (member name, target shape name)) per member, each named
+/// by [`free_method_name`] among the members before it.
 fn method_names(shape: &Value) -> Vec<(String, (&str, &str))> {
-    let mut used = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for (member, target) in members(shape) {
-        let base = snake(member);
-        let mut m = base.clone();
-        let mut n = 2;
-        while !used.insert(m.clone()) || m == "new" {
-            m = format!("{base}_{n}");
-            n += 1;
-        }
-        out.push((ident(&m), (member, target)));
-    }
-    out
+    let mut used = BTreeSet::new();
+    members(shape)
+        .into_iter()
+        .map(|(member, target)| (free_method_name(member, &mut used), (member, target)))
+        .collect()
 }
 
 /// The method name of a member that no other member of its shape collides
 /// with (see [`method_names`]).
 pub(crate) fn method_name(member: &str) -> String {
-    let m = snake(member);
-    ident(&if m == "new" { format!("{m}_2") } else { m })
+    free_method_name(member, &mut BTreeSet::new())
+}
+
+/// `member` in snake case as an identifier, not yet in `used` (which it is
+/// added to) and not `new` (the builders' constructor): a name taken gets
+/// the next free numbered suffix.
+fn free_method_name(member: &str, used: &mut BTreeSet<String>) -> String {
+    let base = snake(member);
+    let mut m = base.clone();
+    let mut n = 2;
+    while !used.insert(m.clone()) || m == "new" {
+        m = format!("{base}_{n}");
+        n += 1;
+    }
+    ident(&m)
 }
 
 /// A shape name as a Rust type name (upper camel case, no underscores).
