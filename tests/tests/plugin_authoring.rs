@@ -110,6 +110,17 @@ impl Scaffold {
         std::fs::rename(&staged, plugins.join(&file)).unwrap();
     }
 
+    /// Builds the crate with the printed build command, which must fail;
+    /// what cargo printed.
+    fn build_failure(&self) -> String {
+        let out = sh(
+            &self.command("cd "),
+            &[("CARGO_TARGET_DIR", target_dir().to_str().unwrap())],
+        );
+        assert!(!out.status.success(), "the build succeeded");
+        stderr(&out)
+    }
+
     /// Replaces `from` with `to` in the crate's file `path`.
     fn edit(&self, path: &str, from: &str, to: &str) {
         let file = self.dir.join(path);
@@ -505,20 +516,21 @@ fn reloads_keep_records_across_a_new_field_and_refuse_a_broken_model() {
         "{got}"
     );
 
-    // A model that is not JSON does not build: `build.rs` generates the
-    // typed operations from it, and cargo says why.
+    // A model that is not JSON, or names a shape it does not have, does not
+    // build: `build.rs` generates the typed operations from it, and cargo
+    // says why.
     crate_.edit("model.json", "{", "{ this is not JSON");
-    let out = sh(
-        &crate_.command("cd "),
-        &[("CARGO_TARGET_DIR", target_dir().to_str().unwrap())],
-    );
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("the model model.json is not JSON"),
-        "{}",
-        stderr(&out)
-    );
+    let why = crate_.build_failure();
+    assert!(why.contains("the model model.json is not JSON"), "{why}");
     crate_.edit("model.json", "{ this is not JSON", "{");
+    let (good, missing) = ("\"shape\": \"Timestamp\"", "\"shape\": \"Timestamps\"");
+    crate_.edit("model.json", good, missing);
+    let why = crate_.build_failure();
+    assert!(
+        why.contains("Note refers to unknown shape Timestamps"),
+        "{why}"
+    );
+    crate_.edit("model.json", missing, good);
 
     // A model the sdk refuses when the plugin loads (a protocol it does not
     // speak): the running version stays.
